@@ -1,0 +1,34 @@
+#!/bin/sh
+# Installs everything pot needs to build, test and benchmark, from Debian's archive only.
+# Idempotent: packages already present are skipped, so running it twice costs one dpkg query.
+set -eu
+
+PACKAGES="
+  build-essential cmake ninja-build pkg-config git
+  libgtest-dev libgmock-dev libbenchmark-dev clang-format clang-tidy
+  libbtrfsutil-dev btrfs-progs
+  libseccomp-dev libcap-dev libarchive-dev
+  nlohmann-json3-dev libfmt-dev
+  busybox-static debootstrap
+  iproute2 util-linux
+  runc hyperfine
+"
+
+missing=""
+for pkg in $PACKAGES; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+    missing="$missing $pkg"
+  fi
+done
+
+if [ -n "$missing" ]; then
+  echo "install-deps: installing:$missing"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: must run as root to install packages" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  # shellcheck disable=SC2086
+  apt-get install -y -q --no-install-recommends $missing
+fi

@@ -1,0 +1,95 @@
+#include "core/file_util.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "core/error.h"
+#include "core/unique_fd.h"
+
+namespace pot {
+
+std::optional<std::string> read_file_if_exists(const fs::path& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) {
+    if (errno == ENOENT) return std::nullopt;
+    throw_sys("opening " + quote_name(path.string()));
+  }
+  std::string out;
+  char buf[8192];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_sys("reading " + quote_name(path.string()));
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+std::string read_file(const fs::path& path) {
+  auto content = read_file_if_exists(path);
+  if (!content) throw_sys("opening " + quote_name(path.string()), ENOENT);
+  return *content;
+}
+
+static void write_all(int fd, std::string_view data, const fs::path& path) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_sys("writing " + quote_name(path.string()));
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+void write_file_atomic(const fs::path& path, std::string_view content, mode_t mode) {
+  fs::path tmp = path;
+  tmp += ".tmp." + std::to_string(::getpid());
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode));
+  if (!fd) throw_sys("creating " + quote_name(tmp.string()));
+  try {
+    write_all(fd.get(), content, tmp);
+    if (::fchmod(fd.get(), mode) != 0) throw_sys("chmod " + quote_name(tmp.string()));
+    if (::fsync(fd.get()) != 0) throw_sys("fsync " + quote_name(tmp.string()));
+    fd.reset();
+    if (::rename(tmp.c_str(), path.c_str()) != 0) throw_sys("renaming onto " + quote_name(path.string()));
+  } catch (...) {
+    ::unlink(tmp.c_str());
+    throw;
+  }
+}
+
+void write_knob(const fs::path& path, std::string_view value) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd) throw_sys("opening " + quote_name(path.string()));
+  ssize_t n = ::write(fd.get(), value.data(), value.size());
+  if (n < 0) throw_sys("writing " + std::string(value) + " to " + quote_name(path.string()));
+}
+
+void make_dirs(const fs::path& path, mode_t mode) {
+  if (path.empty()) return;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) {
+    if (!S_ISDIR(st.st_mode)) throw_sys("creating directory " + quote_name(path.string()), ENOTDIR);
+    return;
+  }
+  if (path.has_parent_path() && path.parent_path() != path) make_dirs(path.parent_path(), mode);
+  if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST)
+    throw_sys("creating directory " + quote_name(path.string()));
+}
+
+void remove_tree(const fs::path& path) {
+  std::error_code ec;
+  // std::filesystem::remove_all does not follow symlinks: it removes the link itself.
+  fs::remove_all(path, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory)
+    throw Error("removing " + quote_name(path.string()) + ": " + ec.message(), ec.value());
+}
+
+}  // namespace pot

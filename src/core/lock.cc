@@ -1,0 +1,31 @@
+#include "core/lock.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include "core/error.h"
+#include "core/file_util.h"
+
+namespace pot {
+
+FileLock FileLock::acquire(const std::filesystem::path& path, Mode mode) {
+  make_dirs(path.parent_path(), 0700);
+  for (;;) {
+    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!fd) throw_sys("opening lock " + quote_name(path.string()));
+    int op = mode == Mode::kExclusive ? LOCK_EX : LOCK_SH;
+    while (::flock(fd.get(), op) != 0) {
+      if (errno != EINTR) throw_sys("locking " + quote_name(path.string()));
+    }
+    // Whoever removes a lock file does so while holding it; if that happened while we
+    // waited, our lock is on an unlinked file and protects nothing: take the new one.
+    struct stat held {}, current {};
+    if (::fstat(fd.get(), &held) == 0 && ::stat(path.c_str(), &current) == 0 &&
+        held.st_ino == current.st_ino && held.st_dev == current.st_dev) {
+      return FileLock(std::move(fd));
+    }
+  }
+}
+
+}  // namespace pot

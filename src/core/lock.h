@@ -1,0 +1,29 @@
+// Per-pot (and per-root) locks: flock(2) on a file under the root's run/ directory. The kernel
+// drops the lock when its holder dies, so a SIGKILLed `pot` never leaves a stale lock.
+#pragma once
+
+#include <filesystem>
+
+#include "core/unique_fd.h"
+
+namespace pot {
+
+class FileLock {
+ public:
+  enum class Mode { kShared, kExclusive };
+
+  // Blocks until the lock is held. Creates the lock file (and its directory) if needed.
+  static FileLock acquire(const std::filesystem::path& path, Mode mode = Mode::kExclusive);
+  FileLock() = default;
+  FileLock(FileLock&&) = default;
+  FileLock& operator=(FileLock&&) = default;
+
+  bool held() const { return fd_.valid(); }
+  void release() { fd_.reset(); }
+
+ private:
+  explicit FileLock(UniqueFd fd) : fd_(std::move(fd)) {}
+  UniqueFd fd_;
+};
+
+}  // namespace pot

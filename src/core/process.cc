@@ -1,0 +1,160 @@
+#include "core/process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cstring>
+#include <string>
+
+#include "core/error.h"
+#include "core/file_util.h"
+
+extern char** environ;
+
+namespace pot {
+
+int exit_code_from_wait_status(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 255;
+}
+
+int wait_exit_code(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) throw_sys("waiting for process " + std::to_string(pid));
+  }
+  return exit_code_from_wait_status(status);
+}
+
+int run_program(const std::vector<std::string>& argv, const RunOptions& options) {
+  if (argv.empty()) throw Error("run_program: empty command");
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  std::vector<std::string> env_storage;
+  for (char** e = environ; e && *e; ++e) env_storage.emplace_back(*e);
+  for (const auto& e : options.env) env_storage.push_back(e);
+  std::vector<char*> env;
+  for (auto& e : env_storage) env.push_back(e.data());
+  env.push_back(nullptr);
+
+  int error_pipe[2];
+  if (::pipe2(error_pipe, O_CLOEXEC) != 0) throw_sys("pipe");
+  pid_t pid = ::fork();
+  if (pid < 0) throw_sys("fork for " + quote_name(argv[0]));
+  if (pid == 0) {
+    if (options.quiet) {
+      int null_fd = ::open("/dev/null", O_WRONLY);
+      if (null_fd >= 0) {
+        ::dup2(null_fd, 1);
+        ::dup2(null_fd, 2);
+      }
+    }
+    ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+    ::execvpe(args[0], args.data(), env.data());
+    int err = errno;
+    (void)!::write(error_pipe[1], &err, sizeof err);
+    ::_exit(127);
+  }
+  ::close(error_pipe[1]);
+  int child_errno = 0;
+  ssize_t n;
+  do {
+    n = ::read(error_pipe[0], &child_errno, sizeof child_errno);
+  } while (n < 0 && errno == EINTR);
+  ::close(error_pipe[0]);
+  int code = wait_exit_code(pid);
+  if (n == static_cast<ssize_t>(sizeof child_errno)) throw_sys("running " + quote_name(argv[0]), child_errno);
+  return code;
+}
+
+int parse_signal(std::string_view text) {
+  static const struct {
+    const char* name;
+    int number;
+  } kSignals[] = {{"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"KILL", SIGKILL},
+                  {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"TERM", SIGTERM}, {"CONT", SIGCONT},
+                  {"STOP", SIGSTOP}, {"TSTP", SIGTSTP}, {"ALRM", SIGALRM}, {"WINCH", SIGWINCH},
+                  {"PIPE", SIGPIPE}, {"ABRT", SIGABRT}, {"CHLD", SIGCHLD}};
+  std::string upper;
+  for (char c : text) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (upper.rfind("SIG", 0) == 0) upper = upper.substr(3);
+  if (!upper.empty() && std::isdigit(static_cast<unsigned char>(upper[0]))) {
+    int number = 0;
+    for (char c : upper) {
+      if (!std::isdigit(static_cast<unsigned char>(c)) || number > 64) {
+        number = -1;
+        break;
+      }
+      number = number * 10 + (c - '0');
+    }
+    if (number >= 1 && number <= 64) return number;
+  }
+  for (const auto& s : kSignals) {
+    if (upper == s.name) return s.number;
+  }
+  throw Error("invalid signal " + quote_name(text));
+}
+
+std::optional<uint64_t> process_start_time(pid_t pid) {
+  if (pid <= 0) return std::nullopt;
+  std::optional<std::string> stat;
+  try {
+    stat = read_file_if_exists("/proc/" + std::to_string(pid) + "/stat");
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+  if (!stat) return std::nullopt;
+  // The command name may hold spaces and parentheses: fields start after the last ')'.
+  size_t close = stat->rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  const char* p = stat->c_str() + close + 2;
+  // Field 3 is the state; start time is field 22, i.e. 19 fields after the state.
+  if (*p == 'Z' || *p == 'X') return std::nullopt;  // a zombie is no longer running
+  for (int field = 3; field < 22 && *p; ++field) {
+    p = std::strchr(p, ' ');
+    if (!p) return std::nullopt;
+    ++p;
+  }
+  return std::strtoull(p, nullptr, 10);
+}
+
+bool process_alive(pid_t pid, uint64_t start_time) {
+  auto actual = process_start_time(pid);
+  return actual && *actual == start_time;
+}
+
+std::string boot_id() {
+  static const std::string kBootId = [] {
+    auto id = read_file_if_exists("/proc/sys/kernel/random/boot_id");
+    std::string value = id ? *id : "";
+    while (!value.empty() && (value.back() == '\n' || value.back() == ' ')) value.pop_back();
+    return value;
+  }();
+  return kBootId;
+}
+
+ChildGuard& ChildGuard::operator=(ChildGuard&& other) noexcept {
+  if (this != &other) {
+    this->~ChildGuard();
+    pid_ = other.release();
+  }
+  return *this;
+}
+
+ChildGuard::~ChildGuard() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    int status;
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+}
+
+int ChildGuard::wait() { return wait_exit_code(release()); }
+
+}  // namespace pot

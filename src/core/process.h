@@ -1,0 +1,61 @@
+// Process helpers: run a program with only fds 0-2 passed in, wait for it, name signals,
+// and a guard that kills and reaps a child unless told it is in good hands.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pot {
+
+struct RunOptions {
+  bool quiet = false;             // stdout/stderr to /dev/null
+  std::vector<std::string> env;   // extra VAR=value entries on top of ours
+};
+
+// Runs argv[0] (searched in PATH) and returns its exit code (128+signal when killed).
+// Throws Error when it cannot be started at all.
+int run_program(const std::vector<std::string>& argv, const RunOptions& options = {});
+
+// Waits for `pid` and returns its exit code, 128+signal when killed.
+int wait_exit_code(pid_t pid);
+int exit_code_from_wait_status(int status);
+
+// "TERM", "SIGTERM", "sigterm" or "15" -> 15; throws naming the text otherwise.
+int parse_signal(std::string_view text);
+
+// The kernel's start time of `pid` (clock ticks since boot), to tell a pid from its reuse.
+std::optional<uint64_t> process_start_time(pid_t pid);
+bool process_alive(pid_t pid, uint64_t start_time);
+
+// This boot's identity, so state written before a reboot is recognised as stale.
+std::string boot_id();
+
+// Kills (SIGKILL) and reaps the child on destruction unless release()d.
+class ChildGuard {
+ public:
+  explicit ChildGuard(pid_t pid = -1) : pid_(pid) {}
+  ChildGuard(ChildGuard&& other) noexcept : pid_(other.release()) {}
+  ChildGuard& operator=(ChildGuard&& other) noexcept;
+  ChildGuard(const ChildGuard&) = delete;
+  ChildGuard& operator=(const ChildGuard&) = delete;
+  ~ChildGuard();
+
+  pid_t get() const { return pid_; }
+  pid_t release() {
+    pid_t pid = pid_;
+    pid_ = -1;
+    return pid;
+  }
+  // Waits for the child and returns its exit code; the guard no longer owns it.
+  int wait();
+
+ private:
+  pid_t pid_;
+};
+
+}  // namespace pot

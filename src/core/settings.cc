@@ -1,0 +1,108 @@
+#include "core/settings.h"
+
+#include <cstdlib>
+#include <string_view>
+
+#include "core/error.h"
+#include "core/file_util.h"
+#include "core/size.h"
+
+extern char** environ;
+
+namespace pot {
+
+static std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+std::map<std::string, std::string> parse_shell_assignments(const std::string& text) {
+  std::map<std::string, std::string> out;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    std::string_view line = trim(std::string_view(text).substr(pos, end - pos));
+    pos = end + 1;
+    if (line.empty() || line.front() == '#') continue;
+    if (line.substr(0, 7) == "export ") line = trim(line.substr(7));
+    size_t eq = line.find('=');
+    if (eq == std::string_view::npos || eq == 0) continue;
+    std::string key(line.substr(0, eq));
+    std::string_view value = line.substr(eq + 1);
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+        value.back() == value.front()) {
+      value = value.substr(1, value.size() - 2);
+    } else if (size_t hash = value.find(" #"); hash != std::string_view::npos) {
+      value = trim(value.substr(0, hash));
+    }
+    out[key] = std::string(value);
+  }
+  return out;
+}
+
+void Settings::apply(const std::map<std::string, std::string>& values) {
+  for (const auto& [key, value] : values) {
+    if (key == "POT_FS_ROOT") {
+      if (value.empty() || value.front() != '/')
+        throw Error("POT_FS_ROOT " + quote_name(value) + ": must be an absolute path");
+      fs_root = fs::path(value).lexically_normal();
+      if (fs_root.has_filename() == false && fs_root != "/") fs_root = fs_root.parent_path();
+    } else if (key == "POT_STORAGE") {
+      if (value != "btrfs" && value != "dir")
+        throw Error("POT_STORAGE " + quote_name(value) + ": must be btrfs or dir");
+      storage = value;
+    } else if (key == "POT_POOL_SIZE") {
+      pool_size = with_context("POT_POOL_SIZE", [&] { return parse_size(value); });
+    } else if (key == "POT_FLAVOUR_DIR") {
+      flavour_dir = value;
+    } else if (key == "POT_NETWORK") {
+      network = value;
+    } else if (key == "POT_GATEWAY") {
+      gateway = value;
+    } else if (key == "POT_EXTIF") {
+      extif = value;
+    } else if (key == "POT_STOP_TIMEOUT") {
+      char* end = nullptr;
+      long seconds = std::strtol(value.c_str(), &end, 10);
+      if (value.empty() || *end != '\0' || seconds < 0 || seconds > 3600)
+        throw Error("POT_STOP_TIMEOUT " + quote_name(value) + ": must be 0 to 3600 seconds");
+      stop_timeout_seconds = static_cast<int>(seconds);
+    } else {
+      extra[key] = value;
+    }
+  }
+}
+
+Settings Settings::load(const fs::path& config_file) {
+  Settings settings;
+  if (auto text = read_file_if_exists(config_file)) {
+    with_context(config_file.string(), [&] { settings.apply(parse_shell_assignments(*text)); });
+  }
+  std::map<std::string, std::string> from_env;
+  for (char** env = environ; env != nullptr && *env != nullptr; ++env) {
+    std::string_view entry(*env);
+    if (entry.substr(0, 4) != "POT_") continue;
+    size_t eq = entry.find('=');
+    if (eq == std::string_view::npos) continue;
+    from_env[std::string(entry.substr(0, eq))] = std::string(entry.substr(eq + 1));
+  }
+  with_context("environment", [&] { settings.apply(from_env); });
+  return settings;
+}
+
+std::string Settings::root_tag() const {
+  // FNV-1a of the root path: stable across runs, short enough for interface-like names.
+  uint32_t hash = 2166136261U;
+  for (unsigned char c : fs_root.string()) {
+    hash ^= c;
+    hash *= 16777619U;
+  }
+  static const char kHex[] = "0123456789abcdef";
+  std::string tag(8, '0');
+  for (int i = 7; i >= 0; --i, hash >>= 4) tag[static_cast<size_t>(i)] = kHex[hash & 0xf];
+  return tag;
+}
+
+}  // namespace pot

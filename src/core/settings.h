@@ -1,0 +1,51 @@
+// Global settings: the original pot's POT_* keys, read from /etc/pot/pot.conf (sh-style
+// KEY=VALUE lines) and overridden by environment variables of the same names.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+
+namespace pot {
+
+namespace fs = std::filesystem;
+
+struct Settings {
+  fs::path fs_root = "/opt/pot";       // POT_FS_ROOT
+  std::string storage = "btrfs";       // POT_STORAGE: btrfs | dir
+  uint64_t pool_size = 4ULL << 30;     // POT_POOL_SIZE: size of the btrfs image `pot init` makes
+  fs::path flavour_dir = "/usr/local/etc/pot/flavours";  // POT_FLAVOUR_DIR
+  std::string network = "10.192.0.0/10";                 // POT_NETWORK
+  std::string gateway = "10.192.0.1";                    // POT_GATEWAY
+  std::string extif;                                     // POT_EXTIF
+  int stop_timeout_seconds = 10;  // POT_STOP_TIMEOUT: SIGTERM, then SIGKILL after this
+
+  // Reads `config_file` (missing is fine), then the environment.
+  static Settings load(const fs::path& config_file = "/etc/pot/pot.conf");
+  // Applies KEY=VALUE pairs; unknown POT_* keys are kept for later layers.
+  void apply(const std::map<std::string, std::string>& values);
+
+  fs::path bases_dir() const { return fs_root / "bases"; }
+  fs::path jails_dir() const { return fs_root / "jails"; }
+  fs::path cache_dir() const { return fs_root / "cache"; }
+  fs::path bridges_dir() const { return fs_root / "bridges"; }
+  // Runtime state (status, pids, locks): apart from configuration, inside this root.
+  fs::path run_dir() const { return fs_root / "run"; }
+
+  fs::path base_path(const std::string& base) const { return bases_dir() / base; }
+  fs::path jail_dir(const std::string& pot) const { return jails_dir() / pot; }
+  fs::path conf_path(const std::string& pot) const { return jail_dir(pot) / "conf" / "pot.conf"; }
+  fs::path root_path(const std::string& pot) const { return jail_dir(pot) / "m"; }
+  fs::path pot_run_dir(const std::string& pot) const { return run_dir() / pot; }
+
+  // A short stable tag for this root, so two roots never share cgroup or lock names.
+  std::string root_tag() const;
+
+  std::map<std::string, std::string> extra;  // other POT_* keys, as read
+};
+
+// Parses sh-style `KEY=VALUE` lines: comments, blank lines, `export`, single or double quotes.
+std::map<std::string, std::string> parse_shell_assignments(const std::string& text);
+
+}  // namespace pot

@@ -1,0 +1,39 @@
+#include "runtime/cgroup.h"
+
+namespace pot {
+
+std::string cgroup_group_name(const std::string& root_tag, const std::string& pot) {
+  return "pot-" + root_tag + "/" + pot;
+}
+
+std::vector<CgroupKnob> cgroup_v1_knobs(const ResourceLimits& limits, bool has_memsw) {
+  std::vector<CgroupKnob> knobs;
+  if (limits.memory_bytes) {
+    std::string bytes = std::to_string(*limits.memory_bytes);
+    knobs.push_back({"memory", "memory.limit_in_bytes", bytes});
+    // memory+swap at the same value: the limit cannot be dodged by swapping out.
+    if (has_memsw) knobs.push_back({"memory", "memory.memsw.limit_in_bytes", bytes});
+  }
+  if (limits.cpus) {
+    knobs.push_back({"cpu", "cpu.cfs_period_us", std::to_string(kCpuPeriodMicros)});
+    knobs.push_back({"cpu", "cpu.cfs_quota_us", std::to_string(*limits.cpus * kCpuPeriodMicros)});
+  }
+  if (limits.pids) knobs.push_back({"pids", "pids.max", std::to_string(*limits.pids)});
+  return knobs;
+}
+
+std::vector<CgroupKnob> cgroup_v2_knobs(const ResourceLimits& limits, bool has_swap) {
+  std::vector<CgroupKnob> knobs;
+  if (limits.memory_bytes) {
+    knobs.push_back({"", "memory.max", std::to_string(*limits.memory_bytes)});
+    if (has_swap) knobs.push_back({"", "memory.swap.max", "0"});
+  }
+  if (limits.cpus) {
+    knobs.push_back({"", "cpu.max", std::to_string(*limits.cpus * kCpuPeriodMicros) + " " +
+                                        std::to_string(kCpuPeriodMicros)});
+  }
+  if (limits.pids) knobs.push_back({"", "pids.max", std::to_string(*limits.pids)});
+  return knobs;
+}
+
+}  // namespace pot

@@ -1,0 +1,100 @@
+// cgroup v1 (and the hybrid layout, whose v2 tree holds no controllers): one directory per
+// controller hierarchy. The hierarchies are found in /proc/self/mountinfo, because
+// distributions mount them differently (cpu and cpuacct apart or as "cpu,cpuacct").
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "core/error.h"
+#include "core/file_util.h"
+#include "runtime/cgroup.h"
+#include "runtime/cgroup_util.h"
+
+namespace pot {
+namespace {
+
+class CgroupV1 : public CgroupManager {
+ public:
+  CgroupV1() {
+    std::istringstream lines(read_file("/proc/self/mountinfo"));
+    std::string line;
+    while (std::getline(lines, line)) {
+      size_t sep = line.find(" - ");
+      if (sep == std::string::npos) continue;
+      std::istringstream head(line.substr(0, sep)), tail(line.substr(sep + 3));
+      std::string id, parent, devno, root, mount_point, fstype, source, options;
+      head >> id >> parent >> devno >> root >> mount_point;
+      tail >> fstype >> source >> options;
+      if (fstype != "cgroup") continue;
+      std::istringstream opts(options);
+      std::string opt;
+      while (std::getline(opts, opt, ',')) {
+        for (const char* controller : kControllers) {
+          if (opt == controller && !mounts_.count(controller)) mounts_[controller] = mount_point;
+        }
+      }
+    }
+    for (const char* controller : kControllers) {
+      if (!mounts_.count(controller))
+        throw Error(std::string("cgroup v1: the ") + controller + " controller is not mounted");
+    }
+  }
+
+  std::string version() const override { return "v1"; }
+
+  std::string path(const std::string& group, const std::string& controller) const override {
+    return mounts_.at(controller) + "/" + group;
+  }
+
+  std::vector<std::string> dirs(const std::string& group) const override {
+    std::vector<std::string> out;
+    for (const char* controller : kControllers) out.push_back(path(group, controller));
+    return out;
+  }
+
+  void create(const std::string& group, const ResourceLimits& limits) override {
+    for (const char* controller : kControllers) make_dirs(path(group, controller));
+    bool has_memsw = ::access((path(group, "memory") + "/memory.memsw.limit_in_bytes").c_str(), F_OK) == 0;
+    for (const auto& knob : cgroup_v1_knobs(limits, has_memsw))
+      write_knob(path(group, knob.controller) + "/" + knob.file, knob.value);
+  }
+
+  void join_self(const std::string& group) override {
+    for (const char* controller : kControllers)
+      write_knob(path(group, controller) + "/cgroup.procs", "0");
+  }
+
+  bool exists(const std::string& group) const override {
+    for (const char* controller : kControllers) {
+      if (::access(path(group, controller).c_str(), F_OK) == 0) return true;
+    }
+    return false;
+  }
+
+  CgroupUsage usage(const std::string& group) const override {
+    CgroupUsage usage;
+    auto stat = parse_flat_keyed(read_file(path(group, "memory") + "/memory.stat"));
+    usage.rss_bytes = stat["total_rss"];
+    usage.swap_bytes = stat["total_swap"];
+    usage.cpu_nanoseconds = std::stoull(read_file(path(group, "cpuacct") + "/cpuacct.usage"));
+    return usage;
+  }
+
+  void remove(const std::string& group) override {
+    for (const char* controller : kControllers) remove_group_dir(path(group, controller));
+  }
+
+ private:
+  static constexpr const char* kControllers[] = {"memory", "cpu", "cpuacct", "pids"};
+  std::map<std::string, std::string> mounts_;
+};
+
+}  // namespace
+
+std::unique_ptr<CgroupManager> make_cgroup_v1() { return std::make_unique<CgroupV1>(); }
+
+}  // namespace pot

@@ -1,0 +1,168 @@
+#include "runtime/jail_launcher.h"
+
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <sstream>
+
+#include "core/error.h"
+#include "core/unique_fd.h"
+#include "runtime/capabilities.h"
+#include "runtime/loopback.h"
+#include "runtime/pot_init.h"
+#include "runtime/root_mounts.h"
+#include "runtime/seccomp_filter.h"
+
+namespace pot {
+namespace {
+
+// fork() into new namespaces. clone3 with no stack behaves like fork in the child.
+pid_t clone_into_namespaces(uint64_t flags) {
+  clone_args args{};
+  args.flags = flags;
+  args.exit_signal = SIGCHLD;
+  return static_cast<pid_t>(::syscall(SYS_clone3, &args, sizeof args));
+}
+
+// Everything the pot's init does before it runs the command; any failure is reported.
+[[noreturn]] void become_pot_init(const JailSpec& spec, CgroupManager& cgroups, int report_fd) {
+  try {
+    // Die with the process that launched us, until it hands the pot over (see pot/start.cc):
+    // a launcher killed mid-start then leaves nothing running.
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) throw_sys("PR_SET_PDEATHSIG");
+    // Non-dumpable: pot processes cannot open /proc/1/exe (our binary on the host) or ptrace
+    // us; this is what stops the /proc/self/exe overwrite attack.
+    if (::prctl(PR_SET_DUMPABLE, 0) != 0) throw_sys("PR_SET_DUMPABLE");
+    cgroups.join_self(spec.cgroup_name);
+    if (::unshare(CLONE_NEWCGROUP) != 0) throw_sys("unshare cgroup namespace");
+    ::umask(022);
+    setup_root_filesystem(spec);
+    if (::sethostname(spec.hostname.data(), spec.hostname.size()) != 0)
+      throw_sys("setting hostname " + quote_name(spec.hostname));
+    if (spec.network == NetworkMode::kIsolated) bring_up_loopback();
+    drop_capabilities();
+    install_seccomp_filter();
+  } catch (const std::exception& e) {
+    std::string message = std::string("E") + e.what();
+    (void)!::write(report_fd, message.data(), message.size());
+    ::_exit(126);
+  }
+  run_pot_init(spec.argv, spec.env, spec.workdir, report_fd, /*new_session=*/true);
+}
+
+std::string read_report(int fd) {
+  std::string report;
+  char buf[512];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    report.append(buf, static_cast<size_t>(n));
+    if (report == "R") break;
+  }
+  return report;
+}
+
+}  // namespace
+
+RunningJail launch_jail(const JailSpec& spec, CgroupManager& cgroups) {
+  if (spec.argv.empty()) throw Error("pot " + quote_name(spec.name) + " has no command to run");
+  cgroups.create(spec.cgroup_name, spec.limits);
+  try {
+    int report[2];
+    if (::pipe2(report, O_CLOEXEC) != 0) throw_sys("pipe");
+    UniqueFd report_read(report[0]), report_write(report[1]);
+
+    uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
+    if (spec.network == NetworkMode::kIsolated) flags |= CLONE_NEWNET;
+    pid_t pid = clone_into_namespaces(flags);
+    if (pid < 0) throw_sys("creating the pot's namespaces");
+    if (pid == 0) {
+      report_read.reset();
+      become_pot_init(spec, cgroups, report_write.release());
+    }
+    ChildGuard init(pid);
+    report_write.reset();
+
+    std::string outcome = read_report(report_read.get());
+    if (outcome != "R") {
+      int code = init.wait();
+      if (outcome.size() > 1 && outcome[0] == 'E') throw Error(outcome.substr(1));
+      throw Error("the pot's init exited with code " + std::to_string(code) + " while starting");
+    }
+    auto start_time = process_start_time(pid);
+    if (!start_time) throw Error("the pot's init exited right after starting");
+    return RunningJail{init.release(), *start_time};
+  } catch (...) {
+    try {
+      cgroups.remove(spec.cgroup_name);
+    } catch (const Error&) {
+      // The start error is the one to report; the next command retries the removal.
+    }
+    throw;
+  }
+}
+
+int run_in_jail(const RunningJail& jail, const std::vector<std::string>& cgroup_dirs,
+                const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                bool own_network) {
+  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, jail.init_pid, 0)));
+  if (!pidfd) throw_sys("opening the pot's init (pid " + std::to_string(jail.init_pid) + ")");
+  // The pid could have been reused between reading the state and opening it.
+  if (!process_alive(jail.init_pid, jail.init_start_time)) throw Error("the pot is not running");
+
+  // Host paths of the pot's cgroups: opened now, while the host's /sys is still visible.
+  std::vector<UniqueFd> cgroup_procs;
+  for (const auto& dir : cgroup_dirs) {
+    UniqueFd fd(::open((dir + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd) throw_sys("opening " + quote_name(dir + "/cgroup.procs"));
+    cgroup_procs.push_back(std::move(fd));
+  }
+
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0) throw_sys("pipe");
+  UniqueFd report_read(report[0]), report_write(report[1]);
+  pid_t pid = ::fork();
+  if (pid < 0) throw_sys("fork");
+  if (pid == 0) {
+    report_read.reset();
+    try {
+      if (::prctl(PR_SET_DUMPABLE, 0) != 0) throw_sys("PR_SET_DUMPABLE");
+      for (auto& fd : cgroup_procs) {
+        if (::write(fd.get(), "0", 1) < 0) throw_sys("joining the pot's cgroup");
+      }
+      cgroup_procs.clear();
+      int ns = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP;
+      if (own_network) ns |= CLONE_NEWNET;
+      if (::setns(pidfd.get(), ns) != 0) throw_sys("entering the pot's namespaces");
+      if (::chdir("/") != 0) throw_sys("chdir /");
+      drop_capabilities();
+      install_seccomp_filter();
+    } catch (const std::exception& e) {
+      std::string message = std::string("E") + e.what();
+      (void)!::write(report_write.get(), message.data(), message.size());
+      ::_exit(126);
+    }
+    // setns(CLONE_NEWPID) applies to children: the init below is the one inside the pot.
+    run_pot_init(argv, env, "/", report_write.release(), /*new_session=*/false);
+  }
+  ChildGuard child(pid);
+  report_write.reset();
+  std::string outcome = read_report(report_read.get());
+  if (outcome != "R") {
+    child.wait();
+    if (outcome.size() > 1 && outcome[0] == 'E') throw Error(outcome.substr(1));
+    throw Error("could not run the command in the pot");
+  }
+  return child.wait();
+}
+
+}  // namespace pot

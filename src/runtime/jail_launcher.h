@@ -1,0 +1,34 @@
+// Bringing a pot up: the cgroup, then a child cloned into new mount, PID, UTS, IPC (and,
+// unless inherited, network) namespaces that joins the cgroup, unshares a cgroup namespace,
+// builds the root (root_mounts.h), drops privileges and becomes the pot's init. The caller
+// learns "running" or the reason it is not through a pipe, so a failed start returns a
+// precise error and leaves no process and no cgroup behind.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+
+#include "core/process.h"
+#include "runtime/cgroup.h"
+#include "runtime/jail_spec.h"
+
+namespace pot {
+
+struct RunningJail {
+  pid_t init_pid = -1;
+  uint64_t init_start_time = 0;
+};
+
+// Starts the pot. On success the caller is the parent of init and must reap it (see
+// wait_jail). Throws Error (after removing what it made) on failure.
+RunningJail launch_jail(const JailSpec& spec, CgroupManager& cgroups);
+
+// Runs argv inside the running pot whose init is `jail` (same namespaces, cgroup,
+// capabilities and seccomp filter as the pot's own processes) and returns its exit code.
+int run_in_jail(const RunningJail& jail, const std::vector<std::string>& cgroup_dirs,
+                const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                bool own_network);
+
+}  // namespace pot

@@ -1,0 +1,55 @@
+#include "runtime/jail_spec.h"
+
+#include <cstring>
+
+namespace pot {
+
+std::vector<std::string> default_pot_env(const std::string& hostname) {
+  return {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root",
+          "TERM=xterm", "HOSTNAME=" + hostname};
+}
+
+std::vector<std::string> command_to_argv(const std::string& line) {
+  static const char kShellSpecial[] = "|&;<>()$`*?[]{}~#=!\n";
+  std::vector<std::string> words;
+  std::string word;
+  bool in_word = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (c == ' ' || c == '\t') {
+      if (in_word) words.push_back(std::move(word));
+      word.clear();
+      in_word = false;
+    } else if (c == '\'') {
+      size_t end = line.find('\'', i + 1);
+      if (end == std::string::npos) return {"/bin/sh", "-c", line};
+      word += line.substr(i + 1, end - i - 1);
+      in_word = true;
+      i = end;
+    } else if (c == '"') {
+      size_t end = i + 1;
+      std::string quoted_part;
+      for (; end < line.size() && line[end] != '"'; ++end) {
+        if (line[end] == '$' || line[end] == '`') return {"/bin/sh", "-c", line};
+        if (line[end] == '\\' && end + 1 < line.size()) ++end;
+        quoted_part += line[end];
+      }
+      if (end >= line.size()) return {"/bin/sh", "-c", line};
+      word += quoted_part;
+      in_word = true;
+      i = end;
+    } else if (c == '\\' && i + 1 < line.size()) {
+      word += line[++i];
+      in_word = true;
+    } else if (std::strchr(kShellSpecial, c) != nullptr) {
+      return {"/bin/sh", "-c", line};
+    } else {
+      word += c;
+      in_word = true;
+    }
+  }
+  if (in_word) words.push_back(std::move(word));
+  return words;
+}
+
+}  // namespace pot

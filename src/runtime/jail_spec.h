@@ -1,0 +1,53 @@
+// Everything the runtime needs to bring up one pot, decided by the layers above: which root,
+// which namespaces, which mounts, which command, which limits.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pot {
+
+struct BindMount {
+  std::string host_path;  // a host directory or file
+  std::string pot_path;   // absolute, inside the pot
+  bool read_only = false;
+};
+
+struct OverlayRoot {
+  std::string lower;  // the base, never written
+  std::string upper;  // the pot's own changes
+  std::string work;   // overlayfs scratch, same filesystem as upper
+};
+
+struct ResourceLimits {
+  std::optional<uint64_t> memory_bytes;
+  std::optional<uint64_t> cpus;  // whole CPUs, as the original's pot.rss.cpus
+  std::optional<uint64_t> pids;
+};
+
+enum class NetworkMode { kIsolated, kInherit };
+
+struct JailSpec {
+  std::string name;
+  std::string hostname;
+  std::string root;                    // host path of the pot's root directory (mount point)
+  std::optional<OverlayRoot> overlay;  // set for multi pots: root is mounted from these
+  std::vector<BindMount> mounts;
+  NetworkMode network = NetworkMode::kIsolated;
+  std::vector<std::string> argv;  // the command, run as the child of the pot's init
+  std::vector<std::string> env;   // VAR=value
+  std::string cgroup_name;        // relative group path, e.g. pot-1a2b3c4d/web
+  ResourceLimits limits;
+  std::string workdir = "/";
+};
+
+// The environment every pot command starts with, before pot.env and -e.
+std::vector<std::string> default_pot_env(const std::string& hostname);
+
+// Splits a command line as sh would for simple words and quotes; a line that needs a real
+// shell (pipes, redirections, variables, globs, ...) becomes `/bin/sh -c LINE`.
+std::vector<std::string> command_to_argv(const std::string& line);
+
+}  // namespace pot

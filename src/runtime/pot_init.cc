@@ -1,0 +1,91 @@
+#include "runtime/pot_init.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "core/process.h"
+
+extern char** environ;
+
+namespace pot {
+
+int exec_in_env(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
+  std::vector<char*> args, vars;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  for (const auto& e : env) vars.push_back(const_cast<char*>(e.c_str()));
+  vars.push_back(nullptr);
+  // execvp searches the PATH of the current environment, so switch to the pot's first.
+  environ = vars.data();
+  ::execvp(args[0], args.data());
+  return errno;
+}
+
+static void write_report(int fd, const std::string& message) {
+  if (fd < 0) return;
+  (void)!::write(fd, message.data(), message.size());
+}
+
+void run_pot_init(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                  const std::string& workdir, int report_fd, bool new_session) {
+  sigset_t all;
+  sigfillset(&all);
+  sigprocmask(SIG_BLOCK, &all, nullptr);
+
+  int exec_pipe[2];
+  if (::pipe2(exec_pipe, O_CLOEXEC) != 0) {
+    write_report(report_fd, std::string("E") + "pipe: " + std::strerror(errno));
+    ::_exit(127);
+  }
+  pid_t command = ::fork();
+  if (command < 0) {
+    write_report(report_fd, std::string("E") + "fork: " + std::strerror(errno));
+    ::_exit(127);
+  }
+  if (command == 0) {
+    ::close(exec_pipe[0]);
+    if (report_fd >= 0) ::close(report_fd);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (new_session) ::setsid();
+    int err = ::chdir(workdir.c_str()) == 0 ? exec_in_env(argv, env) : errno;
+    (void)!::write(exec_pipe[1], &err, sizeof err);
+    ::_exit(127);
+  }
+  ::close(exec_pipe[1]);
+  int exec_errno = 0;
+  ssize_t n;
+  do {
+    n = ::read(exec_pipe[0], &exec_errno, sizeof exec_errno);
+  } while (n < 0 && errno == EINTR);
+  ::close(exec_pipe[0]);
+  if (n == static_cast<ssize_t>(sizeof exec_errno)) {
+    write_report(report_fd, "Ecannot run `" + argv[0] + "` in the pot: " + std::strerror(exec_errno));
+    ::_exit(127);
+  }
+  write_report(report_fd, "R");
+  if (report_fd >= 0) ::close(report_fd);
+
+  for (;;) {
+    siginfo_t info{};
+    int sig = ::sigwaitinfo(&all, &info);
+    if (sig < 0) continue;
+    if (sig != SIGCHLD) {
+      bool from_terminal = sig == SIGINT || sig == SIGQUIT || sig == SIGTSTP || sig == SIGWINCH;
+      if (new_session || !from_terminal) ::kill(command, sig);
+      continue;
+    }
+    int status = 0;
+    pid_t reaped;
+    while ((reaped = ::waitpid(-1, &status, WNOHANG)) > 0) {
+      if (reaped == command) ::_exit(exit_code_from_wait_status(status));
+    }
+  }
+}
+
+}  // namespace pot

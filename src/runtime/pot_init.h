@@ -1,0 +1,25 @@
+// pid 1 inside a pot. It starts the pot's command as its child and then only waits: it
+// reaps every orphan the pot leaves (a pid 1 that does not leaves zombies piling up), and
+// passes the signals it is sent on to the command, so `pot stop` (SIGTERM) and
+// `pot signal` reach the program. When the command exits, init exits with the command's
+// code (128+N for signal N) and the kernel ends every other process of the pot.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace pot {
+
+// Never returns. `report_fd` receives "R" once the command has been exec'd, or "E" and a
+// message when it could not be; it is closed after that. With `new_session` the command
+// gets a session of its own (a pot's main command); without, it stays in the caller's
+// terminal session (`pot exec`), where the terminal sends it ^C itself, so init does not
+// forward the terminal's signals a second time.
+[[noreturn]] void run_pot_init(const std::vector<std::string>& argv,
+                               const std::vector<std::string>& env, const std::string& workdir,
+                               int report_fd, bool new_session);
+
+// Replaces the calling process with argv in env (PATH from env). On failure returns errno.
+int exec_in_env(const std::vector<std::string>& argv, const std::vector<std::string>& env);
+
+}  // namespace pot

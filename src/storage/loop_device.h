@@ -1,0 +1,20 @@
+// Attaching an image file to a free loop device. The device is set to auto-clear: the
+// kernel detaches it as soon as nothing (our fd, a mount) holds it, so a crash between
+// attach and mount, or a later unmount, never leaves a loop device behind.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "core/unique_fd.h"
+
+namespace pot {
+
+struct LoopDevice {
+  std::string path;  // /dev/loopN
+  UniqueFd fd;       // holds the device until the mount does
+};
+
+LoopDevice attach_loop_device(const std::filesystem::path& image);
+
+}  // namespace pot
