@@ -86,7 +86,10 @@ struct Copier {
     } else if (S_ISREG(st.st_mode)) {
       UniqueFd src(::openat(src_dirfd, src_name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
       if (!src) throw_sys("opening " + quote_name(src_name));
-      UniqueFd dst(::openat(dst_dirfd, dst_name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+      const int create = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+      UniqueFd dst(::openat(dst_dirfd, dst_name.c_str(), create, 0600));
+      if (!dst && errno == EEXIST && ::unlinkat(dst_dirfd, dst_name.c_str(), 0) == 0)
+        dst.reset(::openat(dst_dirfd, dst_name.c_str(), create, 0600));  // replace, as cp does
       if (!dst) throw_sys("creating " + quote_name(dst_name));
       copy_file_data(src.get(), dst.get(), src_name);
       copy_metadata(dst_dirfd, dst_name, st, false);

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <string>
@@ -126,6 +127,18 @@ std::optional<uint64_t> process_start_time(pid_t pid) {
 bool process_alive(pid_t pid, uint64_t start_time) {
   auto actual = process_start_time(pid);
   return actual && *actual == start_time;
+}
+
+void close_fds_except(std::initializer_list<int> keep) {
+  std::vector<int> sorted(keep);
+  std::sort(sorted.begin(), sorted.end());
+  unsigned int from = 3;
+  for (int fd : sorted) {
+    if (fd < static_cast<int>(from)) continue;
+    if (static_cast<unsigned int>(fd) > from) ::close_range(from, static_cast<unsigned int>(fd) - 1, 0);
+    from = static_cast<unsigned int>(fd) + 1;
+  }
+  ::close_range(from, ~0U, 0);
 }
 
 std::string boot_id() {

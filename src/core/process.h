@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,10 @@ int parse_signal(std::string_view text);
 // The kernel's start time of `pid` (clock ticks since boot), to tell a pid from its reuse.
 std::optional<uint64_t> process_start_time(pid_t pid);
 bool process_alive(pid_t pid, uint64_t start_time);
+
+// Closes every fd above 2 except those in `keep` (after a fork that must not hold on to
+// its parent's files: a lock inherited this way would stay held).
+void close_fds_except(std::initializer_list<int> keep);
 
 // This boot's identity, so state written before a reboot is recognised as stale.
 std::string boot_id();

@@ -55,6 +55,7 @@ pid_t clone_into_namespaces(uint64_t flags) {
     (void)!::write(report_fd, message.data(), message.size());
     ::_exit(126);
   }
+  close_fds_except({report_fd});  // only 0-2 reach the pot (and the report pipe, CLOEXEC)
   run_pot_init(spec.argv, spec.env, spec.workdir, report_fd, /*new_session=*/true);
 }
 
@@ -74,7 +75,6 @@ std::string read_report(int fd) {
 }  // namespace
 
 RunningJail launch_jail(const JailSpec& spec, CgroupManager& cgroups) {
-  if (spec.argv.empty()) throw Error("pot " + quote_name(spec.name) + " has no command to run");
   cgroups.create(spec.cgroup_name, spec.limits);
   try {
     int report[2];
@@ -151,6 +151,7 @@ int run_in_jail(const RunningJail& jail, const std::vector<std::string>& cgroup_
       (void)!::write(report_write.get(), message.data(), message.size());
       ::_exit(126);
     }
+    close_fds_except({report_write.get()});
     // setns(CLONE_NEWPID) applies to children: the init below is the one inside the pot.
     run_pot_init(argv, env, "/", report_write.release(), /*new_session=*/false);
   }

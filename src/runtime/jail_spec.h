@@ -41,6 +41,8 @@ struct JailSpec {
   std::string cgroup_name;        // relative group path, e.g. pot-1a2b3c4d/web
   ResourceLimits limits;
   std::string workdir = "/";
+  // Written to the pot's /etc/hosts at start, after localhost and the pot's own name.
+  std::vector<std::string> extra_hosts;
 };
 
 // The environment every pot command starts with, before pot.env and -e.

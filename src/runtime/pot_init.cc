@@ -36,6 +36,18 @@ void run_pot_init(const std::vector<std::string>& argv, const std::vector<std::s
   sigfillset(&all);
   sigprocmask(SIG_BLOCK, &all, nullptr);
 
+  if (argv.empty()) {
+    // A persistent pot with no command: init alone keeps the pot up until it is stopped.
+    write_report(report_fd, "R");
+    if (report_fd >= 0) ::close(report_fd);
+    for (;;) {
+      int sig = ::sigwaitinfo(&all, nullptr);
+      if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP || sig == SIGQUIT) ::_exit(0);
+      while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+      }
+    }
+  }
+
   int exec_pipe[2];
   if (::pipe2(exec_pipe, O_CLOEXEC) != 0) {
     write_report(report_fd, std::string("E") + "pipe: " + std::strerror(errno));

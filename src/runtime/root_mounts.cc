@@ -144,6 +144,19 @@ void mask_and_protect() {
   }
 }
 
+// Written after pivot_root, so a symlinked /etc/hosts can only lead inside the pot.
+void write_etc_hosts(const JailSpec& spec) {
+  struct stat st {};
+  if (::stat("/etc", &st) != 0 || !S_ISDIR(st.st_mode)) return;
+  std::string text = "127.0.0.1\tlocalhost " + spec.hostname + "\n::1\tlocalhost " + spec.hostname + "\n";
+  for (const auto& line : spec.extra_hosts) text += line + "\n";
+  int fd = ::open("/etc/hosts", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw_sys("writing /etc/hosts in the pot");
+  ssize_t n = ::write(fd, text.data(), text.size());
+  ::close(fd);
+  if (n != static_cast<ssize_t>(text.size())) throw_sys("writing /etc/hosts in the pot");
+}
+
 }  // namespace
 
 void setup_root_filesystem(const JailSpec& spec) {
@@ -165,6 +178,7 @@ void setup_root_filesystem(const JailSpec& spec) {
   ensure_dir("/tmp", 01777);
   for (size_t i = 0; i < trees.size(); ++i) attach_tree(trees[i].get(), spec.mounts[i]);
   mask_and_protect();
+  write_etc_hosts(spec);
 }
 
 }  // namespace pot

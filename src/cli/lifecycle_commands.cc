@@ -1,0 +1,60 @@
+// start, stop, exec, term, signal: commands on a pot's processes.
+#include <unistd.h>
+
+#include <iostream>
+
+#include "cli/command.h"
+#include "cli/options.h"
+#include "core/error.h"
+#include "core/process.h"
+#include "pot/lifecycle.h"
+
+namespace pot {
+namespace {
+
+int cmd_start(Invocation& inv) {
+  Options o = Options::parse(inv.name, "vp:", inv.args);
+  return start_pot(inv.ctx, o.pot());
+}
+
+int cmd_stop(Invocation& inv) {
+  Options o = Options::parse(inv.name, "vp:", inv.args);
+  stop_pot(inv.ctx, o.pot());
+  return 0;
+}
+
+int cmd_exec(Invocation& inv) {
+  Options o = Options::parse(inv.name, "vp:e:", inv.args);
+  std::string name = o.require('p', "NAME");
+  if (o.positional().empty()) throw Error("pot exec: no command given (pot exec -p NAME CMD [ARG]...)");
+  return exec_in_pot(inv.ctx, name, o.positional(), o.all('e'));
+}
+
+int cmd_term(Invocation& inv) {
+  Options o = Options::parse(inv.name, "vp:", inv.args);
+  std::string name = o.pot();
+  if (::isatty(0) == 0) throw Error("pot term: standard input is not a terminal");
+  return exec_in_pot(inv.ctx, name, {"/bin/sh", "-l"}, {});
+}
+
+int cmd_signal(Invocation& inv) {
+  Options o = Options::parse(inv.name, "vfp:s:", inv.args);
+  std::string name = o.pot();
+  int signal = parse_signal(o.get('s').value_or("TERM"));
+  signal_pot(inv.ctx, name, signal);
+  return 0;
+}
+
+}  // namespace
+
+void register_lifecycle_commands(std::vector<Command>& table) {
+  table.insert(table.end(), {
+      {"start", "NAME | -p NAME", "start a pot", cmd_start},
+      {"stop", "NAME | -p NAME", "stop a pot", cmd_stop},
+      {"exec", "-p NAME [-e VAR=value]... CMD [ARG]...", "run a command in a running pot", cmd_exec},
+      {"term", "NAME | -p NAME", "open a shell in a running pot", cmd_term},
+      {"signal", "-p NAME [-s SIGNAL]", "send a signal (default TERM) to a pot's command", cmd_signal},
+  });
+}
+
+}  // namespace pot

@@ -1,0 +1,442 @@
+#include "image/safe_extract.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+#include "core/unique_fd.h"
+#include "runtime/root_path.h"
+
+namespace pot {
+namespace {
+
+// Every lookup stays under its dirfd and never follows a symlink: a symlink in the tree is
+// an entry like any other, not a way to somewhere else.
+constexpr uint64_t kStrict = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+
+int open_strict(int dirfd, const std::string& path, int flags, mode_t mode = 0) {
+  open_how how{};
+  how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
+  how.mode = (flags & O_CREAT) ? mode : 0;
+  how.resolve = kStrict;
+  int fd;
+  do {
+    fd = static_cast<int>(::syscall(SYS_openat2, dirfd, path.c_str(), &how, sizeof how));
+  } while (fd < 0 && (errno == EAGAIN || errno == EINTR));
+  return fd;
+}
+
+struct ArchiveFree {
+  void operator()(archive* a) const { archive_read_free(a); }
+};
+
+// A checked entry name: relative, without `.` or empty components, with no `..`.
+struct EntryPath {
+  std::vector<std::string> parents;
+  std::string leaf;  // empty for the root itself (`./`)
+  std::string rel;   // parents and leaf joined with `/`
+  std::string parent_rel;
+};
+
+// Owner, mode and times of a directory, applied once everything inside it exists.
+struct DirMeta {
+  mode_t mode;
+  uid_t uid;
+  gid_t gid;
+  timespec times[2];
+};
+
+class Extractor {
+ public:
+  Extractor(std::string archive_path, const ExtractOptions& options, int root_fd)
+      : archive_path_(std::move(archive_path)),
+        options_(options),
+        root_fd_(root_fd),
+        privileged_(::geteuid() == 0) {}
+
+  ExtractStats run(archive* a);
+
+ private:
+  [[noreturn]] void fail(std::string_view reason, int err = 0) const {
+    throw Error("entry " + quote_name(entry_name_) + ": " + std::string(reason), err);
+  }
+  [[noreturn]] void fail_sys(std::string_view what, int err = errno) const {
+    fail(std::string(what) + ": " + std::strerror(err), err);
+  }
+  [[noreturn]] void fail_archive(archive* a) const {
+    const char* msg = archive_error_string(a);
+    fail(std::string("corrupt or truncated archive: ") + (msg ? msg : "unknown error"),
+         archive_errno(a));
+  }
+
+  EntryPath parse(std::string_view name) const;
+  int parent_fd(const EntryPath& path);
+  void clear_leaf(int parent, const EntryPath& path);
+  void check_owner_result(int rc) const;
+
+  void extract_entry(archive* a, archive_entry* entry);
+  void make_dir(archive_entry* entry, const EntryPath& path);
+  void make_file(archive* a, archive_entry* entry, const EntryPath& path);
+  void make_symlink(archive_entry* entry, const EntryPath& path);
+  void make_hardlink(const char* target, const EntryPath& path);
+  void make_node(archive_entry* entry, const EntryPath& path, mode_t type);
+  void fix_directories();
+
+  std::string archive_path_;
+  const ExtractOptions& options_;
+  int root_fd_;
+  bool privileged_;
+
+  std::string entry_name_;  // the current entry, as the archive spells it, for messages
+  uid_t uid_ = 0;
+  gid_t gid_ = 0;
+  timespec times_[2]{};  // atime, mtime of the current entry (UTIME_OMIT when not stored)
+  ExtractStats stats_;
+
+  // Archives list entries directory by directory, so the last parent is usually the next one.
+  std::string cached_parent_;
+  UniqueFd cached_parent_fd_;
+
+  std::map<std::string, DirMeta> dirs_;
+};
+
+EntryPath Extractor::parse(std::string_view name) const {
+  EntryPath path;
+  std::vector<std::string> parts;
+  size_t pos = 0;
+  while (pos <= name.size()) {
+    size_t slash = name.find('/', pos);
+    if (slash == std::string_view::npos) slash = name.size();
+    std::string_view part = name.substr(pos, slash - pos);
+    pos = slash + 1;
+    // A leading `/` gives an empty first component: the name is read as relative, like tar.
+    if (part.empty() || part == ".") continue;
+    if (part == "..") fail("name has a `..` component");
+    parts.emplace_back(part);
+  }
+  if (parts.empty()) return path;
+  path.leaf = std::move(parts.back());
+  parts.pop_back();
+  for (const std::string& part : parts) {
+    if (!path.parent_rel.empty()) path.parent_rel += '/';
+    path.parent_rel += part;
+  }
+  path.rel = path.parent_rel.empty() ? path.leaf : path.parent_rel + "/" + path.leaf;
+  path.parents = std::move(parts);
+  return path;
+}
+
+// Returns a borrowed O_PATH fd of the entry's parent directory, creating missing directories.
+int Extractor::parent_fd(const EntryPath& path) {
+  if (path.parents.empty()) return root_fd_;
+  if (cached_parent_fd_ && cached_parent_ == path.parent_rel) return cached_parent_fd_.get();
+
+  // Fast path: the whole parent already exists and has no symlink in it.
+  UniqueFd dir(open_strict(root_fd_, path.parent_rel, O_PATH | O_DIRECTORY));
+  if (!dir) {
+    // Walk one component at a time to create what is missing and to say which one is wrong.
+    std::string done;
+    int at = root_fd_;
+    for (const std::string& part : path.parents) {
+      done += done.empty() ? part : "/" + part;
+      UniqueFd next(open_strict(at, part, O_PATH | O_DIRECTORY));
+      if (!next && errno == ENOENT) {
+        if (::mkdirat(at, part.c_str(), 0755) != 0 && errno != EEXIST)
+          fail_sys("creating parent directory " + quote_name(done));
+        next.reset(open_strict(at, part, O_PATH | O_DIRECTORY));
+      }
+      if (!next) {
+        if (errno == ELOOP) fail("parent " + quote_name(done) + " is a symlink");
+        if (errno == ENOTDIR) fail("parent " + quote_name(done) + " is not a directory");
+        fail_sys("opening parent directory " + quote_name(done));
+      }
+      dir = std::move(next);
+      at = dir.get();
+    }
+  }
+  cached_parent_ = path.parent_rel;
+  cached_parent_fd_ = std::move(dir);
+  return cached_parent_fd_.get();
+}
+
+// Makes room for a new entry: an existing non-directory goes, an empty directory too.
+void Extractor::clear_leaf(int parent, const EntryPath& path) {
+  struct stat st;
+  if (::fstatat(parent, path.leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT) return;
+    fail_sys("checking for an existing " + quote_name(path.rel));
+  }
+  if (S_ISDIR(st.st_mode)) {
+    if (::unlinkat(parent, path.leaf.c_str(), AT_REMOVEDIR) != 0)
+      fail_sys("replacing directory " + quote_name(path.rel));
+    // The cached parent might have been that directory, or below it.
+    cached_parent_fd_.reset();
+    cached_parent_.clear();
+    return;
+  }
+  if (::unlinkat(parent, path.leaf.c_str(), 0) != 0)
+    fail_sys("replacing existing " + quote_name(path.rel));
+}
+
+// Without privilege a chown to another owner is refused; tar then keeps the caller's ids.
+void Extractor::check_owner_result(int rc) const {
+  if (rc == 0) return;
+  if (!privileged_ && (errno == EPERM || errno == EINVAL)) return;
+  fail_sys("setting owner " + std::to_string(uid_) + ":" + std::to_string(gid_));
+}
+
+ExtractStats Extractor::run(archive* a) {
+  for (;;) {
+    archive_entry* entry = nullptr;
+    int rc = archive_read_next_header(a, &entry);
+    if (rc == ARCHIVE_EOF) break;
+    if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
+      const char* msg = archive_error_string(a);
+      throw Error(std::string("corrupt or truncated archive") +
+                      (entry_name_.empty() ? "" : " after entry " + quote_name(entry_name_)) +
+                      ": " + (msg ? msg : "unknown error"),
+                  archive_errno(a));
+    }
+    if (stats_.entries >= options_.max_entries)
+      throw Error("archive has more than " + std::to_string(options_.max_entries) + " entries");
+    ++stats_.entries;
+    extract_entry(a, entry);
+  }
+  fix_directories();
+  return stats_;
+}
+
+void Extractor::extract_entry(archive* a, archive_entry* entry) {
+  const char* name = archive_entry_pathname(entry);
+  if (!name) name = archive_entry_pathname_utf8(entry);
+  entry_name_ = name ? name : "";
+  if (!name) fail("name cannot be read");
+
+  int64_t uid = archive_entry_uid(entry);
+  int64_t gid = archive_entry_gid(entry);
+  // (uid_t)-1 would mean "leave unchanged" to chown, so it is not a valid owner either.
+  if (uid < 0 || uid >= 0xffffffffLL || gid < 0 || gid >= 0xffffffffLL)
+    fail("invalid owner " + std::to_string(uid) + ":" + std::to_string(gid));
+  uid_ = static_cast<uid_t>(uid);
+  gid_ = static_cast<gid_t>(gid);
+  times_[0] = archive_entry_atime_is_set(entry)
+                  ? timespec{archive_entry_atime(entry), archive_entry_atime_nsec(entry)}
+                  : timespec{0, UTIME_OMIT};
+  times_[1] = archive_entry_mtime_is_set(entry)
+                  ? timespec{archive_entry_mtime(entry), archive_entry_mtime_nsec(entry)}
+                  : timespec{0, UTIME_OMIT};
+
+  EntryPath path = parse(entry_name_);
+  const char* hardlink = archive_entry_hardlink(entry);
+  if (!hardlink) hardlink = archive_entry_hardlink_utf8(entry);
+  mode_t type = archive_entry_filetype(entry);
+  if (path.leaf.empty() && (hardlink || type != AE_IFDIR)) fail("empty name");
+
+  if (hardlink) return make_hardlink(hardlink, path);
+  switch (type) {
+    case AE_IFDIR:
+      return make_dir(entry, path);
+    case AE_IFREG:
+      return make_file(a, entry, path);
+    case AE_IFLNK:
+      return make_symlink(entry, path);
+    case AE_IFIFO:
+      return make_node(entry, path, S_IFIFO);
+    case AE_IFCHR:
+    case AE_IFBLK:
+      if (!options_.allow_device_nodes) fail("device nodes are not allowed");
+      return make_node(entry, path, type == AE_IFCHR ? S_IFCHR : S_IFBLK);
+    default:
+      fail("unsupported file type " + std::to_string(type));
+  }
+}
+
+void Extractor::make_dir(archive_entry* entry, const EntryPath& path) {
+  if (!path.leaf.empty()) {
+    int parent = parent_fd(path);
+    // 0700 until fix_directories: the extraction must be able to write into it meanwhile.
+    if (::mkdirat(parent, path.leaf.c_str(), 0700) != 0) {
+      if (errno != EEXIST) fail_sys("creating directory");
+      struct stat st;
+      if (::fstatat(parent, path.leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+        fail_sys("checking the existing entry");
+      if (!S_ISDIR(st.st_mode)) {
+        clear_leaf(parent, path);
+        if (::mkdirat(parent, path.leaf.c_str(), 0700) != 0) fail_sys("creating directory");
+      }
+    }
+  }
+  // The setgid bit of a directory only picks the group of new files; it is kept.
+  dirs_[path.rel] = DirMeta{archive_entry_perm(entry) & 07777, uid_, gid_, {times_[0], times_[1]}};
+}
+
+void Extractor::make_file(archive* a, archive_entry* entry, const EntryPath& path) {
+  uint64_t budget = options_.max_total_bytes - stats_.bytes;
+  auto over_limit = [&] {
+    fail("the archive's regular files exceed the size limit of " +
+         std::to_string(options_.max_total_bytes) + " bytes");
+  };
+  int64_t declared = archive_entry_size_is_set(entry) ? archive_entry_size(entry) : 0;
+  if (declared < 0) fail("negative size");
+  if (static_cast<uint64_t>(declared) > budget) over_limit();
+
+  int parent = parent_fd(path);
+  clear_leaf(parent, path);
+  UniqueFd fd(open_strict(parent, path.leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600));
+  if (!fd) fail_sys("creating file");
+
+  uint64_t end = 0;
+  for (;;) {
+    const void* buf = nullptr;
+    size_t len = 0;
+    la_int64_t offset = 0;
+    int rc = archive_read_data_block(a, &buf, &len, &offset);
+    if (rc == ARCHIVE_EOF) break;
+    if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) fail_archive(a);
+    if (offset < 0) fail("negative data offset");
+    // Offsets jump over the holes of a sparse file; pwrite leaves them unallocated.
+    uint64_t block_end = static_cast<uint64_t>(offset) + len;
+    if (block_end > budget) over_limit();
+    const char* p = static_cast<const char*>(buf);
+    off_t at = offset;
+    while (len > 0) {
+      ssize_t n = ::pwrite(fd.get(), p, len, at);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        fail_sys("writing file data");
+      }
+      p += n;
+      at += n;
+      len -= static_cast<size_t>(n);
+    }
+    if (block_end > end) end = block_end;
+  }
+  // A trailing hole has no data block; the size comes from the header.
+  uint64_t size = std::max<uint64_t>(end, static_cast<uint64_t>(declared));
+  if (size > end && ::ftruncate(fd.get(), static_cast<off_t>(size)) != 0)
+    fail_sys("setting file size");
+  stats_.bytes += size;
+
+  // chown first: it clears setuid/setgid, which fchmod then sets back if wanted.
+  check_owner_result(::fchown(fd.get(), uid_, gid_));
+  mode_t mode = archive_entry_perm(entry) & 07777;
+  if (!options_.keep_setuid) mode &= ~(S_ISUID | S_ISGID);
+  if (::fchmod(fd.get(), mode) != 0) fail_sys("setting mode");
+  if (::futimens(fd.get(), times_) != 0) fail_sys("setting times");
+}
+
+void Extractor::make_symlink(archive_entry* entry, const EntryPath& path) {
+  const char* target = archive_entry_symlink(entry);
+  if (!target) target = archive_entry_symlink_utf8(entry);
+  if (!target || !*target) fail("symlink has no target");
+  int parent = parent_fd(path);
+  clear_leaf(parent, path);
+  // The target is stored as-is: the symlink is never followed by the extraction.
+  if (::symlinkat(target, parent, path.leaf.c_str()) != 0) fail_sys("creating symlink");
+  check_owner_result(::fchownat(parent, path.leaf.c_str(), uid_, gid_, AT_SYMLINK_NOFOLLOW));
+  if (::utimensat(parent, path.leaf.c_str(), times_, AT_SYMLINK_NOFOLLOW) != 0)
+    fail_sys("setting times");
+}
+
+void Extractor::make_hardlink(const char* target, const EntryPath& path) {
+  EntryPath to = parse(target);
+  if (to.leaf.empty()) fail("hard link has an empty target");
+  if (to.rel == path.rel) fail("hard link to itself");
+  // The target is looked up like an entry name: inside the root, through no symlink.
+  UniqueFd target_fd(open_strict(root_fd_, to.rel, O_PATH | O_NOFOLLOW));
+  if (!target_fd) {
+    if (errno == ELOOP)
+      fail("hard link target " + quote_name(target) + " is or goes through a symlink");
+    fail_sys("opening hard link target " + quote_name(target));
+  }
+  struct stat st;
+  if (::fstat(target_fd.get(), &st) != 0) fail_sys("checking hard link target");
+  if (!S_ISREG(st.st_mode))
+    fail("hard link target " + quote_name(target) + " is not a regular file");
+
+  int parent = parent_fd(path);
+  clear_leaf(parent, path);
+  if (::linkat(target_fd.get(), "", parent, path.leaf.c_str(), AT_EMPTY_PATH) == 0) return;
+  // Linking an fd needs CAP_DAC_READ_SEARCH; without it use the name in the target's
+  // directory, opened the same strict way (linkat does not follow a symlink there).
+  if (errno != ENOENT && errno != EPERM) fail_sys("creating hard link");
+  UniqueFd target_dir(open_strict(root_fd_, to.parent_rel.empty() ? "." : to.parent_rel,
+                                  O_PATH | O_DIRECTORY));
+  if (!target_dir) fail_sys("opening hard link target directory");
+  if (::linkat(target_dir.get(), to.leaf.c_str(), parent, path.leaf.c_str(), 0) != 0)
+    fail_sys("creating hard link");
+}
+
+void Extractor::make_node(archive_entry* entry, const EntryPath& path, mode_t type) {
+  int parent = parent_fd(path);
+  clear_leaf(parent, path);
+  dev_t dev = type == S_IFIFO ? 0
+                              : makedev(archive_entry_rdevmajor(entry),
+                                        archive_entry_rdevminor(entry));
+  if (::mknodat(parent, path.leaf.c_str(), type | 0600, dev) != 0) fail_sys("creating node");
+  check_owner_result(::fchownat(parent, path.leaf.c_str(), uid_, gid_, AT_SYMLINK_NOFOLLOW));
+  // fchmodat follows a symlink, but the leaf was just made by mknodat and is not one.
+  mode_t mode = archive_entry_perm(entry) & 07777;
+  if (!options_.keep_setuid) mode &= ~(S_ISUID | S_ISGID);
+  if (::fchmodat(parent, path.leaf.c_str(), mode, 0) != 0) fail_sys("setting mode");
+  if (::utimensat(parent, path.leaf.c_str(), times_, AT_SYMLINK_NOFOLLOW) != 0)
+    fail_sys("setting times");
+}
+
+// Deepest first: reverse lexical order puts `a/b` before `a`, so a directory's own mode
+// (read-only, say) never blocks fixing its children, and nothing touches it afterwards.
+void Extractor::fix_directories() {
+  for (auto it = dirs_.rbegin(); it != dirs_.rend(); ++it) {
+    const std::string& rel = it->first;
+    const DirMeta& meta = it->second;
+    entry_name_ = rel.empty() ? "." : rel;
+    UniqueFd fd(open_strict(root_fd_, rel.empty() ? "." : rel, O_RDONLY | O_DIRECTORY));
+    if (!fd) {
+      // A later entry replaced the directory with something else: nothing to fix.
+      if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) continue;
+      fail_sys("opening directory");
+    }
+    uid_ = meta.uid;
+    gid_ = meta.gid;
+    check_owner_result(::fchown(fd.get(), meta.uid, meta.gid));
+    if (::fchmod(fd.get(), meta.mode) != 0) fail_sys("setting mode");
+    if (::futimens(fd.get(), meta.times) != 0) fail_sys("setting times");
+  }
+}
+
+}  // namespace
+
+ExtractStats extract_archive(const std::string& archive_path, const std::string& target_dir,
+                             const ExtractOptions& options) {
+  return with_context("extracting " + quote_name(archive_path), [&] {
+    UniqueFd root = open_root_dir(target_dir.c_str());
+    std::unique_ptr<archive, ArchiveFree> a(archive_read_new());
+    if (!a) throw Error("out of memory");
+    archive_read_support_filter_all(a.get());
+    // The tar reader covers ustar, pax and the GNU extensions (sparse, long names).
+    archive_read_support_format_tar(a.get());
+    if (archive_read_open_filename(a.get(), archive_path.c_str(), 1 << 16) != ARCHIVE_OK) {
+      const char* msg = archive_error_string(a.get());
+      throw Error(std::string("opening: ") + (msg ? msg : "unknown error"),
+                  archive_errno(a.get()));
+    }
+    return Extractor(archive_path, options, root.get()).run(a.get());
+  });
+}
+
+}  // namespace pot

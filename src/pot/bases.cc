@@ -1,0 +1,180 @@
+#include "pot/bases.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "core/error.h"
+#include "core/file_util.h"
+#include "core/lock.h"
+#include "core/names.h"
+#include "core/process.h"
+#include "image/safe_extract.h"
+#include "pot/pots.h"
+
+namespace pot {
+namespace {
+
+constexpr const char* kBusyboxBinary = "/bin/busybox";
+
+void write_text(const fs::path& path, const std::string& text, mode_t mode = 0644) {
+  write_file_atomic(path, text, mode);
+}
+
+void populate_busybox(const fs::path& root) {
+  for (const char* dir : {"bin", "sbin", "usr", "usr/bin", "usr/sbin", "etc", "root", "tmp", "proc",
+                          "sys", "dev", "var", "var/log", "var/www", "home"})
+    make_dirs(root / dir);
+  ::chmod((root / "tmp").c_str(), 01777);
+  ::chmod((root / "root").c_str(), 0700);
+  std::error_code ec;
+  fs::copy_file(kBusyboxBinary, root / "bin" / "busybox", ec);
+  if (ec) throw Error("copying " + quote_name(kBusyboxBinary) + ": " + ec.message() + " (install busybox-static)");
+  ::chmod((root / "bin" / "busybox").c_str(), 0755);
+  // busybox knows where each applet belongs (bin/sh, usr/bin/env, ...): link each there.
+  fs::path list = root / "tmp" / ".applets";
+  int list_fd = ::open(list.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (list_fd < 0) throw_sys("creating " + quote_name(list.string()));
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(list_fd, 1);
+    ::execl(kBusyboxBinary, "busybox", "--list-full", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(list_fd);
+  if (pid < 0 || wait_exit_code(pid) != 0) throw Error("listing busybox applets failed");
+  std::istringstream applets(read_file(list));
+  fs::remove(list);
+  std::string applet;
+  while (std::getline(applets, applet)) {
+    if (applet.empty() || applet == "bin/busybox" || applet.find("..") != std::string::npos) continue;
+    fs::path link = root / applet;
+    make_dirs(link.parent_path());
+    if (::symlink("/bin/busybox", link.c_str()) != 0 && errno != EEXIST)
+      throw_sys("linking applet " + quote_name(applet));
+  }
+  write_text(root / "etc" / "passwd",
+             "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n");
+  write_text(root / "etc" / "group", "root:x:0:\ntty:x:5:\nnogroup:x:65534:\n");
+  write_text(root / "etc" / "shadow", "root:*::0:::::\n", 0600);
+  write_text(root / "etc" / "hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost\n");
+  write_text(root / "etc" / "os-release", "NAME=\"pot busybox\"\nID=busybox\n");
+}
+
+void populate_debian(const fs::path& root, const std::string& suite, const std::vector<std::string>& packages) {
+  if (!is_valid_name(suite)) throw Error("invalid Debian suite " + quote_name(suite));
+  std::vector<std::string> argv = {"debootstrap", "--variant=minbase"};
+  if (!packages.empty()) {
+    std::string list;
+    for (const auto& pkg : packages) {
+      if (!is_valid_name(pkg) || pkg.find_first_of(",+") != std::string::npos)
+        throw Error("invalid package name " + quote_name(pkg));
+      list += (list.empty() ? "" : ",") + pkg;
+    }
+    argv.push_back("--include=" + list);
+  }
+  argv.push_back(suite);
+  argv.push_back(root.string());
+  argv.push_back(host_debian_mirror());
+  int code = run_program(argv);
+  if (code != 0) throw Error("debootstrap of " + quote_name(suite) + " failed with code " + std::to_string(code));
+  // debootstrap leaves its apt lists and caches behind; a base does not need them.
+  remove_tree(root / "var" / "cache" / "apt" / "archives");
+}
+
+}  // namespace
+
+std::string host_debian_mirror() {
+  std::vector<fs::path> files = {"/etc/apt/sources.list"};
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/etc/apt/sources.list.d", ec)) files.push_back(entry.path());
+  for (const auto& file : files) {
+    auto text = read_file_if_exists(file);
+    if (!text) continue;
+    std::istringstream lines(*text);
+    std::string line;
+    while (std::getline(lines, line)) {
+      std::istringstream words(line);
+      std::string first, word;
+      words >> first;
+      if (first == "URIs:") {  // deb822 .sources
+        if (words >> word && word.rfind("http", 0) == 0) return word;
+      } else if (first == "deb") {
+        while (words >> word) {
+          if (word.front() == '[') {
+            while (word.back() != ']' && words >> word) {
+            }
+            continue;
+          }
+          if (word.rfind("http", 0) == 0 || word.rfind("file:", 0) == 0) return word;
+          break;
+        }
+      }
+    }
+  }
+  throw Error("no Debian mirror found in the host's apt sources");
+}
+
+void create_base(Context& ctx, const BaseOptions& options) {
+  validate_name("base", options.name);
+  ctx.storage().ensure_ready();
+  const Settings& s = ctx.settings();
+  FileLock lock = FileLock::acquire(s.run_dir() / ("base." + options.name + ".lock"));
+  if (fs::exists(s.base_path(options.name))) throw Error("base " + quote_name(options.name) + " already exists");
+  remove_abandoned_creations(ctx, s.bases_dir());
+
+  const std::string& source = options.source;
+  enum class Kind { kBusybox, kDebian, kTar } kind;
+  std::string argument;
+  if (source == "busybox") {
+    kind = Kind::kBusybox;
+  } else if (source.rfind("debian:", 0) == 0) {
+    kind = Kind::kDebian;
+    argument = source.substr(7);
+  } else if (source.rfind("tar:", 0) == 0) {
+    kind = Kind::kTar;
+    argument = source.substr(4);
+    if (::access(argument.c_str(), R_OK) != 0) throw_sys("base tarball " + quote_name(argument));
+  } else {
+    throw Error("invalid base source " + quote_name(source) + ": expected busybox, debian:SUITE or tar:PATH");
+  }
+
+  fs::path tmp = creation_path(s.bases_dir(), options.name);
+  try {
+    ctx.storage().create(tmp);
+    switch (kind) {
+      case Kind::kBusybox: populate_busybox(tmp); break;
+      case Kind::kDebian: populate_debian(tmp, argument, options.packages); break;
+      case Kind::kTar: extract_archive(argument, tmp.string()); break;
+    }
+    if (::rename(tmp.c_str(), s.base_path(options.name).c_str()) != 0) throw_sys("renaming base into place");
+  } catch (...) {
+    ctx.storage().destroy(tmp);
+    throw;
+  }
+}
+
+void destroy_base(Context& ctx, const std::string& name) {
+  ctx.require_base(name);
+  for (const auto& pot : list_pots(ctx)) {
+    if (ctx.load_conf(pot).get_or("pot.base", "") == name)
+      throw Error("base " + quote_name(name) + " is used by pot " + quote_name(pot));
+  }
+  ctx.storage().destroy(ctx.settings().base_path(name));
+}
+
+std::vector<std::string> list_bases(const Context& ctx) {
+  std::vector<std::string> bases;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(ctx.settings().bases_dir(), ec)) {
+    std::string name = entry.path().filename().string();
+    if (is_valid_name(name)) bases.push_back(name);
+  }
+  std::sort(bases.begin(), bases.end());
+  return bases;
+}
+
+}  // namespace pot

@@ -1,0 +1,114 @@
+#include "pot/pot_files.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/copy_tree.h"
+#include "core/error.h"
+#include "core/process.h"
+#include "core/unique_fd.h"
+#include "pot/lifecycle.h"
+#include "pot/run_state.h"
+#include "runtime/root_path.h"
+
+namespace pot {
+namespace {
+
+// Runs fn in a child process with its own mount namespace where the multi pot's overlay is
+// mounted; the namespace, and the mount with it, ends with the child.
+void with_overlay_root(Context& ctx, const std::string& pot, const PotConf& conf,
+                       const std::function<void(int)>& fn) {
+  JailSpec spec = build_jail_spec(ctx, pot, conf);
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw_sys("pipe");
+  UniqueFd error_read(pipe_fds[0]), error_write(pipe_fds[1]);
+  ::fflush(nullptr);
+  pid_t pid = ::fork();
+  if (pid < 0) throw_sys("fork");
+  if (pid == 0) {
+    try {
+      if (::unshare(CLONE_NEWNS) != 0) throw_sys("unshare mount namespace");
+      if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) throw_sys("making mounts private");
+      std::string options = "lowerdir=" + spec.overlay->lower + ",upperdir=" + spec.overlay->upper +
+                            ",workdir=" + spec.overlay->work;
+      if (::mount("overlay", spec.root.c_str(), "overlay", 0, options.c_str()) != 0)
+        throw_sys("mounting the root of pot " + quote_name(pot));
+      UniqueFd root = open_root_dir(spec.root.c_str());
+      fn(root.get());
+    } catch (const std::exception& e) {
+      std::string message = e.what();
+      (void)!::write(error_write.get(), message.data(), message.size());
+      ::_exit(1);
+    }
+    ::_exit(0);
+  }
+  error_write.reset();
+  std::string message;
+  char buf[512];
+  ssize_t n;
+  while ((n = ::read(error_read.get(), buf, sizeof buf)) > 0) message.append(buf, static_cast<size_t>(n));
+  int code = wait_exit_code(pid);
+  if (!message.empty()) throw Error(message);
+  if (code != 0) throw Error("working on the root of pot " + quote_name(pot) + " failed");
+}
+
+}  // namespace
+
+void with_pot_root(Context& ctx, const std::string& pot, const std::function<void(int)>& fn) {
+  ctx.require_pot(pot);
+  RunState state = RunState::load(ctx.settings(), pot);
+  if (state.running()) {
+    UniqueFd root = open_root_dir(("/proc/" + std::to_string(state.init_pid) + "/root").c_str());
+    if (!state.init_alive()) throw Error("pot " + quote_name(pot) + " stopped meanwhile");
+    fn(root.get());
+    return;
+  }
+  PotConf conf = ctx.load_conf(pot);
+  if (conf.get_or("pot.type", "single") == "multi") {
+    with_overlay_root(ctx, pot, conf, fn);
+    return;
+  }
+  UniqueFd root = open_root_dir(ctx.settings().root_path(pot).c_str());
+  fn(root.get());
+}
+
+void copy_into_pot(Context& ctx, const std::string& pot, const std::string& source,
+                   const std::string& destination, bool create_parents) {
+  if (destination.empty() || destination.front() != '/')
+    throw Error("copy-in destination " + quote_name(destination) + ": must be an absolute path in the pot");
+  if (::access(source.c_str(), R_OK) != 0) throw_sys("copy-in source " + quote_name(source));
+  std::string dest = destination;
+  while (dest.size() > 1 && dest.back() == '/') dest.pop_back();
+  if (dest == "/") throw Error("copy-in destination " + quote_name(destination) + ": cannot replace the root");
+  std::string parent = dest.substr(0, dest.rfind('/'));
+  std::string leaf = dest.substr(dest.rfind('/') + 1);
+  std::string source_leaf = fs::path(source).lexically_normal().filename().string();
+  if (source_leaf.empty()) source_leaf = fs::path(source).lexically_normal().parent_path().filename().string();
+  with_pot_root(ctx, pot, [&](int root_fd) {
+    UniqueFd dir = create_parents ? make_dirs_in_root(root_fd, parent)
+                                  : open_in_root(root_fd, parent, O_PATH | O_DIRECTORY);
+    struct stat st {};
+    bool into_directory = ::fstatat(dir.get(), leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+    if (into_directory) {
+      UniqueFd target = open_in_root(root_fd, dest, O_PATH | O_DIRECTORY | O_NOFOLLOW);
+      copy_tree(AT_FDCWD, source, target.get(), source_leaf);
+    } else {
+      copy_tree(AT_FDCWD, source, dir.get(), leaf);
+    }
+  });
+}
+
+void remove_from_pot(Context& ctx, const std::string& pot, const std::string& path) {
+  std::string parent = path.substr(0, path.rfind('/'));
+  std::string leaf = path.substr(path.rfind('/') + 1);
+  with_pot_root(ctx, pot, [&](int root_fd) {
+    UniqueFd dir = open_in_root(root_fd, parent, O_PATH | O_DIRECTORY);
+    ::unlinkat(dir.get(), leaf.c_str(), 0);
+  });
+}
+
+}  // namespace pot

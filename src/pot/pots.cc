@@ -1,0 +1,243 @@
+#include "pot/pots.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <ctime>
+
+#include "core/error.h"
+#include "core/file_util.h"
+#include "core/names.h"
+#include "core/process.h"
+#include "pot/flavour.h"
+#include "pot/lifecycle.h"
+#include "pot/run_state.h"
+
+namespace pot {
+namespace {
+
+constexpr const char* kCreatingPrefix = ".creating.";
+
+void make_dir(const fs::path& path) {
+  if (::mkdir(path.c_str(), 0755) != 0) throw_sys("creating " + quote_name(path.string()));
+}
+
+// The pot's writable dataset: its root (single) or its overlay upper layer (multi).
+fs::path writable_dataset(const Context& ctx, const std::string& name, const PotConf& conf) {
+  const Settings& s = ctx.settings();
+  return conf.get_or("pot.type", "single") == "multi" ? s.jail_dir(name) / "upper" : s.root_path(name);
+}
+
+PotConf new_pot_conf(const CreateOptions& options) {
+  PotConf conf;
+  bool single = options.type == "single";
+  conf.set("pot.level", single ? "0" : "1");
+  conf.set("pot.type", options.type);
+  conf.set("pot.base", options.base);
+  conf.set("pot.potbase", "");
+  conf.set("pot.dns", "inherit");
+  for (const auto& attr : known_attrs()) {
+    if (attr.name == "early-start-at-boot" || attr.name == "localhost-tunnel" || attr.name == "no-etc-hosts")
+      continue;  // the original leaves these unset until asked
+    conf.set_attr(attr.name, attr.default_value);
+  }
+  conf.set("pot.stack", "ipv4");
+  conf.set("network_type", options.network);
+  conf.set("vnet", "false");
+  return conf;
+}
+
+void stop_if_running_or_refuse(Context& ctx, const std::string& name, bool force, const char* what) {
+  if (!refresh_pot_state(ctx, name)) return;
+  if (!force) throw Error("pot " + quote_name(name) + " is running: stop it first" + what);
+  stop_pot(ctx, name);
+}
+
+void require_stopped(Context& ctx, const std::string& name) {
+  if (refresh_pot_state(ctx, name)) throw Error("pot " + quote_name(name) + " is running: stop it first");
+}
+
+}  // namespace
+
+fs::path creation_path(const fs::path& dir, const std::string& name) {
+  pid_t pid = ::getpid();
+  return dir / (std::string(kCreatingPrefix) + std::to_string(pid) + "." +
+                std::to_string(process_start_time(pid).value_or(0)) + "." + name);
+}
+
+void remove_abandoned_creations(Context& ctx, const fs::path& dir) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    std::string file = entry.path().filename().string();
+    if (file.rfind(kCreatingPrefix, 0) != 0) continue;
+    unsigned long long pid = 0, start = 0;
+    if (std::sscanf(file.c_str() + std::strlen(kCreatingPrefix), "%llu.%llu.", &pid, &start) != 2) continue;
+    if (!process_alive(static_cast<pid_t>(pid), start)) ctx.storage().destroy(entry.path());
+  }
+}
+
+void create_pot(Context& ctx, const CreateOptions& options, const FlavourCommandRunner& run_command) {
+  const std::string& name = options.name;
+  validate_name("pot", name);
+  if (options.type != "single" && options.type != "multi")
+    throw Error("invalid pot type " + quote_name(options.type) + ": expected single or multi");
+  if (options.network != "none" && options.network != "inherit")
+    throw Error("invalid network type " + quote_name(options.network) + ": expected none or inherit");
+  ctx.storage().ensure_ready();
+  ctx.require_base(options.base);
+  std::vector<Flavour> flavours;
+  for (const auto& flavour : options.flavours) flavours.push_back(find_flavour(ctx.settings(), flavour));
+
+  const Settings& s = ctx.settings();
+  {
+    FileLock lock = lock_pot(s, name);
+    if (ctx.pot_exists(name)) throw Error("pot " + quote_name(name) + " already exists");
+    remove_abandoned_creations(ctx, s.jails_dir());
+    fs::path tmp = creation_path(s.jails_dir(), name);
+    try {
+      make_dir(tmp);
+      make_dir(tmp / "conf");
+      if (options.type == "single") {
+        ctx.storage().clone(s.base_path(options.base), tmp / "m", /*read_only=*/false);
+      } else {
+        make_dir(tmp / "m");
+        ctx.storage().create(tmp / "upper");
+        make_dir(tmp / "upper" / "root");
+        make_dir(tmp / "upper" / "work");
+      }
+      new_pot_conf(options).save(tmp / "conf" / "pot.conf");
+      if (::rename(tmp.c_str(), s.jail_dir(name).c_str()) != 0) throw_sys("renaming into place");
+    } catch (...) {
+      ctx.storage().destroy(tmp);
+      throw;
+    }
+  }
+  try {
+    for (const auto& flavour : flavours) apply_flavour(ctx, name, flavour, run_command);
+  } catch (const Error& e) {
+    destroy_pot(ctx, name, /*force=*/true);
+    throw e.wrapped("creating pot " + quote_name(name));
+  }
+}
+
+void clone_pot(Context& ctx, const std::string& source, const std::string& name) {
+  ctx.storage().ensure_ready();
+  ctx.require_pot(source);
+  validate_name("pot", name);
+  const Settings& s = ctx.settings();
+  FileLock lock = lock_pot(s, name);
+  if (ctx.pot_exists(name)) throw Error("pot " + quote_name(name) + " already exists");
+  PotConf conf = ctx.load_conf(source);
+  conf.remove("host.hostname");
+  fs::path tmp = creation_path(s.jails_dir(), name);
+  try {
+    make_dir(tmp);
+    make_dir(tmp / "conf");
+    if (conf.get_or("pot.type", "single") == "multi") {
+      make_dir(tmp / "m");
+      ctx.storage().clone(s.jail_dir(source) / "upper", tmp / "upper", false);
+    } else {
+      ctx.storage().clone(s.root_path(source), tmp / "m", false);
+    }
+    if (auto fscomp = read_file_if_exists(s.jail_dir(source) / "conf" / "fscomp.conf"))
+      write_file_atomic(tmp / "conf" / "fscomp.conf", *fscomp);
+    conf.save(tmp / "conf" / "pot.conf");
+    if (::rename(tmp.c_str(), s.jail_dir(name).c_str()) != 0) throw_sys("renaming into place");
+  } catch (...) {
+    ctx.storage().destroy(tmp);
+    throw;
+  }
+}
+
+void rename_pot(Context& ctx, const std::string& from, const std::string& to) {
+  ctx.require_pot(from);
+  validate_name("pot", to);
+  require_stopped(ctx, from);
+  const Settings& s = ctx.settings();
+  // Two locks, always taken in name order, so two renames cannot deadlock.
+  FileLock first = lock_pot(s, std::min(from, to));
+  FileLock second = lock_pot(s, std::max(from, to));
+  if (ctx.pot_exists(to)) throw Error("pot " + quote_name(to) + " already exists");
+  if (pot_is_running(ctx, from)) throw Error("pot " + quote_name(from) + " is running: stop it first");
+  if (::rename(s.jail_dir(from).c_str(), s.jail_dir(to).c_str()) != 0)
+    throw_sys("renaming pot " + quote_name(from) + " to " + quote_name(to));
+  std::error_code ec;
+  fs::remove(state_path(s, from), ec);
+  if (fs::exists(log_path(s, from))) fs::rename(log_path(s, from), log_path(s, to), ec);
+  PotConf conf = ctx.load_conf(to);
+  if (conf.get("host.hostname") == from) {
+    conf.set("host.hostname", to);
+    ctx.save_conf(to, conf);
+  }
+}
+
+void destroy_pot(Context& ctx, const std::string& name, bool force) {
+  ctx.require_pot(name);
+  stop_if_running_or_refuse(ctx, name, force, " or use -F");
+  const Settings& s = ctx.settings();
+  FileLock lock = lock_pot(s, name);
+  if (pot_is_running(ctx, name)) throw Error("pot " + quote_name(name) + " was started again meanwhile");
+  std::string group = ctx.cgroup_group(name);
+  if (ctx.cgroups().exists(group)) ctx.cgroups().remove(group);
+  ctx.storage().destroy(s.jail_dir(name));
+  std::error_code ec;
+  fs::remove(state_path(s, name), ec);
+  fs::remove(log_path(s, name), ec);
+  fs::remove(s.run_dir() / (name + ".lock"), ec);  // last, while we still hold it
+}
+
+std::vector<std::string> list_snapshots(const Context& ctx, const std::string& name) {
+  std::vector<std::string> snapshots;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(ctx.settings().jail_dir(name) / "snap", ec))
+    snapshots.push_back(entry.path().filename().string());
+  std::sort(snapshots.begin(), snapshots.end(), [](const std::string& a, const std::string& b) {
+    return std::stoull(a) < std::stoull(b);
+  });
+  return snapshots;
+}
+
+std::string snapshot_pot(Context& ctx, const std::string& name) {
+  ctx.require_pot(name);
+  require_stopped(ctx, name);
+  FileLock lock = lock_pot(ctx.settings(), name);
+  PotConf conf = ctx.load_conf(name);
+  fs::path dir = ctx.settings().jail_dir(name) / "snap";
+  make_dirs(dir);
+  auto stamp = static_cast<unsigned long long>(std::time(nullptr));
+  while (fs::exists(dir / std::to_string(stamp))) ++stamp;
+  std::string snapshot = std::to_string(stamp);
+  ctx.storage().clone(writable_dataset(ctx, name, conf), dir / snapshot, /*read_only=*/true);
+  return snapshot;
+}
+
+void revert_pot(Context& ctx, const std::string& name) {
+  ctx.require_pot(name);
+  require_stopped(ctx, name);
+  FileLock lock = lock_pot(ctx.settings(), name);
+  auto snapshots = list_snapshots(ctx, name);
+  if (snapshots.empty()) throw Error("pot " + quote_name(name) + " has no snapshot to revert to");
+  PotConf conf = ctx.load_conf(name);
+  fs::path dataset = writable_dataset(ctx, name, conf);
+  fs::path snapshot = ctx.settings().jail_dir(name) / "snap" / snapshots.back();
+  // Clone first under a temporary name, then swap: a failure leaves the pot as it was.
+  fs::path fresh = creation_path(ctx.settings().jail_dir(name), "revert");
+  ctx.storage().clone(snapshot, fresh, /*read_only=*/false);
+  ctx.storage().destroy(dataset);
+  if (::rename(fresh.c_str(), dataset.c_str()) != 0) throw_sys("reverting " + quote_name(name));
+}
+
+std::vector<std::string> list_pots(const Context& ctx) {
+  std::vector<std::string> pots;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(ctx.settings().jails_dir(), ec)) {
+    std::string name = entry.path().filename().string();
+    if (is_valid_name(name) && ctx.pot_exists(name)) pots.push_back(name);
+  }
+  std::sort(pots.begin(), pots.end());
+  return pots;
+}
+
+}  // namespace pot

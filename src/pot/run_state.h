@@ -1,0 +1,42 @@
+// A pot's runtime state, `run/<pot>.state`: its status, and the processes that prove it
+// (the monitor that waits for the pot, the pot's init), each with its kernel start time so
+// a reused pid is never mistaken for ours, and the boot it belongs to, so state from before
+// a reboot reads as stale. It lives beside the pot's lock, apart from its configuration.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+
+#include "core/lock.h"
+#include "core/settings.h"
+#include "core/status.h"
+
+namespace pot {
+
+struct RunState {
+  Status status = Status::kStopped;
+  pid_t monitor_pid = 0;
+  uint64_t monitor_start = 0;
+  pid_t init_pid = 0;
+  uint64_t init_start = 0;
+  bool own_network = true;
+  std::string boot;
+
+  static RunState load(const Settings& settings, const std::string& pot);
+  void save(const Settings& settings, const std::string& pot) const;
+
+  bool init_alive() const;
+  bool monitor_alive() const;
+  // True when the state was written by a process of this boot that still runs the pot.
+  bool running() const { return status == Status::kStarted && init_alive(); }
+};
+
+fs::path state_path(const Settings& settings, const std::string& pot);
+fs::path log_path(const Settings& settings, const std::string& pot);
+
+// The per-pot lock: every command that changes a pot holds it.
+FileLock lock_pot(const Settings& settings, const std::string& pot);
+
+}  // namespace pot

@@ -1,0 +1,36 @@
+// The pot commands that change or read a pot's configuration (pot.conf, fscomp.conf) and
+// its resource usage. Each validates its input before writing anything.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pot/context.h"
+
+namespace pot {
+
+void set_cmd(Context& ctx, const std::string& pot, const std::string& command);
+void set_env(Context& ctx, const std::string& pot, const std::vector<std::string>& vars);
+void set_hosts(Context& ctx, const std::string& pot, const std::vector<std::string>& entries);
+void set_attr(Context& ctx, const std::string& pot, const std::string& attr, const std::string& value);
+std::string get_attr(Context& ctx, const std::string& pot, const std::string& attr);
+void add_dep(Context& ctx, const std::string& pot, const std::string& dependency);
+void export_ports(Context& ctx, const std::string& pot, const std::vector<std::string>& ports);
+
+struct RssOptions {
+  std::optional<std::string> memory;
+  std::optional<std::string> cpus;
+  std::optional<std::string> pids;
+};
+void set_rss(Context& ctx, const std::string& pot, const RssOptions& options);
+// The original's JSON: {"ResourceUsage":{"MemoryStats":{...},"CpuStats":{...}}}
+std::string get_rss_json(Context& ctx, const std::string& pot);
+
+void mount_in(Context& ctx, const std::string& pot, const std::string& host_dir,
+              const std::string& mount_point, bool read_only);
+void mount_out(Context& ctx, const std::string& pot, const std::string& mount_point);
+
+std::string last_run_stats(Context& ctx, const std::string& pot);
+
+}  // namespace pot
