@@ -55,7 +55,8 @@ int dispatch(Context& ctx, const std::vector<std::string>& argv) {
     return 0;
   }
   const auto& table = command_table();
-  auto it = std::find_if(table.begin(), table.end(), [&](const Command& c) { return c.name == argv[0]; });
+  auto it =
+      std::find_if(table.begin(), table.end(), [&](const Command& c) { return c.name == argv[0]; });
   if (it == table.end()) {
     std::string best;
     size_t best_distance = 3;
@@ -66,7 +67,8 @@ int dispatch(Context& ctx, const std::vector<std::string>& argv) {
         best = command.name;
       }
     }
-    throw Error("unknown command " + quote_name(argv[0]) + (best.empty() ? "" : ", did you mean " + quote_name(best) + "?"));
+    throw Error("unknown command " + quote_name(argv[0]) +
+                (best.empty() ? "" : ", did you mean " + quote_name(best) + "?"));
   }
   Invocation invocation{argv[0], std::vector<std::string>(argv.begin() + 1, argv.end()), ctx};
   for (const auto& arg : invocation.args) {

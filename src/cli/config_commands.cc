@@ -71,14 +71,15 @@ int cmd_get_rss(Invocation& inv) {
 
 int cmd_copy_in(Invocation& inv) {
   Options o = Options::parse(inv.name, "vp:s:d:Fc", inv.args);
-  copy_into_pot(inv.ctx, o.require('p', "NAME"), o.require('s', "SOURCE"), o.require('d', "DESTINATION"),
-                o.has('c'));
+  copy_into_pot(inv.ctx, o.require('p', "NAME"), o.require('s', "SOURCE"),
+                o.require('d', "DESTINATION"), o.has('c'));
   return 0;
 }
 
 int cmd_mount_in(Invocation& inv) {
   Options o = Options::parse(inv.name, "vp:d:m:rw", inv.args);
-  mount_in(inv.ctx, o.require('p', "NAME"), o.require('d', "DIR"), o.require('m', "MOUNTPOINT"), o.has('r'));
+  mount_in(inv.ctx, o.require('p', "NAME"), o.require('d', "DIR"), o.require('m', "MOUNTPOINT"),
+           o.has('r'));
   return 0;
 }
 
@@ -97,23 +98,30 @@ int cmd_last_run_stats(Invocation& inv) {
 }  // namespace
 
 void register_config_commands(std::vector<Command>& table) {
-  table.insert(table.end(), {
-      {"set-cmd", "-p NAME -c CMD", "set the pot's command", cmd_set_cmd},
-      {"set-env", "-p NAME -E VAR=value...", "set the pot's environment (replaces it)", cmd_set_env},
-      {"set-hosts", "-p NAME -H HOST:IP...", "set extra /etc/hosts entries", cmd_set_hosts},
-      {"set-attr", "-p NAME -A ATTR -V YES|NO", "set an attribute", cmd_set_attr},
-      {"set-attribute", "-p NAME -A ATTR -V YES|NO", "set an attribute", cmd_set_attr},
-      {"get-attr", "-p NAME -A ATTR [-q]", "show an attribute", cmd_get_attr},
-      {"get-attribute", "-p NAME -A ATTR [-q]", "show an attribute", cmd_get_attr},
-      {"add-dep", "-p NAME -P DEPENDENCY", "start DEPENDENCY before NAME", cmd_add_dep},
-      {"export-ports", "-p NAME -e [tcp:|udp:]PORT[:HOSTPORT]...", "record ports to export", cmd_export_ports},
-      {"set-rss", "-p NAME [-M MEMORY] [-C CPUS] [-P PIDS]", "set resource limits", cmd_set_rss},
-      {"get-rss", "-p NAME [-J]", "show resource usage of a running pot", cmd_get_rss},
-      {"copy-in", "-p NAME -s SOURCE -d DESTINATION [-c] [-F]", "copy host files into a pot", cmd_copy_in},
-      {"mount-in", "-p NAME -d DIR -m MOUNTPOINT [-r]", "bind-mount a host directory at start", cmd_mount_in},
-      {"mount-out", "-p NAME -m MOUNTPOINT", "remove a mount-in", cmd_mount_out},
-      {"last-run-stats", "-p NAME", "show the exit code of the last run", cmd_last_run_stats},
-  });
+  table.insert(
+      table.end(),
+      {
+          {"set-cmd", "-p NAME -c CMD", "set the pot's command", cmd_set_cmd},
+          {"set-env", "-p NAME -E VAR=value...", "set the pot's environment (replaces it)",
+           cmd_set_env},
+          {"set-hosts", "-p NAME -H HOST:IP...", "set extra /etc/hosts entries", cmd_set_hosts},
+          {"set-attr", "-p NAME -A ATTR -V YES|NO", "set an attribute", cmd_set_attr},
+          {"set-attribute", "-p NAME -A ATTR -V YES|NO", "set an attribute", cmd_set_attr},
+          {"get-attr", "-p NAME -A ATTR [-q]", "show an attribute", cmd_get_attr},
+          {"get-attribute", "-p NAME -A ATTR [-q]", "show an attribute", cmd_get_attr},
+          {"add-dep", "-p NAME -P DEPENDENCY", "start DEPENDENCY before NAME", cmd_add_dep},
+          {"export-ports", "-p NAME -e [tcp:|udp:]PORT[:HOSTPORT]...", "record ports to export",
+           cmd_export_ports},
+          {"set-rss", "-p NAME [-M MEMORY] [-C CPUS] [-P PIDS]", "set resource limits",
+           cmd_set_rss},
+          {"get-rss", "-p NAME [-J]", "show resource usage of a running pot", cmd_get_rss},
+          {"copy-in", "-p NAME -s SOURCE -d DESTINATION [-c] [-F]", "copy host files into a pot",
+           cmd_copy_in},
+          {"mount-in", "-p NAME -d DIR -m MOUNTPOINT [-r]", "bind-mount a host directory at start",
+           cmd_mount_in},
+          {"mount-out", "-p NAME -m MOUNTPOINT", "remove a mount-in", cmd_mount_out},
+          {"last-run-stats", "-p NAME", "show the exit code of the last run", cmd_last_run_stats},
+      });
 }
 
 }  // namespace pot

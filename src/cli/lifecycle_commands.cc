@@ -26,7 +26,8 @@ int cmd_stop(Invocation& inv) {
 int cmd_exec(Invocation& inv) {
   Options o = Options::parse(inv.name, "vp:e:", inv.args);
   std::string name = o.require('p', "NAME");
-  if (o.positional().empty()) throw Error("pot exec: no command given (pot exec -p NAME CMD [ARG]...)");
+  if (o.positional().empty())
+    throw Error("pot exec: no command given (pot exec -p NAME CMD [ARG]...)");
   return exec_in_pot(inv.ctx, name, o.positional(), o.all('e'));
 }
 
@@ -34,7 +35,7 @@ int cmd_term(Invocation& inv) {
   Options o = Options::parse(inv.name, "vp:", inv.args);
   std::string name = o.pot();
   if (::isatty(0) == 0) throw Error("pot term: standard input is not a terminal");
-  return exec_in_pot(inv.ctx, name, {"/bin/sh", "-l"}, {});
+  return open_shell_in_pot(inv.ctx, name);
 }
 
 int cmd_signal(Invocation& inv) {
@@ -48,13 +49,16 @@ int cmd_signal(Invocation& inv) {
 }  // namespace
 
 void register_lifecycle_commands(std::vector<Command>& table) {
-  table.insert(table.end(), {
-      {"start", "NAME | -p NAME", "start a pot", cmd_start},
-      {"stop", "NAME | -p NAME", "stop a pot", cmd_stop},
-      {"exec", "-p NAME [-e VAR=value]... CMD [ARG]...", "run a command in a running pot", cmd_exec},
-      {"term", "NAME | -p NAME", "open a shell in a running pot", cmd_term},
-      {"signal", "-p NAME [-s SIGNAL]", "send a signal (default TERM) to a pot's command", cmd_signal},
-  });
+  table.insert(table.end(),
+               {
+                   {"start", "NAME | -p NAME", "start a pot", cmd_start},
+                   {"stop", "NAME | -p NAME", "stop a pot", cmd_stop},
+                   {"exec", "-p NAME [-e VAR=value]... CMD [ARG]...",
+                    "run a command in a running pot", cmd_exec},
+                   {"term", "NAME | -p NAME", "open a shell in a running pot", cmd_term},
+                   {"signal", "-p NAME [-s SIGNAL]",
+                    "send a signal (default TERM) to a pot's command", cmd_signal},
+               });
 }
 
 }  // namespace pot

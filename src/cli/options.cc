@@ -4,7 +4,8 @@
 
 namespace pot {
 
-Options Options::parse(std::string_view command, std::string_view spec, const std::vector<std::string>& args) {
+Options Options::parse(std::string_view command, std::string_view spec,
+                       const std::vector<std::string>& args) {
   Options options;
   options.command_ = std::string(command);
   std::string prefix = "pot " + std::string(command) + ": ";
@@ -19,7 +20,8 @@ Options Options::parse(std::string_view command, std::string_view spec, const st
     for (size_t j = 1; j < arg.size(); ++j) {
       char flag = arg[j];
       size_t at = spec.find(flag);
-      if (flag == ':' || at == std::string_view::npos) throw Error(prefix + "unknown flag -" + std::string(1, flag));
+      if (flag == ':' || at == std::string_view::npos)
+        throw Error(prefix + "unknown flag -" + std::string(1, flag));
       bool takes_value = at + 1 < spec.size() && spec[at + 1] == ':';
       if (!takes_value) {
         options.values_[flag].emplace_back();
@@ -61,7 +63,8 @@ std::vector<std::string> Options::all(char flag) const {
 std::string Options::require(char flag, std::string_view what) const {
   auto value = get(flag);
   if (!value || value->empty())
-    throw Error("pot " + command_ + ": -" + std::string(1, flag) + " " + std::string(what) + " is required");
+    throw Error("pot " + command_ + ": -" + std::string(1, flag) + " " + std::string(what) +
+                " is required");
   return *value;
 }
 

@@ -14,7 +14,8 @@ namespace pot {
 class Options {
  public:
   // Throws Error("pot CMD: unknown flag -x") and the like.
-  static Options parse(std::string_view command, std::string_view spec, const std::vector<std::string>& args);
+  static Options parse(std::string_view command, std::string_view spec,
+                       const std::vector<std::string>& args);
 
   bool has(char flag) const { return values_.count(flag) != 0; }
   std::optional<std::string> get(char flag) const;  // the last value given

@@ -33,8 +33,9 @@ int cmd_deinit(Invocation& inv) {
   for (const auto& pot : list_pots(ctx)) destroy_pot(ctx, pot, /*force=*/true);
   for (const auto& base : list_bases(ctx)) ctx.storage().destroy(ctx.settings().base_path(base));
   ctx.storage().deinit();
-  for (const auto& dir : {ctx.settings().bases_dir(), ctx.settings().jails_dir(), ctx.settings().cache_dir(),
-                          ctx.settings().bridges_dir(), ctx.settings().run_dir()})
+  for (const auto& dir :
+       {ctx.settings().bases_dir(), ctx.settings().jails_dir(), ctx.settings().cache_dir(),
+        ctx.settings().bridges_dir(), ctx.settings().run_dir()})
     remove_tree(dir);
   std::error_code ec;
   fs::remove(root, ec);  // only when empty: never someone else's files
@@ -63,7 +64,8 @@ int cmd_create(Invocation& inv) {
   options.type = o.get('t').value_or("single");
   options.network = o.get('N').value_or("none");
   options.flavours = o.all('f');
-  create_pot(inv.ctx, options, [&](const std::vector<std::string>& argv) { dispatch(inv.ctx, argv); });
+  create_pot(inv.ctx, options,
+             [&](const std::vector<std::string>& argv) { dispatch(inv.ctx, argv); });
   return 0;
 }
 
@@ -93,7 +95,8 @@ int cmd_ls(Invocation& inv) {
   Options o = Options::parse(inv.name, "vqpb", inv.args);
   Context& ctx = inv.ctx;
   if (o.has('b')) {
-    for (const auto& base : list_bases(ctx)) std::cout << (o.has('q') ? "" : "bases: ") << base << '\n';
+    for (const auto& base : list_bases(ctx))
+      std::cout << (o.has('q') ? "" : "bases: ") << base << '\n';
     return 0;
   }
   auto pots = list_pots(ctx);
@@ -131,15 +134,18 @@ int cmd_info(Invocation& inv) {
     return 0;
   }
   std::cout << "pot name : " << name << "\n\ttype : " << conf.get_or("pot.type", "single")
-            << "\n\tbase : " << conf.get_or("pot.base", "") << "\n\tlevel : " << conf.get_or("pot.level", "0")
+            << "\n\tbase : " << conf.get_or("pot.base", "")
+            << "\n\tlevel : " << conf.get_or("pot.level", "0")
             << "\n\tnetwork_type : " << conf.get_or("network_type", "none")
             << "\n\tactive : " << (state.running() ? "true" : "false")
             << "\n\tstatus : " << to_string(state.status);
   if (auto ports = conf.get("pot.export.ports")) std::cout << "\n\texported ports : " << *ports;
   std::cout << "\n\tattributes:";
   for (const auto& attr : known_attrs())
-    std::cout << "\n\t\t" << attr.name << ": " << (conf.attr(attr.name, attr.default_value) ? "YES" : "NO");
-  std::cout << "\n\tresource limits:\n\t\tmax amount cpus: " << conf.get_or("pot.rss.cpus", "unlimited")
+    std::cout << "\n\t\t" << attr.name << ": "
+              << (conf.attr(attr.name, attr.default_value) ? "YES" : "NO");
+  std::cout << "\n\tresource limits:\n\t\tmax amount cpus: "
+            << conf.get_or("pot.rss.cpus", "unlimited")
             << "\n\t\tmax amount memory: " << conf.get_or("pot.rss.memory", "unlimited")
             << "\n\t\tmax processes: " << conf.get_or("pot.rss.pids", "unlimited");
   auto snapshots = list_snapshots(ctx, name);
@@ -165,22 +171,28 @@ int cmd_revert(Invocation& inv) {
 }  // namespace
 
 void register_pot_commands(std::vector<Command>& table) {
-  table.insert(table.end(), {
-      {"init", "", "prepare POT_FS_ROOT (a btrfs pool when the root is not btrfs)", cmd_init},
-      {"de-init", "", "remove every pot, base, mount and file pot made under POT_FS_ROOT", cmd_deinit},
-      {"create-base", "-b BASE -r busybox|debian:SUITE|tar:PATH [-i PKG,...]", "create a base", cmd_create_base},
-      {"create", "-p NAME -b BASE [-t single|multi] [-N none|inherit] [-f FLAVOUR]...", "create a pot", cmd_create},
-      {"clone", "-P SOURCE -p NAME", "clone a pot", cmd_clone},
-      {"rename", "-p NAME -n NEWNAME", "rename a stopped pot", cmd_rename},
-      {"destroy", "-p NAME [-F] | -b BASE", "destroy a pot (-F: stop it first) or a base", cmd_destroy},
-      {"ls", "[-q] [-b]", "list pots (or bases)", cmd_ls},
-      {"list", "[-q] [-b]", "list pots (or bases)", cmd_ls},
-      {"info", "-p NAME [-q|-r|-s|-E]", "show a pot", cmd_info},
-      {"snapshot", "-p NAME", "snapshot a stopped pot", cmd_snapshot},
-      {"snap", "-p NAME", "snapshot a stopped pot", cmd_snapshot},
-      {"revert", "-p NAME", "roll a stopped pot back to its last snapshot", cmd_revert},
-      {"rollback", "-p NAME", "roll a stopped pot back to its last snapshot", cmd_revert},
-  });
+  table.insert(
+      table.end(),
+      {
+          {"init", "", "prepare POT_FS_ROOT (a btrfs pool when the root is not btrfs)", cmd_init},
+          {"de-init", "", "remove every pot, base, mount and file pot made under POT_FS_ROOT",
+           cmd_deinit},
+          {"create-base", "-b BASE -r busybox|debian:SUITE|tar:PATH [-i PKG,...]", "create a base",
+           cmd_create_base},
+          {"create", "-p NAME -b BASE [-t single|multi] [-N none|inherit] [-f FLAVOUR]...",
+           "create a pot", cmd_create},
+          {"clone", "-P SOURCE -p NAME", "clone a pot", cmd_clone},
+          {"rename", "-p NAME -n NEWNAME", "rename a stopped pot", cmd_rename},
+          {"destroy", "-p NAME [-F] | -b BASE", "destroy a pot (-F: stop it first) or a base",
+           cmd_destroy},
+          {"ls", "[-q] [-b]", "list pots (or bases)", cmd_ls},
+          {"list", "[-q] [-b]", "list pots (or bases)", cmd_ls},
+          {"info", "-p NAME [-q|-r|-s|-E]", "show a pot", cmd_info},
+          {"snapshot", "-p NAME", "snapshot a stopped pot", cmd_snapshot},
+          {"snap", "-p NAME", "snapshot a stopped pot", cmd_snapshot},
+          {"revert", "-p NAME", "roll a stopped pot back to its last snapshot", cmd_revert},
+          {"rollback", "-p NAME", "roll a stopped pot back to its last snapshot", cmd_revert},
+      });
 }
 
 }  // namespace pot

@@ -25,7 +25,8 @@ struct Copier {
       if (n == 0) return;
       if (n > 0) continue;
       if (errno == EINTR) continue;
-      if (errno != EXDEV && errno != EINVAL && errno != ENOSYS) throw_sys("copying " + quote_name(name));
+      if (errno != EXDEV && errno != EINVAL && errno != ENOSYS)
+        throw_sys("copying " + quote_name(name));
       break;
     }
     char buf[65536];
@@ -43,7 +44,8 @@ struct Copier {
     }
   }
 
-  static void copy_metadata(int dst_dirfd, const std::string& name, const struct stat& st, bool is_link) {
+  static void copy_metadata(int dst_dirfd, const std::string& name, const struct stat& st,
+                            bool is_link) {
     if (::fchownat(dst_dirfd, name.c_str(), st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) != 0)
       throw_sys("chown " + quote_name(name));
     if (!is_link && ::fchmodat(dst_dirfd, name.c_str(), st.st_mode & 07777, 0) != 0)
@@ -52,14 +54,16 @@ struct Copier {
     ::utimensat(dst_dirfd, name.c_str(), times, AT_SYMLINK_NOFOLLOW);
   }
 
-  void copy_entry(int src_dirfd, const std::string& src_name, int dst_dirfd, const std::string& dst_name) {
+  void copy_entry(int src_dirfd, const std::string& src_name, int dst_dirfd,
+                  const std::string& dst_name) {
     struct stat st {};
     if (::fstatat(src_dirfd, src_name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
       throw_sys("reading " + quote_name(src_name));
     if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
       auto it = links.find({st.st_dev, st.st_ino});
       if (it != links.end()) {
-        if (::linkat(it->second.first, it->second.second.c_str(), dst_dirfd, dst_name.c_str(), 0) != 0)
+        if (::linkat(it->second.first, it->second.second.c_str(), dst_dirfd, dst_name.c_str(), 0) !=
+            0)
           throw_sys("linking " + quote_name(dst_name));
         return;
       }
@@ -67,9 +71,11 @@ struct Copier {
     if (S_ISDIR(st.st_mode)) {
       if (::mkdirat(dst_dirfd, dst_name.c_str(), 0700) != 0 && errno != EEXIST)
         throw_sys("creating directory " + quote_name(dst_name));
-      UniqueFd src(::openat(src_dirfd, src_name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      UniqueFd src(
+          ::openat(src_dirfd, src_name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
       if (!src) throw_sys("opening " + quote_name(src_name));
-      UniqueFd dst(::openat(dst_dirfd, dst_name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      UniqueFd dst(
+          ::openat(dst_dirfd, dst_name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
       if (!dst) throw_sys("opening " + quote_name(dst_name));
       copy_directory(src.get(), dst.get());
       copy_metadata(dst_dirfd, dst_name, st, false);
@@ -127,7 +133,8 @@ struct Copier {
 
 }  // namespace
 
-void copy_tree(int src_dirfd, const std::string& src_name, int dst_dirfd, const std::string& dst_name) {
+void copy_tree(int src_dirfd, const std::string& src_name, int dst_dirfd,
+               const std::string& dst_name) {
   Copier copier;
   copier.copy_entry(src_dirfd, src_name, dst_dirfd, dst_name);
 }

@@ -1,6 +1,7 @@
 // One error type for the whole project: a message that says what failed and on what, the
 // errno that caused it (0 when none), and context prepended as the error travels up:
-//   starting pot `web`: creating cgroup `/sys/fs/cgroup/memory/pot-1a2b/web`: mkdir: Permission denied
+//   starting pot `web`: creating cgroup `/sys/fs/cgroup/memory/pot-1a2b/web`: mkdir: Permission
+//   denied
 #pragma once
 
 #include <cerrno>

@@ -58,7 +58,8 @@ void write_file_atomic(const fs::path& path, std::string_view content, mode_t mo
     if (::fchmod(fd.get(), mode) != 0) throw_sys("chmod " + quote_name(tmp.string()));
     if (::fsync(fd.get()) != 0) throw_sys("fsync " + quote_name(tmp.string()));
     fd.reset();
-    if (::rename(tmp.c_str(), path.c_str()) != 0) throw_sys("renaming onto " + quote_name(path.string()));
+    if (::rename(tmp.c_str(), path.c_str()) != 0)
+      throw_sys("renaming onto " + quote_name(path.string()));
   } catch (...) {
     ::unlink(tmp.c_str());
     throw;

@@ -20,7 +20,8 @@ FileLock FileLock::acquire(const std::filesystem::path& path, Mode mode) {
     }
     // Whoever removes a lock file does so while holding it; if that happened while we
     // waited, our lock is on an unlinked file and protects nothing: take the new one.
-    struct stat held {}, current {};
+    struct stat held {
+    }, current{};
     if (::fstat(fd.get(), &held) == 0 && ::stat(path.c_str(), &current) == 0 &&
         held.st_ino == current.st_ino && held.st_dev == current.st_dev) {
       return FileLock(std::move(fd));

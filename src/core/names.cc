@@ -20,7 +20,9 @@ static const char* name_problem(std::string_view name) {
   return nullptr;
 }
 
-bool is_valid_name(std::string_view name) { return name_problem(name) == nullptr; }
+bool is_valid_name(std::string_view name) {
+  return name_problem(name) == nullptr;
+}
 
 void validate_name(std::string_view kind, std::string_view name) {
   if (const char* problem = name_problem(name))

@@ -28,7 +28,9 @@ PotConf PotConf::parse(std::string_view text) {
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
       value = value.substr(1, value.size() - 2);
       for (size_t i = 0; i < value.size(); ++i) {  // the original escapes inner quotes as \"
-        if (value[i] == '\\' && i + 1 < value.size() && (value[i + 1] == '"' || value[i + 1] == '\\')) ++i;
+        if (value[i] == '\\' && i + 1 < value.size() &&
+            (value[i + 1] == '"' || value[i + 1] == '\\'))
+          ++i;
         unquoted += value[i];
       }
     } else {
@@ -39,7 +41,9 @@ PotConf PotConf::parse(std::string_view text) {
   return conf;
 }
 
-PotConf PotConf::load(const std::filesystem::path& path) { return parse(read_file(path)); }
+PotConf PotConf::load(const std::filesystem::path& path) {
+  return parse(read_file(path));
+}
 
 std::string PotConf::serialize() const {
   std::string out;
@@ -134,8 +138,9 @@ void PotConf::set_attr(std::string_view name, bool value) {
 const std::vector<AttrInfo>& known_attrs() {
   // The original's read-write boolean attributes (to-be-pruned is set by pot itself).
   static const std::vector<AttrInfo> kAttrs = {
-      {"start-at-boot", false}, {"early-start-at-boot", false}, {"persistent", true},
-      {"no-rc-script", false},  {"prunable", false},            {"localhost-tunnel", false},
+      {"start-at-boot", false}, {"early-start-at-boot", false},
+      {"persistent", true},     {"no-rc-script", false},
+      {"prunable", false},      {"localhost-tunnel", false},
       {"no-tmpfs", false},      {"no-etc-hosts", false},
   };
   return kAttrs;

@@ -69,7 +69,8 @@ int run_program(const std::vector<std::string>& argv, const RunOptions& options)
   } while (n < 0 && errno == EINTR);
   ::close(error_pipe[0]);
   int code = wait_exit_code(pid);
-  if (n == static_cast<ssize_t>(sizeof child_errno)) throw_sys("running " + quote_name(argv[0]), child_errno);
+  if (n == static_cast<ssize_t>(sizeof child_errno))
+    throw_sys("running " + quote_name(argv[0]), child_errno);
   return code;
 }
 
@@ -135,7 +136,8 @@ void close_fds_except(std::initializer_list<int> keep) {
   unsigned int from = 3;
   for (int fd : sorted) {
     if (fd < static_cast<int>(from)) continue;
-    if (static_cast<unsigned int>(fd) > from) ::close_range(from, static_cast<unsigned int>(fd) - 1, 0);
+    if (static_cast<unsigned int>(fd) > from)
+      ::close_range(from, static_cast<unsigned int>(fd) - 1, 0);
     from = static_cast<unsigned int>(fd) + 1;
   }
   ::close_range(from, ~0U, 0);
@@ -168,6 +170,8 @@ ChildGuard::~ChildGuard() {
   }
 }
 
-int ChildGuard::wait() { return wait_exit_code(release()); }
+int ChildGuard::wait() {
+  return wait_exit_code(release());
+}
 
 }  // namespace pot

@@ -14,8 +14,8 @@
 namespace pot {
 
 struct RunOptions {
-  bool quiet = false;             // stdout/stderr to /dev/null
-  std::vector<std::string> env;   // extra VAR=value entries on top of ours
+  bool quiet = false;            // stdout/stderr to /dev/null
+  std::vector<std::string> env;  // extra VAR=value entries on top of ours
 };
 
 // Runs argv[0] (searched in PATH) and returns its exit code (128+signal when killed).

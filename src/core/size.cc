@@ -25,15 +25,32 @@ uint64_t parse_size(std::string_view text) {
   int shift = 0;
   if (!unit.empty()) {
     switch (unit[0]) {
-      case 'k': case 'K': shift = 10; break;
-      case 'm': case 'M': shift = 20; break;
-      case 'g': case 'G': shift = 30; break;
-      case 't': case 'T': shift = 40; break;
-      case 'b': case 'B': shift = 0; break;
-      default: throw invalid("unknown unit");
+      case 'k':
+      case 'K':
+        shift = 10;
+        break;
+      case 'm':
+      case 'M':
+        shift = 20;
+        break;
+      case 'g':
+      case 'G':
+        shift = 30;
+        break;
+      case 't':
+      case 'T':
+        shift = 40;
+        break;
+      case 'b':
+      case 'B':
+        shift = 0;
+        break;
+      default:
+        throw invalid("unknown unit");
     }
   }
-  if (shift > 0 && value > (std::numeric_limits<uint64_t>::max() >> shift)) throw invalid("too large");
+  if (shift > 0 && value > (std::numeric_limits<uint64_t>::max() >> shift))
+    throw invalid("too large");
   return value << shift;
 }
 

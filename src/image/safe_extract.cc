@@ -84,7 +84,7 @@ class Extractor {
          archive_errno(a));
   }
 
-  EntryPath parse(std::string_view name) const;
+  EntryPath parse(std::string_view name, std::string_view what = "name") const;
   int parent_fd(const EntryPath& path);
   void clear_leaf(int parent, const EntryPath& path);
   void check_owner_result(int rc) const;
@@ -115,7 +115,8 @@ class Extractor {
   std::map<std::string, DirMeta> dirs_;
 };
 
-EntryPath Extractor::parse(std::string_view name) const {
+// `what` says which name it is in a message: the entry's own, or a hard link's target.
+EntryPath Extractor::parse(std::string_view name, std::string_view what) const {
   EntryPath path;
   std::vector<std::string> parts;
   size_t pos = 0;
@@ -126,7 +127,7 @@ EntryPath Extractor::parse(std::string_view name) const {
     pos = slash + 1;
     // A leading `/` gives an empty first component: the name is read as relative, like tar.
     if (part.empty() || part == ".") continue;
-    if (part == "..") fail("name has a `..` component");
+    if (part == "..") fail(std::string(what) + " has a `..` component");
     parts.emplace_back(part);
   }
   if (parts.empty()) return path;
@@ -288,8 +289,8 @@ void Extractor::make_dir(archive_entry* entry, const EntryPath& path) {
 void Extractor::make_file(archive* a, archive_entry* entry, const EntryPath& path) {
   uint64_t budget = options_.max_total_bytes - stats_.bytes;
   auto over_limit = [&] {
-    fail("the archive's regular files exceed the size limit of " +
-         std::to_string(options_.max_total_bytes) + " bytes");
+    fail("the total size of the regular files exceeds the size limit (" +
+         std::to_string(options_.max_total_bytes) + " bytes)");
   };
   int64_t declared = archive_entry_size_is_set(entry) ? archive_entry_size(entry) : 0;
   if (declared < 0) fail("negative size");
@@ -354,7 +355,7 @@ void Extractor::make_symlink(archive_entry* entry, const EntryPath& path) {
 }
 
 void Extractor::make_hardlink(const char* target, const EntryPath& path) {
-  EntryPath to = parse(target);
+  EntryPath to = parse(target, "hard link target " + quote_name(target));
   if (to.leaf.empty()) fail("hard link has an empty target");
   if (to.rel == path.rel) fail("hard link to itself");
   // The target is looked up like an entry name: inside the root, through no symlink.
@@ -375,8 +376,8 @@ void Extractor::make_hardlink(const char* target, const EntryPath& path) {
   // Linking an fd needs CAP_DAC_READ_SEARCH; without it use the name in the target's
   // directory, opened the same strict way (linkat does not follow a symlink there).
   if (errno != ENOENT && errno != EPERM) fail_sys("creating hard link");
-  UniqueFd target_dir(open_strict(root_fd_, to.parent_rel.empty() ? "." : to.parent_rel,
-                                  O_PATH | O_DIRECTORY));
+  UniqueFd target_dir(
+      open_strict(root_fd_, to.parent_rel.empty() ? "." : to.parent_rel, O_PATH | O_DIRECTORY));
   if (!target_dir) fail_sys("opening hard link target directory");
   if (::linkat(target_dir.get(), to.leaf.c_str(), parent, path.leaf.c_str(), 0) != 0)
     fail_sys("creating hard link");
@@ -385,9 +386,8 @@ void Extractor::make_hardlink(const char* target, const EntryPath& path) {
 void Extractor::make_node(archive_entry* entry, const EntryPath& path, mode_t type) {
   int parent = parent_fd(path);
   clear_leaf(parent, path);
-  dev_t dev = type == S_IFIFO ? 0
-                              : makedev(archive_entry_rdevmajor(entry),
-                                        archive_entry_rdevminor(entry));
+  dev_t dev =
+      type == S_IFIFO ? 0 : makedev(archive_entry_rdevmajor(entry), archive_entry_rdevminor(entry));
   if (::mknodat(parent, path.leaf.c_str(), type | 0600, dev) != 0) fail_sys("creating node");
   check_owner_result(::fchownat(parent, path.leaf.c_str(), uid_, gid_, AT_SYMLINK_NOFOLLOW));
   // fchmodat follows a symlink, but the leaf was just made by mknodat and is not one.
@@ -432,8 +432,7 @@ ExtractStats extract_archive(const std::string& archive_path, const std::string&
     archive_read_support_format_tar(a.get());
     if (archive_read_open_filename(a.get(), archive_path.c_str(), 1 << 16) != ARCHIVE_OK) {
       const char* msg = archive_error_string(a.get());
-      throw Error(std::string("opening: ") + (msg ? msg : "unknown error"),
-                  archive_errno(a.get()));
+      throw Error(std::string("opening: ") + (msg ? msg : "unknown error"), archive_errno(a.get()));
     }
     return Extractor(archive_path, options, root.get()).run(a.get());
   });

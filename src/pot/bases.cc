@@ -32,7 +32,9 @@ void populate_busybox(const fs::path& root) {
   ::chmod((root / "root").c_str(), 0700);
   std::error_code ec;
   fs::copy_file(kBusyboxBinary, root / "bin" / "busybox", ec);
-  if (ec) throw Error("copying " + quote_name(kBusyboxBinary) + ": " + ec.message() + " (install busybox-static)");
+  if (ec)
+    throw Error("copying " + quote_name(kBusyboxBinary) + ": " + ec.message() +
+                " (install busybox-static)");
   ::chmod((root / "bin" / "busybox").c_str(), 0755);
   // busybox knows where each applet belongs (bin/sh, usr/bin/env, ...): link each there.
   fs::path list = root / "tmp" / ".applets";
@@ -50,21 +52,24 @@ void populate_busybox(const fs::path& root) {
   fs::remove(list);
   std::string applet;
   while (std::getline(applets, applet)) {
-    if (applet.empty() || applet == "bin/busybox" || applet.find("..") != std::string::npos) continue;
+    if (applet.empty() || applet == "bin/busybox" || applet.find("..") != std::string::npos)
+      continue;
     fs::path link = root / applet;
     make_dirs(link.parent_path());
     if (::symlink("/bin/busybox", link.c_str()) != 0 && errno != EEXIST)
       throw_sys("linking applet " + quote_name(applet));
   }
-  write_text(root / "etc" / "passwd",
-             "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n");
+  write_text(
+      root / "etc" / "passwd",
+      "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n");
   write_text(root / "etc" / "group", "root:x:0:\ntty:x:5:\nnogroup:x:65534:\n");
   write_text(root / "etc" / "shadow", "root:*::0:::::\n", 0600);
   write_text(root / "etc" / "hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost\n");
   write_text(root / "etc" / "os-release", "NAME=\"pot busybox\"\nID=busybox\n");
 }
 
-void populate_debian(const fs::path& root, const std::string& suite, const std::vector<std::string>& packages) {
+void populate_debian(const fs::path& root, const std::string& suite,
+                     const std::vector<std::string>& packages) {
   if (!is_valid_name(suite)) throw Error("invalid Debian suite " + quote_name(suite));
   std::vector<std::string> argv = {"debootstrap", "--variant=minbase"};
   if (!packages.empty()) {
@@ -80,7 +85,9 @@ void populate_debian(const fs::path& root, const std::string& suite, const std::
   argv.push_back(root.string());
   argv.push_back(host_debian_mirror());
   int code = run_program(argv);
-  if (code != 0) throw Error("debootstrap of " + quote_name(suite) + " failed with code " + std::to_string(code));
+  if (code != 0)
+    throw Error("debootstrap of " + quote_name(suite) + " failed with code " +
+                std::to_string(code));
   // debootstrap leaves its apt lists and caches behind; a base does not need them.
   remove_tree(root / "var" / "cache" / "apt" / "archives");
 }
@@ -90,7 +97,8 @@ void populate_debian(const fs::path& root, const std::string& suite, const std::
 std::string host_debian_mirror() {
   std::vector<fs::path> files = {"/etc/apt/sources.list"};
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator("/etc/apt/sources.list.d", ec)) files.push_back(entry.path());
+  for (const auto& entry : fs::directory_iterator("/etc/apt/sources.list.d", ec))
+    files.push_back(entry.path());
   for (const auto& file : files) {
     auto text = read_file_if_exists(file);
     if (!text) continue;
@@ -123,7 +131,8 @@ void create_base(Context& ctx, const BaseOptions& options) {
   ctx.storage().ensure_ready();
   const Settings& s = ctx.settings();
   FileLock lock = FileLock::acquire(s.run_dir() / ("base." + options.name + ".lock"));
-  if (fs::exists(s.base_path(options.name))) throw Error("base " + quote_name(options.name) + " already exists");
+  if (fs::exists(s.base_path(options.name)))
+    throw Error("base " + quote_name(options.name) + " already exists");
   remove_abandoned_creations(ctx, s.bases_dir());
 
   const std::string& source = options.source;
@@ -139,18 +148,26 @@ void create_base(Context& ctx, const BaseOptions& options) {
     argument = source.substr(4);
     if (::access(argument.c_str(), R_OK) != 0) throw_sys("base tarball " + quote_name(argument));
   } else {
-    throw Error("invalid base source " + quote_name(source) + ": expected busybox, debian:SUITE or tar:PATH");
+    throw Error("invalid base source " + quote_name(source) +
+                ": expected busybox, debian:SUITE or tar:PATH");
   }
 
   fs::path tmp = creation_path(s.bases_dir(), options.name);
   try {
     ctx.storage().create(tmp);
     switch (kind) {
-      case Kind::kBusybox: populate_busybox(tmp); break;
-      case Kind::kDebian: populate_debian(tmp, argument, options.packages); break;
-      case Kind::kTar: extract_archive(argument, tmp.string()); break;
+      case Kind::kBusybox:
+        populate_busybox(tmp);
+        break;
+      case Kind::kDebian:
+        populate_debian(tmp, argument, options.packages);
+        break;
+      case Kind::kTar:
+        extract_archive(argument, tmp.string());
+        break;
     }
-    if (::rename(tmp.c_str(), s.base_path(options.name).c_str()) != 0) throw_sys("renaming base into place");
+    if (::rename(tmp.c_str(), s.base_path(options.name).c_str()) != 0)
+      throw_sys("renaming base into place");
   } catch (...) {
     ctx.storage().destroy(tmp);
     throw;

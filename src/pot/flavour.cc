@@ -13,8 +13,8 @@
 namespace pot {
 
 bool is_flavour_command(const std::string& command) {
-  for (const char* allowed : {"set-cmd", "set-env", "set-attr", "set-attribute", "set-rss", "copy-in",
-                              "mount-in", "export-ports", "add-dep"}) {
+  for (const char* allowed : {"set-cmd", "set-env", "set-attr", "set-attribute", "set-rss",
+                              "copy-in", "mount-in", "export-ports", "add-dep"}) {
     if (command == allowed) return true;
   }
   return false;
@@ -26,10 +26,12 @@ Flavour find_flavour(const Settings& settings, const std::string& name) {
   Flavour flavour{name, std::nullopt, std::nullopt};
   for (const fs::path& dir : {fs::current_path(), settings.flavour_dir}) {
     if (!flavour.commands && fs::is_regular_file(dir / name)) flavour.commands = dir / name;
-    if (!flavour.script && fs::is_regular_file(dir / (name + ".sh"))) flavour.script = dir / (name + ".sh");
+    if (!flavour.script && fs::is_regular_file(dir / (name + ".sh")))
+      flavour.script = dir / (name + ".sh");
   }
   if (!flavour.commands && !flavour.script)
-    throw Error("flavour " + quote_name(name) + " not found in ./ or " + quote_name(settings.flavour_dir.string()));
+    throw Error("flavour " + quote_name(name) + " not found in ./ or " +
+                quote_name(settings.flavour_dir.string()));
   return flavour;
 }
 
@@ -62,7 +64,8 @@ void apply_flavour(Context& ctx, const std::string& pot, const Flavour& flavour,
     int code = run_pot_once(ctx, pot, {"/bin/sh", inside, pot});
     remove_from_pot(ctx, pot, inside);
     if (code != 0)
-      throw Error("flavour script " + quote_name(flavour.script->string()) + " failed with code " + std::to_string(code));
+      throw Error("flavour script " + quote_name(flavour.script->string()) + " failed with code " +
+                  std::to_string(code));
   }
 }
 

@@ -36,6 +36,7 @@
 #include "pot/mounts_conf.h"
 #include "pot/run_state.h"
 #include "runtime/jail_launcher.h"
+#include "runtime/pot_terminal.h"
 
 namespace pot {
 namespace {
@@ -58,11 +59,13 @@ bool wait_for_exit(pid_t pid, uint64_t start_time, int timeout_ms) {
 }
 
 // Ends the pot's processes and removes its cgroup; leaves the state for the caller.
-void terminate_and_clean(Context& ctx, const std::string& name, const RunState& state, bool graceful) {
+void terminate_and_clean(Context& ctx, const std::string& name, const RunState& state,
+                         bool graceful) {
   if (state.init_alive()) {
     if (graceful) {
       ::kill(state.init_pid, SIGTERM);
-      if (!wait_for_exit(state.init_pid, state.init_start, ctx.settings().stop_timeout_seconds * 1000))
+      if (!wait_for_exit(state.init_pid, state.init_start,
+                         ctx.settings().stop_timeout_seconds * 1000))
         ::kill(state.init_pid, SIGKILL);
     } else {
       ::kill(state.init_pid, SIGKILL);
@@ -71,7 +74,8 @@ void terminate_and_clean(Context& ctx, const std::string& name, const RunState& 
     wait_for_exit(state.init_pid, state.init_start, 10000);
   }
   // A monitor still in "starting" lost its `pot start`: it must not carry on.
-  if (state.status == Status::kStarting && state.monitor_alive() && state.monitor_pid != ::getpid()) {
+  if (state.status == Status::kStarting && state.monitor_alive() &&
+      state.monitor_pid != ::getpid()) {
     ::kill(state.monitor_pid, SIGKILL);
     wait_for_exit(state.monitor_pid, state.monitor_start, 10000);
   }
@@ -151,7 +155,8 @@ void start_with_monitor(Context& ctx, const std::string& name, const JailSpec& s
       (void)!::write(result_write.get(), message.data(), message.size());
       ::_exit(1);
     }
-    std::string message = "R" + std::to_string(jail.init_pid) + " " + std::to_string(jail.init_start_time);
+    std::string message =
+        "R" + std::to_string(jail.init_pid) + " " + std::to_string(jail.init_start_time);
     (void)!::write(result_write.get(), message.data(), message.size());
     result_write.reset();
     char go = 0;
@@ -261,7 +266,8 @@ int start_locked(Context& ctx, const std::string& name, std::set<std::string>& v
     return 0;
   }
   if (spec.argv.empty())
-    throw Error("pot " + quote_name(name) + " is not persistent and has no command: use `pot set-cmd`");
+    throw Error("pot " + quote_name(name) +
+                " is not persistent and has no command: use `pot set-cmd`");
   return run_in_foreground(ctx, name, spec, lock);
 }
 
@@ -290,7 +296,7 @@ JailSpec build_jail_spec(Context& ctx, const std::string& name, const PotConf& c
   }
   for (const auto& mount : load_mounts(settings, name)) spec.mounts.push_back(mount);
   spec.network = conf.get_or("network_type", "none") == "inherit" ? NetworkMode::kInherit
-                                                                   : NetworkMode::kIsolated;
+                                                                  : NetworkMode::kIsolated;
   if (auto cmd = conf.get("pot.cmd"); cmd && !cmd->empty()) spec.argv = command_to_argv(*cmd);
   spec.env = pot_environment(conf, spec.hostname);
   for (const auto& entry : conf.get_all("pot.hosts")) spec.extra_hosts.push_back(entry);
@@ -365,6 +371,21 @@ int exec_in_pot(Context& ctx, const std::string& name, const std::vector<std::st
   ::signal(SIGQUIT, SIG_IGN);
   return run_in_jail(RunningJail{state.init_pid, state.init_start},
                      ctx.cgroups().dirs(ctx.cgroup_group(name)), argv, env, state.own_network);
+}
+
+int open_shell_in_pot(Context& ctx, const std::string& name) {
+  ctx.require_pot(name);
+  RunState state = RunState::load(ctx.settings(), name);
+  if (!state.running()) throw Error("pot " + quote_name(name) + " is not running");
+  PotConf conf = ctx.load_conf(name);
+  PotTerminal terminal = open_pot_terminal(state.init_pid);
+  return run_in_jail(RunningJail{state.init_pid, state.init_start},
+                     ctx.cgroups().dirs(ctx.cgroup_group(name)), {"/bin/sh", "-l"},
+                     pot_environment(conf, conf.get_or("host.hostname", name)), state.own_network,
+                     terminal.slave.get(), [&] {
+                       terminal.slave.reset();  // the shell's exit must reach us as EIO
+                       relay_terminal(terminal.master.get());
+                     });
 }
 
 void signal_pot(Context& ctx, const std::string& name, int signal) {

@@ -32,6 +32,8 @@ bool pot_is_running(Context& ctx, const std::string& name);
 
 int exec_in_pot(Context& ctx, const std::string& name, const std::vector<std::string>& argv,
                 const std::vector<std::string>& extra_env);
+// An interactive login shell on a pty of the pot's own (pot term).
+int open_shell_in_pot(Context& ctx, const std::string& name);
 void signal_pot(Context& ctx, const std::string& name, int signal);
 
 // The spec a start of this pot would use (exposed for tests and `pot info`).

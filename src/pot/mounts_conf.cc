@@ -28,7 +28,8 @@ std::vector<BindMount> load_mounts(const Settings& settings, const std::string& 
   return mounts;
 }
 
-void save_mounts(const Settings& settings, const std::string& pot, const std::vector<BindMount>& mounts) {
+void save_mounts(const Settings& settings, const std::string& pot,
+                 const std::vector<BindMount>& mounts) {
   std::string text;
   for (const auto& mount : mounts)
     text += mount.host_path + " " + mount.pot_path + (mount.read_only ? " ro" : "") + "\n";

@@ -11,6 +11,7 @@
 namespace pot {
 
 std::vector<BindMount> load_mounts(const Settings& settings, const std::string& pot);
-void save_mounts(const Settings& settings, const std::string& pot, const std::vector<BindMount>& mounts);
+void save_mounts(const Settings& settings, const std::string& pot,
+                 const std::vector<BindMount>& mounts);
 
 }  // namespace pot

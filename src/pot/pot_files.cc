@@ -32,7 +32,8 @@ void with_overlay_root(Context& ctx, const std::string& pot, const PotConf& conf
   if (pid == 0) {
     try {
       if (::unshare(CLONE_NEWNS) != 0) throw_sys("unshare mount namespace");
-      if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) throw_sys("making mounts private");
+      if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+        throw_sys("making mounts private");
       std::string options = "lowerdir=" + spec.overlay->lower + ",upperdir=" + spec.overlay->upper +
                             ",workdir=" + spec.overlay->work;
       if (::mount("overlay", spec.root.c_str(), "overlay", 0, options.c_str()) != 0)
@@ -50,7 +51,8 @@ void with_overlay_root(Context& ctx, const std::string& pot, const PotConf& conf
   std::string message;
   char buf[512];
   ssize_t n;
-  while ((n = ::read(error_read.get(), buf, sizeof buf)) > 0) message.append(buf, static_cast<size_t>(n));
+  while ((n = ::read(error_read.get(), buf, sizeof buf)) > 0)
+    message.append(buf, static_cast<size_t>(n));
   int code = wait_exit_code(pid);
   if (!message.empty()) throw Error(message);
   if (code != 0) throw Error("working on the root of pot " + quote_name(pot) + " failed");
@@ -79,20 +81,24 @@ void with_pot_root(Context& ctx, const std::string& pot, const std::function<voi
 void copy_into_pot(Context& ctx, const std::string& pot, const std::string& source,
                    const std::string& destination, bool create_parents) {
   if (destination.empty() || destination.front() != '/')
-    throw Error("copy-in destination " + quote_name(destination) + ": must be an absolute path in the pot");
+    throw Error("copy-in destination " + quote_name(destination) +
+                ": must be an absolute path in the pot");
   if (::access(source.c_str(), R_OK) != 0) throw_sys("copy-in source " + quote_name(source));
   std::string dest = destination;
   while (dest.size() > 1 && dest.back() == '/') dest.pop_back();
-  if (dest == "/") throw Error("copy-in destination " + quote_name(destination) + ": cannot replace the root");
+  if (dest == "/")
+    throw Error("copy-in destination " + quote_name(destination) + ": cannot replace the root");
   std::string parent = dest.substr(0, dest.rfind('/'));
   std::string leaf = dest.substr(dest.rfind('/') + 1);
   std::string source_leaf = fs::path(source).lexically_normal().filename().string();
-  if (source_leaf.empty()) source_leaf = fs::path(source).lexically_normal().parent_path().filename().string();
+  if (source_leaf.empty())
+    source_leaf = fs::path(source).lexically_normal().parent_path().filename().string();
   with_pot_root(ctx, pot, [&](int root_fd) {
     UniqueFd dir = create_parents ? make_dirs_in_root(root_fd, parent)
                                   : open_in_root(root_fd, parent, O_PATH | O_DIRECTORY);
     struct stat st {};
-    bool into_directory = ::fstatat(dir.get(), leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+    bool into_directory =
+        ::fstatat(dir.get(), leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
     if (into_directory) {
       UniqueFd target = open_in_root(root_fd, dest, O_PATH | O_DIRECTORY | O_NOFOLLOW);
       copy_tree(AT_FDCWD, source, target.get(), source_leaf);

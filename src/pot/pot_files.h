@@ -12,7 +12,8 @@
 namespace pot {
 
 // Calls fn with an fd of the pot's root directory.
-void with_pot_root(Context& ctx, const std::string& pot, const std::function<void(int root_fd)>& fn);
+void with_pot_root(Context& ctx, const std::string& pot,
+                   const std::function<void(int root_fd)>& fn);
 
 // cp -a SRC DST: into DST when it is a directory in the pot, as DST otherwise.
 void copy_into_pot(Context& ctx, const std::string& pot, const std::string& source,

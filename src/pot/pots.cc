@@ -27,7 +27,8 @@ void make_dir(const fs::path& path) {
 // The pot's writable dataset: its root (single) or its overlay upper layer (multi).
 fs::path writable_dataset(const Context& ctx, const std::string& name, const PotConf& conf) {
   const Settings& s = ctx.settings();
-  return conf.get_or("pot.type", "single") == "multi" ? s.jail_dir(name) / "upper" : s.root_path(name);
+  return conf.get_or("pot.type", "single") == "multi" ? s.jail_dir(name) / "upper"
+                                                      : s.root_path(name);
 }
 
 PotConf new_pot_conf(const CreateOptions& options) {
@@ -39,7 +40,8 @@ PotConf new_pot_conf(const CreateOptions& options) {
   conf.set("pot.potbase", "");
   conf.set("pot.dns", "inherit");
   for (const auto& attr : known_attrs()) {
-    if (attr.name == "early-start-at-boot" || attr.name == "localhost-tunnel" || attr.name == "no-etc-hosts")
+    if (attr.name == "early-start-at-boot" || attr.name == "localhost-tunnel" ||
+        attr.name == "no-etc-hosts")
       continue;  // the original leaves these unset until asked
     conf.set_attr(attr.name, attr.default_value);
   }
@@ -49,14 +51,16 @@ PotConf new_pot_conf(const CreateOptions& options) {
   return conf;
 }
 
-void stop_if_running_or_refuse(Context& ctx, const std::string& name, bool force, const char* what) {
+void stop_if_running_or_refuse(Context& ctx, const std::string& name, bool force,
+                               const char* what) {
   if (!refresh_pot_state(ctx, name)) return;
   if (!force) throw Error("pot " + quote_name(name) + " is running: stop it first" + what);
   stop_pot(ctx, name);
 }
 
 void require_stopped(Context& ctx, const std::string& name) {
-  if (refresh_pot_state(ctx, name)) throw Error("pot " + quote_name(name) + " is running: stop it first");
+  if (refresh_pot_state(ctx, name))
+    throw Error("pot " + quote_name(name) + " is running: stop it first");
 }
 
 }  // namespace
@@ -73,22 +77,26 @@ void remove_abandoned_creations(Context& ctx, const fs::path& dir) {
     std::string file = entry.path().filename().string();
     if (file.rfind(kCreatingPrefix, 0) != 0) continue;
     unsigned long long pid = 0, start = 0;
-    if (std::sscanf(file.c_str() + std::strlen(kCreatingPrefix), "%llu.%llu.", &pid, &start) != 2) continue;
+    if (std::sscanf(file.c_str() + std::strlen(kCreatingPrefix), "%llu.%llu.", &pid, &start) != 2)
+      continue;
     if (!process_alive(static_cast<pid_t>(pid), start)) ctx.storage().destroy(entry.path());
   }
 }
 
-void create_pot(Context& ctx, const CreateOptions& options, const FlavourCommandRunner& run_command) {
+void create_pot(Context& ctx, const CreateOptions& options,
+                const FlavourCommandRunner& run_command) {
   const std::string& name = options.name;
   validate_name("pot", name);
   if (options.type != "single" && options.type != "multi")
     throw Error("invalid pot type " + quote_name(options.type) + ": expected single or multi");
   if (options.network != "none" && options.network != "inherit")
-    throw Error("invalid network type " + quote_name(options.network) + ": expected none or inherit");
+    throw Error("invalid network type " + quote_name(options.network) +
+                ": expected none or inherit");
   ctx.storage().ensure_ready();
   ctx.require_base(options.base);
   std::vector<Flavour> flavours;
-  for (const auto& flavour : options.flavours) flavours.push_back(find_flavour(ctx.settings(), flavour));
+  for (const auto& flavour : options.flavours)
+    flavours.push_back(find_flavour(ctx.settings(), flavour));
 
   const Settings& s = ctx.settings();
   {
@@ -160,7 +168,8 @@ void rename_pot(Context& ctx, const std::string& from, const std::string& to) {
   FileLock first = lock_pot(s, std::min(from, to));
   FileLock second = lock_pot(s, std::max(from, to));
   if (ctx.pot_exists(to)) throw Error("pot " + quote_name(to) + " already exists");
-  if (pot_is_running(ctx, from)) throw Error("pot " + quote_name(from) + " is running: stop it first");
+  if (pot_is_running(ctx, from))
+    throw Error("pot " + quote_name(from) + " is running: stop it first");
   if (::rename(s.jail_dir(from).c_str(), s.jail_dir(to).c_str()) != 0)
     throw_sys("renaming pot " + quote_name(from) + " to " + quote_name(to));
   std::error_code ec;
@@ -178,7 +187,8 @@ void destroy_pot(Context& ctx, const std::string& name, bool force) {
   stop_if_running_or_refuse(ctx, name, force, " or use -F");
   const Settings& s = ctx.settings();
   FileLock lock = lock_pot(s, name);
-  if (pot_is_running(ctx, name)) throw Error("pot " + quote_name(name) + " was started again meanwhile");
+  if (pot_is_running(ctx, name))
+    throw Error("pot " + quote_name(name) + " was started again meanwhile");
   std::string group = ctx.cgroup_group(name);
   if (ctx.cgroups().exists(group)) ctx.cgroups().remove(group);
   ctx.storage().destroy(s.jail_dir(name));

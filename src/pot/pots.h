@@ -12,7 +12,7 @@ namespace pot {
 struct CreateOptions {
   std::string name;
   std::string base;
-  std::string type = "single";  // single | multi
+  std::string type = "single";   // single | multi
   std::string network = "none";  // none (own namespace, lo only) | inherit
   std::vector<std::string> flavours;
 };
@@ -22,7 +22,8 @@ using FlavourCommandRunner = std::function<void(const std::vector<std::string>&)
 
 // Creates the pot in a hidden temporary directory and renames it into place, so a failed
 // or killed create never leaves a half-made pot; a failing flavour removes the pot again.
-void create_pot(Context& ctx, const CreateOptions& options, const FlavourCommandRunner& run_command);
+void create_pot(Context& ctx, const CreateOptions& options,
+                const FlavourCommandRunner& run_command);
 void clone_pot(Context& ctx, const std::string& source, const std::string& name);
 void rename_pot(Context& ctx, const std::string& from, const std::string& to);
 void destroy_pot(Context& ctx, const std::string& name, bool force);

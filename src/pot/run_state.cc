@@ -47,7 +47,9 @@ void RunState::save(const Settings& settings, const std::string& pot) const {
   write_file_atomic(state_path(settings, pot), text, 0600);
 }
 
-bool RunState::init_alive() const { return init_pid > 0 && process_alive(init_pid, init_start); }
+bool RunState::init_alive() const {
+  return init_pid > 0 && process_alive(init_pid, init_start);
+}
 bool RunState::monitor_alive() const {
   return monitor_pid > 0 && process_alive(monitor_pid, monitor_start);
 }

@@ -33,13 +33,15 @@ uint64_t parse_count(const std::string& what, const std::string& text, uint64_t 
   errno = 0;
   unsigned long long value = std::strtoull(text.c_str(), &end, 10);
   if (text.empty() || text[0] == '-' || *end != '\0' || errno != 0 || value == 0 || value > max)
-    throw Error("invalid " + what + " " + quote_name(text) + ": expected a number from 1 to " + std::to_string(max));
+    throw Error("invalid " + what + " " + quote_name(text) + ": expected a number from 1 to " +
+                std::to_string(max));
   return value;
 }
 
 bool is_ip_address(const std::string& text) {
   unsigned char buf[16];
-  return ::inet_pton(AF_INET, text.c_str(), buf) == 1 || ::inet_pton(AF_INET6, text.c_str(), buf) == 1;
+  return ::inet_pton(AF_INET, text.c_str(), buf) == 1 ||
+         ::inet_pton(AF_INET6, text.c_str(), buf) == 1;
 }
 
 bool is_attr(const std::string& name) {
@@ -54,7 +56,8 @@ bool is_attr(const std::string& name) {
 void set_cmd(Context& ctx, const std::string& pot, const std::string& command) {
   std::string cmd = command;
   // The original strips one pair of surrounding quotes a flavour line may carry.
-  if (cmd.size() >= 2 && cmd.front() == '"' && cmd.back() == '"') cmd = cmd.substr(1, cmd.size() - 2);
+  if (cmd.size() >= 2 && cmd.front() == '"' && cmd.back() == '"')
+    cmd = cmd.substr(1, cmd.size() - 2);
   if (cmd.empty()) throw Error("pot set-cmd: the command is empty");
   if (cmd.find('\n') != std::string::npos) throw Error("pot set-cmd: the command must be one line");
   update_conf(ctx, pot, [&](PotConf& conf) { conf.set("pot.cmd", cmd); });
@@ -88,8 +91,10 @@ void set_hosts(Context& ctx, const std::string& pot, const std::vector<std::stri
   });
 }
 
-void set_attr(Context& ctx, const std::string& pot, const std::string& attr, const std::string& value) {
-  if (!is_attr(attr) || attr == "to-be-pruned") throw Error(quote_name(attr) + " is not a valid attribute");
+void set_attr(Context& ctx, const std::string& pot, const std::string& attr,
+              const std::string& value) {
+  if (!is_attr(attr) || attr == "to-be-pruned")
+    throw Error(quote_name(attr) + " is not a valid attribute");
   bool flag = with_context("attribute " + quote_name(attr), [&] { return parse_bool(value); });
   update_conf(ctx, pot, [&](PotConf& conf) { conf.set_attr(attr, flag); });
 }
@@ -136,7 +141,8 @@ void set_rss(Context& ctx, const std::string& pot, const RssOptions& options) {
     throw Error("pot set-rss: give at least one of -M MEMORY, -C CPUS, -P PIDS");
   if (options.memory) {
     uint64_t bytes = parse_size(*options.memory);
-    if (bytes < (1U << 20)) throw Error("invalid memory limit " + quote_name(*options.memory) + ": at least 1M");
+    if (bytes < (1U << 20))
+      throw Error("invalid memory limit " + quote_name(*options.memory) + ": at least 1M");
   }
   if (options.cpus) parse_count("CPU count", *options.cpus, 4096);
   if (options.pids) parse_count("process limit", *options.pids, 4194304);
@@ -158,8 +164,10 @@ std::string get_rss_json(Context& ctx, const std::string& pot) {
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   auto after = ctx.cgroups().usage(group);
   double wall_ns = static_cast<double>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count());
-  double percent = 100.0 * static_cast<double>(after.cpu_nanoseconds - before.cpu_nanoseconds) / wall_ns;
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
+          .count());
+  double percent =
+      100.0 * static_cast<double>(after.cpu_nanoseconds - before.cpu_nanoseconds) / wall_ns;
   // TotalTicks as the original computes it: the clock rate (MHz) times the share used.
   double mhz = 0;
   std::ifstream cpuinfo("/proc/cpuinfo");
@@ -174,8 +182,8 @@ std::string get_rss_json(Context& ctx, const std::string& pot) {
   std::snprintf(json, sizeof json,
                 "{\"ResourceUsage\":{\"MemoryStats\":{\"RSS\":%llu,\"Swap\":%llu},"
                 "\"CpuStats\":{\"TotalTicks\":%.3f,\"Percent\":%.3f}}}",
-                static_cast<unsigned long long>(after.rss_bytes), static_cast<unsigned long long>(after.swap_bytes),
-                mhz * percent / 100.0, percent);
+                static_cast<unsigned long long>(after.rss_bytes),
+                static_cast<unsigned long long>(after.swap_bytes), mhz * percent / 100.0, percent);
   return json;
 }
 
@@ -186,15 +194,18 @@ void mount_in(Context& ctx, const std::string& pot, const std::string& host_dir,
     throw Error("mount-in source " + quote_name(host_dir) + ": must be an absolute host path");
   if (::access(host_dir.c_str(), F_OK) != 0) throw_sys("mount-in source " + quote_name(host_dir));
   if (mount_point.empty() || mount_point.front() != '/' || mount_point == "/" ||
-      mount_point.find_first_of(" \t\n") != std::string::npos || mount_point.find("/../") != std::string::npos ||
+      mount_point.find_first_of(" \t\n") != std::string::npos ||
+      mount_point.find("/../") != std::string::npos ||
       (mount_point.size() >= 3 && mount_point.substr(mount_point.size() - 3) == "/.."))
-    throw Error("mount-in mount point " + quote_name(mount_point) + ": must be an absolute path in the pot, not /");
+    throw Error("mount-in mount point " + quote_name(mount_point) +
+                ": must be an absolute path in the pot, not /");
   if (host_dir.find_first_of(" \t\n") != std::string::npos)
     throw Error("mount-in source " + quote_name(host_dir) + ": must not contain white space");
   FileLock lock = lock_pot(ctx.settings(), pot);
   auto mounts = load_mounts(ctx.settings(), pot);
   for (const auto& mount : mounts) {
-    if (mount.pot_path == mount_point) throw Error("mount point " + quote_name(mount_point) + " is already used");
+    if (mount.pot_path == mount_point)
+      throw Error("mount point " + quote_name(mount_point) + " is already used");
   }
   mounts.push_back({fs::canonical(host_dir).string(), mount_point, read_only});
   save_mounts(ctx.settings(), pot, mounts);
@@ -206,7 +217,8 @@ void mount_out(Context& ctx, const std::string& pot, const std::string& mount_po
   auto mounts = load_mounts(ctx.settings(), pot);
   auto size = mounts.size();
   std::erase_if(mounts, [&](const BindMount& m) { return m.pot_path == mount_point; });
-  if (mounts.size() == size) throw Error("nothing is mounted on " + quote_name(mount_point) + " in pot " + quote_name(pot));
+  if (mounts.size() == size)
+    throw Error("nothing is mounted on " + quote_name(mount_point) + " in pot " + quote_name(pot));
   save_mounts(ctx.settings(), pot, mounts);
 }
 

@@ -13,7 +13,8 @@ namespace pot {
 void set_cmd(Context& ctx, const std::string& pot, const std::string& command);
 void set_env(Context& ctx, const std::string& pot, const std::vector<std::string>& vars);
 void set_hosts(Context& ctx, const std::string& pot, const std::vector<std::string>& entries);
-void set_attr(Context& ctx, const std::string& pot, const std::string& attr, const std::string& value);
+void set_attr(Context& ctx, const std::string& pot, const std::string& attr,
+              const std::string& value);
 std::string get_attr(Context& ctx, const std::string& pot, const std::string& attr);
 void add_dep(Context& ctx, const std::string& pot, const std::string& dependency);
 void export_ports(Context& ctx, const std::string& pot, const std::vector<std::string>& ports);

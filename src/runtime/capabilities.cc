@@ -14,8 +14,8 @@ namespace pot {
 
 const std::vector<int>& pot_capabilities() {
   static const std::vector<int> kCaps = {
-      CAP_CHOWN,  CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID,  CAP_KILL,       CAP_NET_BIND_SERVICE,
-      CAP_SETFCAP, CAP_SETGID,      CAP_SETPCAP, CAP_SETUID, CAP_SYS_CHROOT,
+      CAP_CHOWN,   CAP_DAC_OVERRIDE, CAP_FOWNER,  CAP_FSETID, CAP_KILL,       CAP_NET_BIND_SERVICE,
+      CAP_SETFCAP, CAP_SETGID,       CAP_SETPCAP, CAP_SETUID, CAP_SYS_CHROOT,
   };
   return kCaps;
 }

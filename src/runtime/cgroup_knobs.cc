@@ -29,8 +29,9 @@ std::vector<CgroupKnob> cgroup_v2_knobs(const ResourceLimits& limits, bool has_s
     if (has_swap) knobs.push_back({"", "memory.swap.max", "0"});
   }
   if (limits.cpus) {
-    knobs.push_back({"", "cpu.max", std::to_string(*limits.cpus * kCpuPeriodMicros) + " " +
-                                        std::to_string(kCpuPeriodMicros)});
+    knobs.push_back(
+        {"", "cpu.max",
+         std::to_string(*limits.cpus * kCpuPeriodMicros) + " " + std::to_string(kCpuPeriodMicros)});
   }
   if (limits.pids) knobs.push_back({"", "pids.max", std::to_string(*limits.pids)});
   return knobs;

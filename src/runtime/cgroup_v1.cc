@@ -58,7 +58,8 @@ class CgroupV1 : public CgroupManager {
 
   void create(const std::string& group, const ResourceLimits& limits) override {
     for (const char* controller : kControllers) make_dirs(path(group, controller));
-    bool has_memsw = ::access((path(group, "memory") + "/memory.memsw.limit_in_bytes").c_str(), F_OK) == 0;
+    bool has_memsw =
+        ::access((path(group, "memory") + "/memory.memsw.limit_in_bytes").c_str(), F_OK) == 0;
     for (const auto& knob : cgroup_v1_knobs(limits, has_memsw))
       write_knob(path(group, knob.controller) + "/" + knob.file, knob.value);
   }
@@ -95,6 +96,8 @@ class CgroupV1 : public CgroupManager {
 
 }  // namespace
 
-std::unique_ptr<CgroupManager> make_cgroup_v1() { return std::make_unique<CgroupV1>(); }
+std::unique_ptr<CgroupManager> make_cgroup_v1() {
+  return std::make_unique<CgroupV1>();
+}
 
 }  // namespace pot

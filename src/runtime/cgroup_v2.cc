@@ -22,7 +22,9 @@ class CgroupV2 : public CgroupManager {
     return std::string(kRoot) + "/" + group;
   }
 
-  std::vector<std::string> dirs(const std::string& group) const override { return {path(group, "")}; }
+  std::vector<std::string> dirs(const std::string& group) const override {
+    return {path(group, "")};
+  }
 
   void create(const std::string& group, const ResourceLimits& limits) override {
     // Enable controllers top-down: the root, then each ancestor of the group.
@@ -35,7 +37,8 @@ class CgroupV2 : public CgroupManager {
       make_dirs(dir);
     }
     bool has_swap = ::access((dir + "/memory.swap.max").c_str(), F_OK) == 0;
-    for (const auto& knob : cgroup_v2_knobs(limits, has_swap)) write_knob(dir + "/" + knob.file, knob.value);
+    for (const auto& knob : cgroup_v2_knobs(limits, has_swap))
+      write_knob(dir + "/" + knob.file, knob.value);
   }
 
   void join_self(const std::string& group) override {
@@ -51,7 +54,8 @@ class CgroupV2 : public CgroupManager {
     std::string dir = path(group, "");
     auto memory = parse_flat_keyed(read_file(dir + "/memory.stat"));
     usage.rss_bytes = memory["anon"];
-    if (auto swap = read_file_if_exists(dir + "/memory.swap.current")) usage.swap_bytes = std::stoull(*swap);
+    if (auto swap = read_file_if_exists(dir + "/memory.swap.current"))
+      usage.swap_bytes = std::stoull(*swap);
     auto cpu = parse_flat_keyed(read_file(dir + "/cpu.stat"));
     usage.cpu_nanoseconds = cpu["usage_usec"] * 1000;
     return usage;
@@ -73,6 +77,8 @@ class CgroupV2 : public CgroupManager {
 
 }  // namespace
 
-std::unique_ptr<CgroupManager> make_cgroup_v2() { return std::make_unique<CgroupV2>(); }
+std::unique_ptr<CgroupManager> make_cgroup_v2() {
+  return std::make_unique<CgroupV2>();
+}
 
 }  // namespace pot

@@ -113,7 +113,7 @@ RunningJail launch_jail(const JailSpec& spec, CgroupManager& cgroups) {
 
 int run_in_jail(const RunningJail& jail, const std::vector<std::string>& cgroup_dirs,
                 const std::vector<std::string>& argv, const std::vector<std::string>& env,
-                bool own_network) {
+                bool own_network, int terminal_fd, const std::function<void()>& while_running) {
   UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, jail.init_pid, 0)));
   if (!pidfd) throw_sys("opening the pot's init (pid " + std::to_string(jail.init_pid) + ")");
   // The pid could have been reused between reading the state and opening it.
@@ -151,9 +151,12 @@ int run_in_jail(const RunningJail& jail, const std::vector<std::string>& cgroup_
       (void)!::write(report_write.get(), message.data(), message.size());
       ::_exit(126);
     }
+    if (terminal_fd >= 0) {
+      for (int fd = 0; fd <= 2; ++fd) ::dup2(terminal_fd, fd);
+    }
     close_fds_except({report_write.get()});
     // setns(CLONE_NEWPID) applies to children: the init below is the one inside the pot.
-    run_pot_init(argv, env, "/", report_write.release(), /*new_session=*/false);
+    run_pot_init(argv, env, "/", report_write.release(), /*new_session=*/terminal_fd >= 0);
   }
   ChildGuard child(pid);
   report_write.reset();
@@ -163,6 +166,7 @@ int run_in_jail(const RunningJail& jail, const std::vector<std::string>& cgroup_
     if (outcome.size() > 1 && outcome[0] == 'E') throw Error(outcome.substr(1));
     throw Error("could not run the command in the pot");
   }
+  if (while_running) while_running();
   return child.wait();
 }
 

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "core/process.h"
@@ -27,8 +28,12 @@ RunningJail launch_jail(const JailSpec& spec, CgroupManager& cgroups);
 
 // Runs argv inside the running pot whose init is `jail` (same namespaces, cgroup,
 // capabilities and seccomp filter as the pot's own processes) and returns its exit code.
+// With `terminal_fd` (a pty slave of the pot's devpts) the command runs in a session of its
+// own with it as stdio and controlling terminal, and `while_running` is called once the
+// command runs (to relay the terminal).
 int run_in_jail(const RunningJail& jail, const std::vector<std::string>& cgroup_dirs,
                 const std::vector<std::string>& argv, const std::vector<std::string>& env,
-                bool own_network);
+                bool own_network, int terminal_fd = -1,
+                const std::function<void()>& while_running = nullptr);
 
 }  // namespace pot

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -64,7 +65,11 @@ void run_pot_init(const std::vector<std::string>& argv, const std::vector<std::s
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
-    if (new_session) ::setsid();
+    if (new_session) {
+      ::setsid();
+      // A terminal on stdin becomes ours (pot term); with someone else's it just fails.
+      if (::isatty(0) == 1) ::ioctl(0, TIOCSCTTY, 0);
+    }
     int err = ::chdir(workdir.c_str()) == 0 ? exec_in_env(argv, env) : errno;
     (void)!::write(exec_pipe[1], &err, sizeof err);
     ::_exit(127);
@@ -77,7 +82,8 @@ void run_pot_init(const std::vector<std::string>& argv, const std::vector<std::s
   } while (n < 0 && errno == EINTR);
   ::close(exec_pipe[0]);
   if (n == static_cast<ssize_t>(sizeof exec_errno)) {
-    write_report(report_fd, "Ecannot run `" + argv[0] + "` in the pot: " + std::strerror(exec_errno));
+    write_report(report_fd,
+                 "Ecannot run `" + argv[0] + "` in the pot: " + std::strerror(exec_errno));
     ::_exit(127);
   }
   write_report(report_fd, "R");

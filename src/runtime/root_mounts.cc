@@ -14,9 +14,10 @@ namespace pot {
 
 const std::vector<std::string>& masked_paths() {
   static const std::vector<std::string> kMasked = {
-      "/proc/acpi",        "/proc/asound",      "/proc/kcore",       "/proc/keys",
-      "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
-      "/proc/scsi",        "/proc/interrupts",  "/sys/firmware",     "/sys/devices/virtual/powercap",
+      "/proc/acpi",        "/proc/asound",        "/proc/kcore",
+      "/proc/keys",        "/proc/latency_stats", "/proc/timer_list",
+      "/proc/timer_stats", "/proc/sched_debug",   "/proc/scsi",
+      "/proc/interrupts",  "/sys/firmware",       "/sys/devices/virtual/powercap",
   };
   return kMasked;
 }
@@ -33,11 +34,16 @@ namespace {
 void do_mount(const char* source, const std::string& target, const char* fstype,
               unsigned long flags, const char* data = nullptr) {
   if (::mount(source, target.c_str(), fstype, flags, data) != 0)
-    throw_sys(std::string("mounting ") + (fstype ? fstype : source ? source : "") + " on " + quote_name(target));
+    throw_sys(std::string("mounting ") +
+              (fstype   ? fstype
+               : source ? source
+                        : "") +
+              " on " + quote_name(target));
 }
 
 void ensure_dir(const std::string& path, mode_t mode = 0755) {
-  if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) throw_sys("creating " + quote_name(path));
+  if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST)
+    throw_sys("creating " + quote_name(path));
 }
 
 void ensure_file(const std::string& path) {
@@ -64,7 +70,8 @@ void mount_root(const JailSpec& spec) {
 
 // A detached copy of a host tree, to be attached inside the pot after pivot_root.
 UniqueFd clone_tree(const BindMount& bind) {
-  UniqueFd tree(::open_tree(AT_FDCWD, bind.host_path.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE));
+  UniqueFd tree(::open_tree(AT_FDCWD, bind.host_path.c_str(),
+                            OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE));
   if (!tree) throw_sys("mount-in source " + quote_name(bind.host_path));
   if (bind.read_only) {
     mount_attr attr{};
@@ -115,14 +122,16 @@ void make_dev() {
     ::chmod(path.c_str(), 0666);  // mknod applies the umask
   }
   ensure_dir("/dev/pts");
-  do_mount("devpts", "/dev/pts", "devpts", nosuid_noexec, "newinstance,ptmxmode=0666,mode=0620,gid=5");
+  do_mount("devpts", "/dev/pts", "devpts", nosuid_noexec,
+           "newinstance,ptmxmode=0666,mode=0620,gid=5");
   if (::symlink("pts/ptmx", "/dev/ptmx") != 0) throw_sys("creating /dev/ptmx");
   ensure_dir("/dev/shm", 01777);
   do_mount("shm", "/dev/shm", "tmpfs", nosuid_noexec | MS_NODEV, "mode=1777,size=65536k");
   ensure_dir("/dev/mqueue");
   do_mount("mqueue", "/dev/mqueue", "mqueue", nosuid_noexec | MS_NODEV);
-  for (auto [link, target] : {std::pair{"/dev/fd", "/proc/self/fd"}, std::pair{"/dev/stdin", "/proc/self/fd/0"},
-                              std::pair{"/dev/stdout", "/proc/self/fd/1"}, std::pair{"/dev/stderr", "/proc/self/fd/2"}}) {
+  for (auto [link, target] :
+       {std::pair{"/dev/fd", "/proc/self/fd"}, std::pair{"/dev/stdin", "/proc/self/fd/0"},
+        std::pair{"/dev/stdout", "/proc/self/fd/1"}, std::pair{"/dev/stderr", "/proc/self/fd/2"}}) {
     if (::symlink(target, link) != 0) throw_sys(std::string("creating ") + link);
   }
 }
@@ -140,7 +149,8 @@ void mask_and_protect() {
   for (const auto& path : read_only_paths()) {
     if (::access(path.c_str(), F_OK) != 0) continue;
     do_mount(path.c_str(), path, nullptr, MS_BIND | MS_REC);
-    do_mount(nullptr, path, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+    do_mount(nullptr, path, nullptr,
+             MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
   }
 }
 
@@ -148,7 +158,8 @@ void mask_and_protect() {
 void write_etc_hosts(const JailSpec& spec) {
   struct stat st {};
   if (::stat("/etc", &st) != 0 || !S_ISDIR(st.st_mode)) return;
-  std::string text = "127.0.0.1\tlocalhost " + spec.hostname + "\n::1\tlocalhost " + spec.hostname + "\n";
+  std::string text =
+      "127.0.0.1\tlocalhost " + spec.hostname + "\n::1\tlocalhost " + spec.hostname + "\n";
   for (const auto& line : spec.extra_hosts) text += line + "\n";
   int fd = ::open("/etc/hosts", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw_sys("writing /etc/hosts in the pot");

@@ -2,6 +2,7 @@
 
 #include <sched.h>
 #include <seccomp.h>
+#include <sys/ioctl.h>
 
 #include "core/error.h"
 
@@ -9,13 +10,40 @@ namespace pot {
 
 const std::vector<std::string>& denied_syscalls() {
   static const std::vector<std::string> kDenied = {
-      "keyctl",        "add_key",       "request_key",   "kexec_load",      "kexec_file_load",
-      "init_module",   "finit_module",  "delete_module", "open_by_handle_at", "name_to_handle_at",
-      "bpf",           "perf_event_open", "userfaultfd", "mount",           "umount2",
-      "pivot_root",    "unshare",       "setns",         "fsopen",          "fsmount",
-      "fsconfig",      "move_mount",    "open_tree",     "mount_setattr",   "swapon",
-      "swapoff",       "reboot",        "acct",          "lookup_dcookie", "quotactl",
-      "iopl",          "ioperm",        "personality",   "syslog",
+      "keyctl",
+      "add_key",
+      "request_key",
+      "kexec_load",
+      "kexec_file_load",
+      "init_module",
+      "finit_module",
+      "delete_module",
+      "open_by_handle_at",
+      "name_to_handle_at",
+      "bpf",
+      "perf_event_open",
+      "userfaultfd",
+      "mount",
+      "umount2",
+      "pivot_root",
+      "unshare",
+      "setns",
+      "fsopen",
+      "fsmount",
+      "fsconfig",
+      "move_mount",
+      "open_tree",
+      "mount_setattr",
+      "swapon",
+      "swapoff",
+      "reboot",
+      "acct",
+      "lookup_dcookie",
+      "quotactl",
+      "iopl",
+      "ioperm",
+      "personality",
+      "syslog",
   };
   return kDenied;
 }
@@ -49,9 +77,18 @@ void install_seccomp_filter() {
                            SCMP_A0(SCMP_CMP_MASKED_EQ, flag, flag)),
           "filtering clone");
   }
+  // TIOCSTI pushes input into a terminal: a pot holding the host's terminal (pot exec from a
+  // shell) could type commands into the host shell. TIOCLINUX can do the same on a console.
+  for (unsigned long request :
+       {static_cast<unsigned long>(TIOCSTI), static_cast<unsigned long>(TIOCLINUX)}) {
+    check(seccomp_rule_add(filter.ctx, deny, SCMP_SYS(ioctl), 1,
+                           SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, request)),
+          "filtering ioctl");
+  }
   // clone3 passes its flags in memory, where a filter cannot look: refuse it with ENOSYS so
   // that libc falls back to clone, which the rule above does check.
-  check(seccomp_rule_add(filter.ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0), "filtering clone3");
+  check(seccomp_rule_add(filter.ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0),
+        "filtering clone3");
   check(seccomp_load(filter.ctx), "loading the filter");
 }
 

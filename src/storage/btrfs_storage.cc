@@ -125,11 +125,13 @@ class BtrfsStorage : public Storage {
         throw_sys("sizing pool image to " + format_size(settings_.pool_size));
     }
     // No library formats btrfs: mkfs.btrfs is the interface for this one step.
-    int code = run_program({"mkfs.btrfs", "-q", "-f", partial.string()}, {.quiet = true, .env = {}});
+    int code =
+        run_program({"mkfs.btrfs", "-q", "-f", partial.string()}, {.quiet = true, .env = {}});
     if (code != 0) {
       ::unlink(partial.c_str());
-      throw Error("mkfs.btrfs on " + quote_name(partial.string()) + " failed with code " + std::to_string(code) +
-                  " (POT_POOL_SIZE " + format_size(settings_.pool_size) + " may be too small)");
+      throw Error("mkfs.btrfs on " + quote_name(partial.string()) + " failed with code " +
+                  std::to_string(code) + " (POT_POOL_SIZE " + format_size(settings_.pool_size) +
+                  " may be too small)");
     }
     if (::rename(partial.c_str(), image.c_str()) != 0) throw_sys("renaming pool image");
   }
@@ -137,7 +139,8 @@ class BtrfsStorage : public Storage {
   void mount_pool(const fs::path& image) {
     LoopDevice loop = attach_loop_device(image);
     if (::mount(loop.path.c_str(), settings_.fs_root.c_str(), "btrfs", MS_NOATIME, nullptr) != 0)
-      throw_sys("mounting " + quote_name(loop.path) + " on " + quote_name(settings_.fs_root.string()));
+      throw_sys("mounting " + quote_name(loop.path) + " on " +
+                quote_name(settings_.fs_root.string()));
     // The mount now holds the device; closing our fd lets auto-clear act on unmount.
   }
 

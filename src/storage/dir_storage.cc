@@ -40,7 +40,8 @@ class DirStorage : public Storage {
   }
 
   void clone(const fs::path& source, const fs::path& target, bool /*read_only*/) override {
-    if (::access(target.c_str(), F_OK) == 0) throw_sys("cloning to " + quote_name(target.string()), EEXIST);
+    if (::access(target.c_str(), F_OK) == 0)
+      throw_sys("cloning to " + quote_name(target.string()), EEXIST);
     copy_tree(AT_FDCWD, source.string(), AT_FDCWD, target.string());
   }
 

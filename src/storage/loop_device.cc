@@ -24,9 +24,12 @@ LoopDevice attach_loop_device(const std::filesystem::path& image) {
     loop_config config{};
     config.fd = static_cast<__u32>(backing.get());
     config.info.lo_flags = LO_FLAGS_AUTOCLEAR;
-    std::strncpy(reinterpret_cast<char*>(config.info.lo_file_name), image.c_str(), LO_NAME_SIZE - 1);
-    if (::ioctl(device.get(), LOOP_CONFIGURE, &config) == 0) return LoopDevice{path, std::move(device)};
-    if (errno != EBUSY) throw_sys("attaching " + quote_name(image.string()) + " to " + quote_name(path));
+    std::strncpy(reinterpret_cast<char*>(config.info.lo_file_name), image.c_str(),
+                 LO_NAME_SIZE - 1);
+    if (::ioctl(device.get(), LOOP_CONFIGURE, &config) == 0)
+      return LoopDevice{path, std::move(device)};
+    if (errno != EBUSY)
+      throw_sys("attaching " + quote_name(image.string()) + " to " + quote_name(path));
     // Another process took this device between GET_FREE and CONFIGURE: ask again.
   }
   throw Error("attaching " + quote_name(image.string()) + ": no free loop device");
