@@ -21,6 +21,8 @@ bool Context::pot_exists(const std::string& name) const {
 
 void Context::require_pot(const std::string& name) const {
   validate_name("pot", name);
+  // Mounts the pool again after a reboot; one statfs when it is there.
+  storage_->ensure_ready();
   if (!pot_exists(name)) throw Error("pot " + quote_name(name) + " not found");
 }
 
