@@ -62,8 +62,13 @@ struct Copier {
     if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
       auto it = links.find({st.st_dev, st.st_ino});
       if (it != links.end()) {
-        if (::linkat(it->second.first, it->second.second.c_str(), dst_dirfd, dst_name.c_str(), 0) !=
-            0)
+        auto link = [&] {
+          return ::linkat(it->second.first, it->second.second.c_str(), dst_dirfd, dst_name.c_str(),
+                          0);
+        };
+        // An existing name is replaced, as for plain files below.
+        if (link() != 0 &&
+            (errno != EEXIST || ::unlinkat(dst_dirfd, dst_name.c_str(), 0) != 0 || link() != 0))
           throw_sys("linking " + quote_name(dst_name));
         return;
       }

@@ -37,7 +37,15 @@ int run_program(const std::vector<std::string>& argv, const RunOptions& options)
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   std::vector<std::string> env_storage;
-  for (char** e = environ; e && *e; ++e) env_storage.emplace_back(*e);
+  auto overridden = [&](std::string_view entry) {
+    std::string_view key = entry.substr(0, entry.find('='));
+    return std::any_of(options.env.begin(), options.env.end(), [&](const std::string& e) {
+      return std::string_view(e).substr(0, e.find('=')) == key;
+    });
+  };
+  for (char** e = environ; e && *e; ++e) {
+    if (!overridden(*e)) env_storage.emplace_back(*e);
+  }
   for (const auto& e : options.env) env_storage.push_back(e);
   std::vector<char*> env;
   for (auto& e : env_storage) env.push_back(e.data());
@@ -46,7 +54,12 @@ int run_program(const std::vector<std::string>& argv, const RunOptions& options)
   int error_pipe[2];
   if (::pipe2(error_pipe, O_CLOEXEC) != 0) throw_sys("pipe");
   pid_t pid = ::fork();
-  if (pid < 0) throw_sys("fork for " + quote_name(argv[0]));
+  if (pid < 0) {
+    int err = errno;
+    ::close(error_pipe[0]);
+    ::close(error_pipe[1]);
+    throw_sys("fork for " + quote_name(argv[0]), err);
+  }
   if (pid == 0) {
     if (options.quiet) {
       int null_fd = ::open("/dev/null", O_WRONLY);

@@ -32,9 +32,13 @@ std::map<std::string, std::string> parse_shell_assignments(const std::string& te
     if (eq == std::string_view::npos || eq == 0) continue;
     std::string key(line.substr(0, eq));
     std::string_view value = line.substr(eq + 1);
-    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
-        value.back() == value.front()) {
-      value = value.substr(1, value.size() - 2);
+    if (!value.empty() && (value.front() == '"' || value.front() == '\'')) {
+      // A quoted value ends at its closing quote; only a comment may follow it.
+      size_t close = value.find(value.front(), 1);
+      if (close != std::string_view::npos) {
+        std::string_view after = trim(value.substr(close + 1));
+        if (after.empty() || after.front() == '#') value = value.substr(1, close - 1);
+      }
     } else if (size_t hash = value.find(" #"); hash != std::string_view::npos) {
       value = trim(value.substr(0, hash));
     }

@@ -20,7 +20,9 @@ uint64_t parse_size(std::string_view text) {
   }
   if (i == 0) throw invalid("expected a number, then an optional K, M, G or T");
   std::string_view unit = text.substr(i);
-  if (unit.size() == 2 && (unit[1] == 'B' || unit[1] == 'b')) unit = unit.substr(0, 1);
+  if (unit.size() == 2 && (unit[1] == 'B' || unit[1] == 'b') &&
+      std::string_view("KkMmGgTt").find(unit[0]) != std::string_view::npos)
+    unit = unit.substr(0, 1);  // 10MB reads as 10M; 1BB stays an error
   if (unit.size() > 1) throw invalid("unknown unit");
   int shift = 0;
   if (!unit.empty()) {

@@ -31,7 +31,9 @@ std::vector<std::string> command_to_argv(const std::string& line) {
       std::string quoted_part;
       for (; end < line.size() && line[end] != '"'; ++end) {
         if (line[end] == '$' || line[end] == '`') return {"/bin/sh", "-c", line};
-        if (line[end] == '\\' && end + 1 < line.size()) ++end;
+        // As sh: inside double quotes a backslash escapes only $ ` " \ and newline.
+        if (line[end] == '\\' && end + 1 < line.size() && std::strchr("$`\"\\\n", line[end + 1]))
+          ++end;
         quoted_part += line[end];
       }
       if (end >= line.size()) return {"/bin/sh", "-c", line};
