@@ -14,7 +14,7 @@ namespace pot {
 class Error : public std::runtime_error {
  public:
   explicit Error(std::string message, int sys_errno = 0)
-      : std::runtime_error(std::move(message)), errno_(sys_errno) {}
+      : std::runtime_error(message), errno_(sys_errno) {}
 
   int sys_errno() const { return errno_; }
 

@@ -48,7 +48,9 @@ std::map<std::string, std::string> parse_shell_assignments(const std::string& te
 }
 
 void Settings::apply(const std::map<std::string, std::string>& values) {
-  for (const auto& [key, value] : values) {
+  for (const auto& entry : values) {
+    const std::string& key = entry.first;
+    const std::string& value = entry.second;
     if (key == "POT_FS_ROOT") {
       if (value.empty() || value.front() != '/')
         throw Error("POT_FS_ROOT " + quote_name(value) + ": must be an absolute path");

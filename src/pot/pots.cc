@@ -76,9 +76,12 @@ void remove_abandoned_creations(Context& ctx, const fs::path& dir) {
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     std::string file = entry.path().filename().string();
     if (file.rfind(kCreatingPrefix, 0) != 0) continue;
-    unsigned long long pid = 0, start = 0;
-    if (std::sscanf(file.c_str() + std::strlen(kCreatingPrefix), "%llu.%llu.", &pid, &start) != 2)
-      continue;
+    // .creating.<pid>.<start time>.<name>
+    char* end = nullptr;
+    unsigned long long pid = std::strtoull(file.c_str() + std::strlen(kCreatingPrefix), &end, 10);
+    if (*end != '.') continue;
+    unsigned long long start = std::strtoull(end + 1, &end, 10);
+    if (*end != '.') continue;
     if (!process_alive(static_cast<pid_t>(pid), start)) ctx.storage().destroy(entry.path());
   }
 }
