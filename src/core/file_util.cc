@@ -48,7 +48,8 @@ static void write_all(int fd, std::string_view data, const fs::path& path) {
   }
 }
 
-void write_file_atomic(const fs::path& path, std::string_view content, mode_t mode) {
+void write_file_atomic(const fs::path& path, std::string_view content, mode_t mode,
+                       Durability durability) {
   fs::path tmp = path;
   tmp += ".tmp." + std::to_string(::getpid());
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode));
@@ -56,7 +57,8 @@ void write_file_atomic(const fs::path& path, std::string_view content, mode_t mo
   try {
     write_all(fd.get(), content, tmp);
     if (::fchmod(fd.get(), mode) != 0) throw_sys("chmod " + quote_name(tmp.string()));
-    if (::fsync(fd.get()) != 0) throw_sys("fsync " + quote_name(tmp.string()));
+    if (durability == Durability::kSynced && ::fsync(fd.get()) != 0)
+      throw_sys("fsync " + quote_name(tmp.string()));
     fd.reset();
     if (::rename(tmp.c_str(), path.c_str()) != 0)
       throw_sys("renaming onto " + quote_name(path.string()));

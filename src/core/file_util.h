@@ -18,9 +18,16 @@ std::string read_file(const fs::path& path);
 // Whole file, or nullopt when it does not exist.
 std::optional<std::string> read_file_if_exists(const fs::path& path);
 
-// Writes to a temporary file beside `path`, fsyncs it and renames it over `path`, so a
-// reader (or a crash) sees either the old content or the new, never half of it.
-void write_file_atomic(const fs::path& path, std::string_view content, mode_t mode = 0644);
+enum class Durability {
+  kSynced,   // fsync before the rename: the new content survives a power cut (configuration)
+  kVolatile  // rename only: readers still never see half a file (runtime state, which a
+             // reboot makes stale anyway; an fsync here costs milliseconds per pot start)
+};
+
+// Writes to a temporary file beside `path` and renames it over `path`, so a reader (or a
+// crash) sees either the old content or the new, never half of it.
+void write_file_atomic(const fs::path& path, std::string_view content, mode_t mode = 0644,
+                       Durability durability = Durability::kSynced);
 
 // Writes into an existing file such as a cgroup knob (no create, no truncate dance).
 void write_knob(const fs::path& path, std::string_view value);

@@ -115,7 +115,14 @@ int parse_signal(std::string_view text) {
   throw Error("invalid signal " + quote_name(text));
 }
 
-std::optional<uint64_t> process_start_time(pid_t pid) {
+namespace {
+
+struct ProcStat {
+  char state;
+  uint64_t start_time;
+};
+
+std::optional<ProcStat> read_proc_stat(pid_t pid) {
   if (pid <= 0) return std::nullopt;
   std::optional<std::string> stat;
   try {
@@ -126,21 +133,30 @@ std::optional<uint64_t> process_start_time(pid_t pid) {
   if (!stat) return std::nullopt;
   // The command name may hold spaces and parentheses: fields start after the last ')'.
   size_t close = stat->rfind(')');
-  if (close == std::string::npos) return std::nullopt;
+  if (close == std::string::npos || close + 2 >= stat->size()) return std::nullopt;
   const char* p = stat->c_str() + close + 2;
-  // Field 3 is the state; start time is field 22, i.e. 19 fields after the state.
-  if (*p == 'Z' || *p == 'X') return std::nullopt;  // a zombie is no longer running
+  char state = *p;
+  // Field 3 is the state; the start time is field 22.
   for (int field = 3; field < 22 && *p; ++field) {
     p = std::strchr(p, ' ');
     if (!p) return std::nullopt;
     ++p;
   }
-  return std::strtoull(p, nullptr, 10);
+  return ProcStat{state, std::strtoull(p, nullptr, 10)};
+}
+
+}  // namespace
+
+std::optional<uint64_t> process_start_time(pid_t pid) {
+  auto stat = read_proc_stat(pid);
+  if (!stat) return std::nullopt;
+  return stat->start_time;
 }
 
 bool process_alive(pid_t pid, uint64_t start_time) {
-  auto actual = process_start_time(pid);
-  return actual && *actual == start_time;
+  auto stat = read_proc_stat(pid);
+  // A zombie has finished running: only its parent's wait is missing.
+  return stat && stat->start_time == start_time && stat->state != 'Z' && stat->state != 'X';
 }
 
 void close_fds_except(std::initializer_list<int> keep) {

@@ -30,7 +30,9 @@ int exit_code_from_wait_status(int status);
 int parse_signal(std::string_view text);
 
 // The kernel's start time of `pid` (clock ticks since boot), to tell a pid from its reuse.
+// Also for a zombie, so a parent can record a child that has already exited.
 std::optional<uint64_t> process_start_time(pid_t pid);
+// Running (not a zombie) and the same process as the one that started at `start_time`.
 bool process_alive(pid_t pid, uint64_t start_time);
 
 // Closes every fd above 2 except those in `keep` (after a fork that must not hold on to

@@ -62,6 +62,10 @@ void Settings::apply(const std::map<std::string, std::string>& values) {
       storage = value;
     } else if (key == "POT_POOL_SIZE") {
       pool_size = with_context("POT_POOL_SIZE", [&] { return parse_size(value); });
+    } else if (key == "POT_CGROUP") {
+      if (value != "auto" && value != "v1" && value != "v2")
+        throw Error("POT_CGROUP " + quote_name(value) + ": must be auto, v1 or v2");
+      cgroup = value;
     } else if (key == "POT_FLAVOUR_DIR") {
       flavour_dir = value;
     } else if (key == "POT_NETWORK") {

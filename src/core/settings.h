@@ -19,6 +19,7 @@ struct Settings {
   std::string network = "10.192.0.0/10";                 // POT_NETWORK
   std::string gateway = "10.192.0.1";                    // POT_GATEWAY
   std::string extif;                                     // POT_EXTIF
+  std::string cgroup = "auto";                           // POT_CGROUP: auto | v1 | v2
   int stop_timeout_seconds = 10;  // POT_STOP_TIMEOUT: SIGTERM, then SIGKILL after this
 
   // Reads `config_file` (missing is fine), then the environment.

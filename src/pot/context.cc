@@ -11,8 +11,14 @@ Context::Context(Settings settings)
     : settings_(std::move(settings)), storage_(make_storage(settings_)) {}
 
 CgroupManager& Context::cgroups() {
-  if (!cgroups_) cgroups_ = make_cgroup_manager();
+  if (!cgroups_) cgroups_ = make_cgroup_manager(settings_.cgroup);
   return *cgroups_;
+}
+
+CgroupManager& Context::cgroups_for(const std::string& version) {
+  if (version.empty() || version == cgroups().version()) return cgroups();
+  if (!other_cgroups_) other_cgroups_ = make_cgroup_manager(version);
+  return *other_cgroups_;
 }
 
 bool Context::pot_exists(const std::string& name) const {

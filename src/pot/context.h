@@ -18,6 +18,9 @@ class Context {
   const Settings& settings() const { return settings_; }
   Storage& storage() { return *storage_; }
   CgroupManager& cgroups();
+  // The manager of the version a pot was started with ("v1"/"v2"; empty: the current one),
+  // so a pot started before POT_CGROUP changed is still cleaned where it lives.
+  CgroupManager& cgroups_for(const std::string& version);
 
   // Throws "pot `x` not found" unless the pot exists (after checking the name).
   void require_pot(const std::string& name) const;
@@ -31,6 +34,7 @@ class Context {
   Settings settings_;
   std::unique_ptr<Storage> storage_;
   std::unique_ptr<CgroupManager> cgroups_;
+  std::unique_ptr<CgroupManager> other_cgroups_;
 };
 
 }  // namespace pot

@@ -43,7 +43,7 @@ namespace {
 
 void write_last_run_stats(Context& ctx, const std::string& name, int code) {
   write_file_atomic(ctx.settings().jail_dir(name) / "conf" / ".last_run_stats",
-                    "{\"ExitCode\":" + std::to_string(code) + "}\n");
+                    "{\"ExitCode\":" + std::to_string(code) + "}\n", 0644, Durability::kVolatile);
 }
 
 // Waits until `pid` (started at `start_time`) has exited or `timeout_ms` passed.
@@ -80,7 +80,8 @@ void terminate_and_clean(Context& ctx, const std::string& name, const RunState& 
     wait_for_exit(state.monitor_pid, state.monitor_start, 10000);
   }
   std::string group = ctx.cgroup_group(name);
-  if (ctx.cgroups().exists(group)) ctx.cgroups().remove(group);
+  CgroupManager& cgroups = ctx.cgroups_for(state.cgroup_version);
+  if (cgroups.exists(group)) cgroups.remove(group);
 }
 
 // With the lock held: if the state says the pot is (re)starting, running or stopping but
@@ -109,8 +110,9 @@ void finish_run(Context& ctx, const std::string& name, int code) {
   }
 }
 
-RunState starting_state(pid_t monitor) {
+RunState starting_state(Context& ctx, pid_t monitor) {
   RunState state;
+  state.cgroup_version = ctx.cgroups().version();
   state.status = Status::kStarting;
   state.monitor_pid = monitor;
   state.monitor_start = process_start_time(monitor).value_or(0);
@@ -169,7 +171,7 @@ void start_with_monitor(Context& ctx, const std::string& name, const JailSpec& s
   ChildGuard monitor_guard(monitor);
   result_write.reset();
   go_read.reset();
-  RunState state = starting_state(monitor);
+  RunState state = starting_state(ctx, monitor);
   state.own_network = spec.network == NetworkMode::kIsolated;
   state.save(ctx.settings(), name);
 
@@ -206,7 +208,7 @@ void forward_to_init(int sig) {
 
 // Non-persistent start: this process is the monitor. Called with the lock held; releases it.
 int run_in_foreground(Context& ctx, const std::string& name, const JailSpec& spec, FileLock& lock) {
-  RunState state = starting_state(::getpid());
+  RunState state = starting_state(ctx, ::getpid());
   state.own_network = spec.network == NetworkMode::kIsolated;
   state.save(ctx.settings(), name);
   RunningJail jail;
@@ -370,7 +372,8 @@ int exec_in_pot(Context& ctx, const std::string& name, const std::vector<std::st
   ::signal(SIGINT, SIG_IGN);
   ::signal(SIGQUIT, SIG_IGN);
   return run_in_jail(RunningJail{state.init_pid, state.init_start},
-                     ctx.cgroups().dirs(ctx.cgroup_group(name)), argv, env, state.own_network);
+                     ctx.cgroups_for(state.cgroup_version).dirs(ctx.cgroup_group(name)), argv, env,
+                     state.own_network);
 }
 
 int open_shell_in_pot(Context& ctx, const std::string& name) {
@@ -380,9 +383,9 @@ int open_shell_in_pot(Context& ctx, const std::string& name) {
   PotConf conf = ctx.load_conf(name);
   PotTerminal terminal = open_pot_terminal(state.init_pid);
   return run_in_jail(RunningJail{state.init_pid, state.init_start},
-                     ctx.cgroups().dirs(ctx.cgroup_group(name)), {"/bin/sh", "-l"},
-                     pot_environment(conf, conf.get_or("host.hostname", name)), state.own_network,
-                     terminal.slave.get(), [&] {
+                     ctx.cgroups_for(state.cgroup_version).dirs(ctx.cgroup_group(name)),
+                     {"/bin/sh", "-l"}, pot_environment(conf, conf.get_or("host.hostname", name)),
+                     state.own_network, terminal.slave.get(), [&] {
                        terminal.slave.reset();  // the shell's exit must reach us as EIO
                        relay_terminal(terminal.master.get());
                      });

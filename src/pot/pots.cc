@@ -194,6 +194,7 @@ void destroy_pot(Context& ctx, const std::string& name, bool force) {
     throw Error("pot " + quote_name(name) + " was started again meanwhile");
   std::string group = ctx.cgroup_group(name);
   if (ctx.cgroups().exists(group)) ctx.cgroups().remove(group);
+  ctx.cgroups().remove_parent_if_empty(group);
   ctx.storage().destroy(s.jail_dir(name));
   std::error_code ec;
   fs::remove(state_path(s, name), ec);

@@ -34,6 +34,7 @@ RunState RunState::load(const Settings& settings, const std::string& pot) {
   state.init_pid = static_cast<pid_t>(number("init_pid"));
   state.init_start = number("init_start");
   state.own_network = values["own_network"] != "0";
+  state.cgroup_version = values["cgroup"];
   return state;
 }
 
@@ -43,8 +44,9 @@ void RunState::save(const Settings& settings, const std::string& pot) const {
                      "monitor_start=" + std::to_string(monitor_start) + "\n" +
                      "init_pid=" + std::to_string(init_pid) + "\n" +
                      "init_start=" + std::to_string(init_start) + "\n" +
-                     "own_network=" + (own_network ? "1" : "0") + "\n" + "boot=" + boot_id() + "\n";
-  write_file_atomic(state_path(settings, pot), text, 0600);
+                     "own_network=" + (own_network ? "1" : "0") + "\n" +
+                     "cgroup=" + cgroup_version + "\n" + "boot=" + boot_id() + "\n";
+  write_file_atomic(state_path(settings, pot), text, 0600, Durability::kVolatile);
 }
 
 bool RunState::init_alive() const {

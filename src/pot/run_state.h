@@ -22,6 +22,7 @@ struct RunState {
   pid_t init_pid = 0;
   uint64_t init_start = 0;
   bool own_network = true;
+  std::string cgroup_version;  // where its cgroup lives: "v1" or "v2"
   std::string boot;
 
   static RunState load(const Settings& settings, const std::string& pot);

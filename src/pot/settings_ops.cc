@@ -158,11 +158,12 @@ std::string get_rss_json(Context& ctx, const std::string& pot) {
   RunState state = RunState::load(ctx.settings(), pot);
   if (!state.running()) throw Error("pot " + quote_name(pot) + " is not running");
   std::string group = ctx.cgroup_group(pot);
+  CgroupManager& cgroups = ctx.cgroups_for(state.cgroup_version);
   // CPU percent is measured over a short window, as `ps` would report it.
-  auto before = ctx.cgroups().usage(group);
+  auto before = cgroups.usage(group);
   auto t0 = std::chrono::steady_clock::now();
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  auto after = ctx.cgroups().usage(group);
+  auto after = cgroups.usage(group);
   double wall_ns = static_cast<double>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
           .count());

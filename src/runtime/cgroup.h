@@ -38,6 +38,9 @@ class CgroupManager {
  public:
   virtual ~CgroupManager() = default;
   virtual std::string version() const = 0;  // "v1" or "v2"
+  // v2 can place a new process straight into its group (clone3 CLONE_INTO_CGROUP), which
+  // spares the cgroup migration lock that a write to cgroup.procs takes.
+  virtual bool can_clone_into() const { return false; }
 
   // Creates the group (and its parents) and applies the limits.
   virtual void create(const std::string& group, const ResourceLimits& limits) = 0;
@@ -46,16 +49,21 @@ class CgroupManager {
   virtual bool exists(const std::string& group) const = 0;
   virtual CgroupUsage usage(const std::string& group) const = 0;
   // Removes the group once it has no processes (waits briefly for exiting ones); missing is
-  // fine. Also removes the parent when it became empty.
+  // fine. The parent (pot-<tag>) stays: making it again on every start costs time.
   virtual void remove(const std::string& group) = 0;
+  // Removes the group's parent directories when empty (after a destroy, at de-init).
+  void remove_parent_if_empty(const std::string& group) const;
   // The host path of a controller's directory for the group (v2: the group's directory).
   virtual std::string path(const std::string& group, const std::string& controller) const = 0;
   // Every directory the group has (one per v1 hierarchy, one for v2).
   virtual std::vector<std::string> dirs(const std::string& group) const = 0;
 };
 
-// v2 when /sys/fs/cgroup is the unified hierarchy, v1 otherwise (pure v1 or hybrid).
-std::unique_ptr<CgroupManager> make_cgroup_manager();
+// `mode` is POT_CGROUP: "auto" takes v2 when /sys/fs/cgroup is the unified hierarchy and v1
+// otherwise (pure v1 or hybrid); "v2" also takes the unified tree of a hybrid host
+// (/sys/fs/cgroup/unified), which has no controllers: groups and accounting of processes,
+// no limits. "v1" forces v1.
+std::unique_ptr<CgroupManager> make_cgroup_manager(const std::string& mode = "auto");
 
 // The group name for a pot in a root: "pot-<tag>/<pot>".
 std::string cgroup_group_name(const std::string& root_tag, const std::string& pot);

@@ -30,17 +30,28 @@ void remove_group_dir(const std::string& dir) {
     if (errno != EBUSY || attempt >= 400) throw_sys("removing cgroup " + quote_name(dir));
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  std::string parent = dir.substr(0, dir.rfind('/'));
-  if (parent.substr(parent.rfind('/') + 1).rfind("pot-", 0) == 0) {
-    // Other pots of the same root may still be there: ENOTEMPTY/EBUSY just means "not yet".
-    ::rmdir(parent.c_str());
+}
+
+void CgroupManager::remove_parent_if_empty(const std::string& group) const {
+  for (const auto& dir : dirs(group)) {
+    std::string parent = dir.substr(0, dir.rfind('/'));
+    // Other pots of the same root may still be there: ENOTEMPTY/EBUSY means "not yet".
+    if (parent.substr(parent.rfind('/') + 1).rfind("pot-", 0) == 0) ::rmdir(parent.c_str());
   }
 }
 
-std::unique_ptr<CgroupManager> make_cgroup_manager() {
+static bool is_cgroup2(const char* path) {
   struct statfs fs {};
-  if (::statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC)
-    return make_cgroup_v2();
+  return ::statfs(path, &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+std::unique_ptr<CgroupManager> make_cgroup_manager(const std::string& mode) {
+  if (mode == "v1") return make_cgroup_v1();
+  if (is_cgroup2("/sys/fs/cgroup")) return make_cgroup_v2("/sys/fs/cgroup");
+  if (mode == "v2") {
+    if (is_cgroup2("/sys/fs/cgroup/unified")) return make_cgroup_v2("/sys/fs/cgroup/unified");
+    throw Error("POT_CGROUP=v2: no cgroup2 hierarchy is mounted");
+  }
   return make_cgroup_v1();
 }
 

@@ -12,14 +12,14 @@
 namespace pot {
 namespace {
 
-constexpr const char* kRoot = "/sys/fs/cgroup";
-
 class CgroupV2 : public CgroupManager {
  public:
+  explicit CgroupV2(std::string root) : root_(std::move(root)) {}
   std::string version() const override { return "v2"; }
+  bool can_clone_into() const override { return true; }
 
   std::string path(const std::string& group, const std::string& /*controller*/) const override {
-    return std::string(kRoot) + "/" + group;
+    return root_ + "/" + group;
   }
 
   std::vector<std::string> dirs(const std::string& group) const override {
@@ -28,7 +28,7 @@ class CgroupV2 : public CgroupManager {
 
   void create(const std::string& group, const ResourceLimits& limits) override {
     // Enable controllers top-down: the root, then each ancestor of the group.
-    std::string dir = kRoot;
+    std::string dir = root_;
     std::istringstream parts(group);
     std::string part;
     while (std::getline(parts, part, '/')) {
@@ -37,8 +37,15 @@ class CgroupV2 : public CgroupManager {
       make_dirs(dir);
     }
     bool has_swap = ::access((dir + "/memory.swap.max").c_str(), F_OK) == 0;
-    for (const auto& knob : cgroup_v2_knobs(limits, has_swap))
-      write_knob(dir + "/" + knob.file, knob.value);
+    for (const auto& knob : cgroup_v2_knobs(limits, has_swap)) {
+      std::string file = dir + "/" + knob.file;
+      if (::access(file.c_str(), F_OK) != 0) {
+        std::string controller = knob.file.substr(0, knob.file.find('.'));
+        throw Error("cgroup v2: the " + controller + " controller is not available under " +
+                    quote_name(root_) + ", so the limit cannot be set");
+      }
+      write_knob(file, knob.value);
+    }
   }
 
   void join_self(const std::string& group) override {
@@ -52,8 +59,9 @@ class CgroupV2 : public CgroupManager {
   CgroupUsage usage(const std::string& group) const override {
     CgroupUsage usage;
     std::string dir = path(group, "");
-    auto memory = parse_flat_keyed(read_file(dir + "/memory.stat"));
-    usage.rss_bytes = memory["anon"];
+    // Without the memory controller (a hybrid host's unified tree) only CPU is accounted.
+    if (auto stat = read_file_if_exists(dir + "/memory.stat"))
+      usage.rss_bytes = parse_flat_keyed(*stat)["anon"];
     if (auto swap = read_file_if_exists(dir + "/memory.swap.current"))
       usage.swap_bytes = std::stoull(*swap);
     auto cpu = parse_flat_keyed(read_file(dir + "/cpu.stat"));
@@ -73,12 +81,14 @@ class CgroupV2 : public CgroupManager {
     }
     if (!wanted.empty()) write_knob(dir + "/cgroup.subtree_control", wanted);
   }
+
+  std::string root_;
 };
 
 }  // namespace
 
-std::unique_ptr<CgroupManager> make_cgroup_v2() {
-  return std::make_unique<CgroupV2>();
+std::unique_ptr<CgroupManager> make_cgroup_v2(const std::string& root) {
+  return std::make_unique<CgroupV2>(root);
 }
 
 }  // namespace pot

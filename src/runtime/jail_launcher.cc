@@ -25,15 +25,20 @@ namespace pot {
 namespace {
 
 // fork() into new namespaces. clone3 with no stack behaves like fork in the child.
-pid_t clone_into_namespaces(uint64_t flags) {
+pid_t clone_into_namespaces(uint64_t flags, int cgroup_fd) {
   clone_args args{};
   args.flags = flags;
   args.exit_signal = SIGCHLD;
+  if (cgroup_fd >= 0) {
+    args.flags |= CLONE_INTO_CGROUP;
+    args.cgroup = static_cast<uint64_t>(cgroup_fd);
+  }
   return static_cast<pid_t>(::syscall(SYS_clone3, &args, sizeof args));
 }
 
 // Everything the pot's init does before it runs the command; any failure is reported.
-[[noreturn]] void become_pot_init(const JailSpec& spec, CgroupManager& cgroups, int report_fd) {
+[[noreturn]] void become_pot_init(const JailSpec& spec, CgroupManager& cgroups, bool in_cgroup,
+                                  int report_fd) {
   try {
     // Die with the process that launched us, until it hands the pot over (see pot/start.cc):
     // a launcher killed mid-start then leaves nothing running.
@@ -41,7 +46,7 @@ pid_t clone_into_namespaces(uint64_t flags) {
     // Non-dumpable: pot processes cannot open /proc/1/exe (our binary on the host) or ptrace
     // us; this is what stops the /proc/self/exe overwrite attack.
     if (::prctl(PR_SET_DUMPABLE, 0) != 0) throw_sys("PR_SET_DUMPABLE");
-    cgroups.join_self(spec.cgroup_name);
+    if (!in_cgroup) cgroups.join_self(spec.cgroup_name);
     if (::unshare(CLONE_NEWCGROUP) != 0) throw_sys("unshare cgroup namespace");
     ::umask(022);
     setup_root_filesystem(spec);
@@ -83,14 +88,22 @@ RunningJail launch_jail(const JailSpec& spec, CgroupManager& cgroups) {
 
     uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
     if (spec.network == NetworkMode::kIsolated) flags |= CLONE_NEWNET;
-    pid_t pid = clone_into_namespaces(flags);
+    UniqueFd cgroup_dir;
+    if (cgroups.can_clone_into()) {
+      std::string dir = cgroups.path(spec.cgroup_name, "");
+      cgroup_dir.reset(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      if (!cgroup_dir) throw_sys("opening cgroup " + quote_name(dir));
+    }
+    pid_t pid = clone_into_namespaces(flags, cgroup_dir.get());
     if (pid < 0) throw_sys("creating the pot's namespaces");
     if (pid == 0) {
       report_read.reset();
-      become_pot_init(spec, cgroups, report_write.release());
+      become_pot_init(spec, cgroups, cgroup_dir.valid(), report_write.release());
     }
     ChildGuard init(pid);
     report_write.reset();
+    // Read now: a command like /bin/true may be gone by the time init reports "running".
+    auto start_time = process_start_time(pid);
 
     std::string outcome = read_report(report_read.get());
     if (outcome != "R") {
@@ -98,8 +111,7 @@ RunningJail launch_jail(const JailSpec& spec, CgroupManager& cgroups) {
       if (outcome.size() > 1 && outcome[0] == 'E') throw Error(outcome.substr(1));
       throw Error("the pot's init exited with code " + std::to_string(code) + " while starting");
     }
-    auto start_time = process_start_time(pid);
-    if (!start_time) throw Error("the pot's init exited right after starting");
+    if (!start_time) throw Error("the pot's init vanished while starting");
     return RunningJail{init.release(), *start_time};
   } catch (...) {
     try {
