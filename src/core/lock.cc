@@ -11,8 +11,18 @@ namespace pot {
 
 FileLock FileLock::acquire(const std::filesystem::path& path, Mode mode) {
   make_dirs(path.parent_path(), 0700);
+  return lock(path, mode, /*create=*/true);
+}
+
+FileLock FileLock::acquire_existing(const std::filesystem::path& path) {
+  return lock(path, Mode::kExclusive, /*create=*/false);
+}
+
+FileLock FileLock::lock(const std::filesystem::path& path, Mode mode, bool create) {
   for (;;) {
-    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+    UniqueFd fd(
+        ::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0), 0600));
+    if (!fd && !create && errno == ENOENT) return FileLock();
     if (!fd) throw_sys("opening lock " + quote_name(path.string()));
     int op = mode == Mode::kExclusive ? LOCK_EX : LOCK_SH;
     while (::flock(fd.get(), op) != 0) {

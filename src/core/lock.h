@@ -14,6 +14,9 @@ class FileLock {
 
   // Blocks until the lock is held. Creates the lock file (and its directory) if needed.
   static FileLock acquire(const std::filesystem::path& path, Mode mode = Mode::kExclusive);
+  // Like acquire, but never creates the file: an unheld lock (held() false) when it does not
+  // exist, e.g. because its pot was destroyed meanwhile.
+  static FileLock acquire_existing(const std::filesystem::path& path);
   FileLock() = default;
   FileLock(FileLock&&) = default;
   FileLock& operator=(FileLock&&) = default;
@@ -22,6 +25,7 @@ class FileLock {
   void release() { fd_.reset(); }
 
  private:
+  static FileLock lock(const std::filesystem::path& path, Mode mode, bool create);
   explicit FileLock(UniqueFd fd) : fd_(std::move(fd)) {}
   UniqueFd fd_;
 };

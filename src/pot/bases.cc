@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <sstream>
 
 #include "core/error.h"
@@ -69,7 +70,7 @@ void populate_busybox(const fs::path& root) {
 }
 
 void populate_debian(const fs::path& root, const std::string& suite,
-                     const std::vector<std::string>& packages) {
+                     const std::vector<std::string>& packages, const std::string& mirror) {
   if (!is_valid_name(suite)) throw Error("invalid Debian suite " + quote_name(suite));
   std::vector<std::string> argv = {"debootstrap", "--variant=minbase"};
   if (!packages.empty()) {
@@ -83,7 +84,7 @@ void populate_debian(const fs::path& root, const std::string& suite,
   }
   argv.push_back(suite);
   argv.push_back(root.string());
-  argv.push_back(host_debian_mirror());
+  argv.push_back(mirror);
   int code = run_program(argv);
   if (code != 0)
     throw Error("debootstrap of " + quote_name(suite) + " failed with code " +
@@ -95,31 +96,55 @@ void populate_debian(const fs::path& root, const std::string& suite,
 }  // namespace
 
 std::string host_debian_mirror() {
+  // The archive apt itself uses: *.list and *.sources files only (apt ignores the rest), a
+  // main suite (not -security, -updates or -backports).
+  auto main_suite = [](const std::string& suite) {
+    for (const char* suffix : {"-security", "-updates", "-backports"}) {
+      if (suite.size() > std::strlen(suffix) &&
+          suite.compare(suite.size() - std::strlen(suffix), std::string::npos, suffix) == 0)
+        return false;
+    }
+    return !suite.empty();
+  };
   std::vector<fs::path> files = {"/etc/apt/sources.list"};
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator("/etc/apt/sources.list.d", ec))
-    files.push_back(entry.path());
+  std::vector<fs::path> parts;
+  for (const auto& entry : fs::directory_iterator("/etc/apt/sources.list.d", ec)) {
+    auto ext = entry.path().extension();
+    if (ext == ".list" || ext == ".sources") parts.push_back(entry.path());
+  }
+  std::sort(parts.begin(), parts.end());
+  files.insert(files.end(), parts.begin(), parts.end());
   for (const auto& file : files) {
     auto text = read_file_if_exists(file);
     if (!text) continue;
-    std::istringstream lines(*text);
-    std::string line;
+    std::istringstream lines(*text + "\n\n");
+    std::string line, uri, suites;
+    bool enabled = true;
     while (std::getline(lines, line)) {
       std::istringstream words(line);
       std::string first, word;
       words >> first;
-      if (first == "URIs:") {  // deb822 .sources
-        if (words >> word && word.rfind("http", 0) == 0) return word;
+      if (file.extension() == ".sources") {  // deb822 stanzas, separated by blank lines
+        if (first == "URIs:") words >> uri;
+        if (first == "Suites:") std::getline(words, suites);
+        if (first == "Enabled:") words >> word, enabled = word != "no";
+        if (!first.empty()) continue;
+        std::istringstream suite_words(suites);
+        std::string suite;
+        suite_words >> suite;
+        if (enabled && uri.rfind("http", 0) == 0 && main_suite(suite)) return uri;
+        uri.clear(), suites.clear(), enabled = true;
       } else if (first == "deb") {
-        while (words >> word) {
-          if (word.front() == '[') {
-            while (word.back() != ']' && words >> word) {
-            }
-            continue;
+        words >> word;
+        if (!word.empty() && word.front() == '[') {
+          while (!word.empty() && word.back() != ']' && words >> word) {
           }
-          if (word.rfind("http", 0) == 0 || word.rfind("file:", 0) == 0) return word;
-          break;
+          words >> word;
         }
+        std::string suite;
+        words >> suite;
+        if (word.rfind("http", 0) == 0 && main_suite(suite)) return word;
       }
     }
   }
@@ -159,9 +184,13 @@ void create_base(Context& ctx, const BaseOptions& options) {
       case Kind::kBusybox:
         populate_busybox(tmp);
         break;
-      case Kind::kDebian:
-        populate_debian(tmp, argument, options.packages);
+      case Kind::kDebian: {
+        // POT_DEBIAN_MIRROR overrides the mirror read from the host's apt sources.
+        auto configured = s.extra.find("POT_DEBIAN_MIRROR");
+        populate_debian(tmp, argument, options.packages,
+                        configured != s.extra.end() ? configured->second : host_debian_mirror());
         break;
+      }
       case Kind::kTar:
         extract_archive(argument, tmp.string());
         break;

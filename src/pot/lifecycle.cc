@@ -99,8 +99,11 @@ void clean_stale_locked(Context& ctx, const std::string& name, RunState& state) 
 // The monitor's end: the pot's init has exited with `code`.
 void finish_run(Context& ctx, const std::string& name, int code) {
   try {
+    // Under the lock, and only while the pot exists: a destroy must not see a file or a
+    // lock appear again after it removed them.
+    FileLock lock = lock_existing_pot(ctx.settings(), name);
+    if (!lock.held() || !ctx.pot_exists(name)) return;
     write_last_run_stats(ctx, name, code);
-    FileLock lock = lock_pot(ctx.settings(), name);
     RunState state = RunState::load(ctx.settings(), name);
     if (state.monitor_pid != ::getpid() || state.status == Status::kStopped) return;  // stop did it
     terminate_and_clean(ctx, name, state, /*graceful=*/false);
@@ -340,6 +343,11 @@ void stop_pot(Context& ctx, const std::string& name) {
   }
   terminate_and_clean(ctx, name, state, /*graceful=*/true);
   RunState{}.save(ctx.settings(), name);
+  lock.release();
+  // The monitor writes .last_run_stats once it gets the lock; wait for it, so that what
+  // follows a stop (destroy, de-init's unmount) finds no process still using the pot.
+  if (state.monitor_pid != ::getpid() && state.monitor_alive())
+    wait_for_exit(state.monitor_pid, state.monitor_start, 5000);
 }
 
 bool refresh_pot_state(Context& ctx, const std::string& name) {

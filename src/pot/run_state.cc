@@ -18,6 +18,10 @@ FileLock lock_pot(const Settings& settings, const std::string& pot) {
   return FileLock::acquire(settings.run_dir() / (pot + ".lock"));
 }
 
+FileLock lock_existing_pot(const Settings& settings, const std::string& pot) {
+  return FileLock::acquire_existing(settings.run_dir() / (pot + ".lock"));
+}
+
 RunState RunState::load(const Settings& settings, const std::string& pot) {
   RunState state;
   auto text = read_file_if_exists(state_path(settings, pot));

@@ -39,5 +39,7 @@ fs::path log_path(const Settings& settings, const std::string& pot);
 
 // The per-pot lock: every command that changes a pot holds it.
 FileLock lock_pot(const Settings& settings, const std::string& pot);
+// The same lock, unless the pot's lock file is gone (the pot was destroyed): then unheld.
+FileLock lock_existing_pot(const Settings& settings, const std::string& pot);
 
 }  // namespace pot

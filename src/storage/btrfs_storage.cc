@@ -70,8 +70,16 @@ class BtrfsStorage : public Storage {
     const fs::path& root = settings_.fs_root;
     fs::path image = root / kPoolImage;
     bool mounted_by_us = is_btrfs(root) && !fs::exists(image);
-    if (mounted_by_us && ::umount2(root.c_str(), 0) != 0)
-      throw_sys("unmounting the pool from " + quote_name(root.string()));
+    if (mounted_by_us) {
+      // A process that just finished with a pot (a monitor exiting) may still hold a file for
+      // a moment: retry briefly before reporting the pool busy.
+      int attempts = 0;
+      while (::umount2(root.c_str(), 0) != 0) {
+        if (errno != EBUSY || ++attempts > 50)
+          throw_sys("unmounting the pool from " + quote_name(root.string()));
+        ::usleep(100 * 1000);
+      }
+    }
     // Unmounting releases the auto-clearing loop device; the image is now visible again.
     std::error_code ec;
     fs::remove(image, ec);

@@ -1,0 +1,145 @@
+# shellcheck shell=bash
+# Shared by the bench/*.sh scripts (sourced, not run): a throw-away POT_FS_ROOT with a
+# busybox base and a non-persistent pot running /bin/true, and the removal of everything a
+# script made, checked afterwards.
+#
+# A script sets these before calling bench_cleanup (from its EXIT trap):
+#   POT          absolute path of the pot binary
+#   POT_FS_ROOT  the temporary pot root (made by bench_setup_pot)
+#   WORK         a temporary directory for the script's own files (optional)
+#   RUNC_ROOT    runc's --root state directory (optional)
+#   EXTRA_CGROUPS  cgroup directories the script made itself (optional, array)
+
+BENCH_POT_NAME=bench-true
+BENCH_BASE_NAME=bench
+POT_FS_ROOT=""
+POT_TAG=""
+WORK=""
+RUNC_ROOT=""
+RUNC_ID="potbench-$$"
+EXTRA_CGROUPS=()
+
+bench_die() { echo "${0##*/}: $*" >&2; exit 1; }
+
+# Checks root and tools, and sets POT from $1 (default build/release/pot).
+bench_init() {
+  local pot_arg=$1
+  shift
+  [[ $EUID -eq 0 ]] || bench_die "run as root (pot, unshare and runc need it)"
+  [[ -x $pot_arg ]] ||
+    bench_die "no pot binary at $pot_arg (build: cmake --preset release && cmake --build build/release --target pot)"
+  POT=$(realpath "$pot_arg")
+  local tool
+  for tool in hyperfine jq unshare chroot python3 findmnt losetup "$@"; do
+    command -v "$tool" >/dev/null || bench_die "$tool is not installed (apt-get install -y hyperfine runc jq)"
+  done
+}
+
+# The cgroup group pot uses is pot-<FNV-1a of POT_FS_ROOT>/<pot> (src/core/settings.cc).
+pot_root_tag() {
+  python3 -c 'import sys
+h = 2166136261
+for c in sys.argv[1].encode():
+    h = ((h ^ c) * 16777619) & 0xffffffff
+print("%08x" % h)' "$1"
+}
+
+# A fresh POT_FS_ROOT (1G btrfs pool), a busybox base and a clone of it (type single: a
+# btrfs snapshot), non-persistent, running /bin/true. Sets ROOTFS to the pot's root.
+bench_setup_pot() {
+  POT_FS_ROOT=$(mktemp -d -t pot-bench-root.XXXXXX)
+  POT_TAG=$(pot_root_tag "$POT_FS_ROOT")
+  export POT_FS_ROOT POT_POOL_SIZE=1G
+  "$POT" init
+  "$POT" create-base -b "$BENCH_BASE_NAME" -r busybox
+  "$POT" create -p "$BENCH_POT_NAME" -b "$BENCH_BASE_NAME"
+  "$POT" set-attr -p "$BENCH_POT_NAME" -A persistent -V NO
+  "$POT" set-cmd -p "$BENCH_POT_NAME" -c /bin/true
+  ROOTFS=$POT_FS_ROOT/jails/$BENCH_POT_NAME/m
+  [[ -x $ROOTFS/bin/true ]] || bench_die "the pot's root $ROOTFS has no /bin/true"
+}
+
+# An OCI bundle in $WORK/bundle whose rootfs is a copy of ROOTFS, running /bin/true with
+# the floor's namespaces (runc spec has no cgroup namespace by default: add it).
+bench_setup_runc_bundle() {
+  BUNDLE=$WORK/bundle
+  RUNC_ROOT=$WORK/runc-state
+  mkdir -p "$BUNDLE" "$RUNC_ROOT"
+  cp -a "$ROOTFS" "$BUNDLE/rootfs"
+  (cd "$BUNDLE" && runc spec)
+  jq '.process.args = ["/bin/true"] | .process.terminal = false | .root.readonly = false
+      | .linux.namespaces |= (if any(.[]; .type == "cgroup") then . else . + [{"type": "cgroup"}] end)' \
+    "$BUNDLE/config.json" >"$BUNDLE/config.json.new"
+  mv "$BUNDLE/config.json.new" "$BUNDLE/config.json"
+}
+
+bench_cleanup() {
+  local rc=$?
+  set +e
+  trap - EXIT INT TERM
+  local id dir loop
+  # runc: a container left by an interrupted run, then its cgroups (runc names them by id).
+  if [[ -n $RUNC_ROOT && -d $RUNC_ROOT ]]; then
+    for id in $(runc --root "$RUNC_ROOT" list -q 2>/dev/null); do
+      runc --root "$RUNC_ROOT" delete -f "$id" >/dev/null 2>&1
+    done
+  fi
+  for dir in /sys/fs/cgroup/*/"$RUNC_ID"; do [[ -d $dir ]] && rmdir "$dir" 2>/dev/null; done
+  for dir in "${EXTRA_CGROUPS[@]}"; do [[ -d $dir ]] && rmdir "$dir" 2>/dev/null; done
+  # pot: de-init destroys the pot and the base, unmounts the pool (releasing the
+  # auto-clearing loop device), removes the image and POT_FS_ROOT itself.
+  if [[ -n $POT_FS_ROOT && -d $POT_FS_ROOT ]]; then
+    POT_FS_ROOT=$POT_FS_ROOT "$POT" de-init >/dev/null 2>&1 ||
+      echo "${0##*/}: pot de-init failed, cleaning up by hand" >&2
+    if findmnt -rn --mountpoint "$POT_FS_ROOT" >/dev/null 2>&1; then
+      umount "$POT_FS_ROOT" 2>/dev/null || umount -l "$POT_FS_ROOT" 2>/dev/null
+    fi
+    if [[ -e $POT_FS_ROOT/.pot-pool.img ]]; then
+      for loop in $(losetup -j "$POT_FS_ROOT/.pot-pool.img" 2>/dev/null | cut -d: -f1); do
+        losetup -d "$loop" 2>/dev/null
+      done
+    fi
+    # Only ever remove the directory when nothing is mounted on it any more.
+    if ! findmnt -rn --mountpoint "$POT_FS_ROOT" >/dev/null 2>&1; then
+      rm -rf --one-file-system "$POT_FS_ROOT"
+    fi
+  fi
+  if [[ -n $POT_TAG ]]; then
+    for dir in /sys/fs/cgroup/*/pot-"$POT_TAG"/*/ /sys/fs/cgroup/*/pot-"$POT_TAG"/; do
+      [[ -d $dir ]] && rmdir "$dir" 2>/dev/null
+    done
+  fi
+  [[ -n $WORK && -d $WORK ]] && rm -rf --one-file-system "$WORK"
+
+  # Check that nothing of ours is left.
+  local left=()
+  [[ -n $POT_FS_ROOT && -e $POT_FS_ROOT ]] && left+=("$POT_FS_ROOT")
+  [[ -n $POT_FS_ROOT ]] && findmnt -rn --mountpoint "$POT_FS_ROOT" >/dev/null 2>&1 &&
+    left+=("mount on $POT_FS_ROOT")
+  [[ -n $POT_FS_ROOT ]] && losetup -a 2>/dev/null | grep -qF "$POT_FS_ROOT/" &&
+    left+=("loop device on $POT_FS_ROOT/.pot-pool.img")
+  [[ -n $POT_TAG ]] && compgen -G "/sys/fs/cgroup/*/pot-$POT_TAG" >/dev/null &&
+    left+=(/sys/fs/cgroup/*/pot-"$POT_TAG")
+  compgen -G "/sys/fs/cgroup/*/$RUNC_ID" >/dev/null && left+=(/sys/fs/cgroup/*/"$RUNC_ID")
+  for dir in "${EXTRA_CGROUPS[@]}"; do [[ -e $dir ]] && left+=("$dir"); done
+  [[ -n $WORK && -e $WORK ]] && left+=("$WORK")
+  if (( ${#left[@]} )); then
+    echo "${0##*/}: cleanup left: ${left[*]}" >&2
+    (( rc == 0 )) && rc=1
+  else
+    echo "cleanup: pool, loop device, mounts, cgroups, runc state and temp dirs removed"
+  fi
+  exit "$rc"
+}
+
+bench_install_traps() {
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+
+# Median of the numbers on stdin (one a line).
+median() {
+  sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) { print "nan"; exit }
+    print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
