@@ -31,6 +31,19 @@ int wait_exit_code(pid_t pid) {
   return exit_code_from_wait_status(status);
 }
 
+void report_exec_errno(int pipe_write_fd, int err) {
+  (void)!::write(pipe_write_fd, &err, sizeof err);
+}
+
+int read_exec_errno(int pipe_read_fd) {
+  int err = 0;
+  ssize_t n;
+  do {
+    n = ::read(pipe_read_fd, &err, sizeof err);
+  } while (n < 0 && errno == EINTR);
+  return n == static_cast<ssize_t>(sizeof err) ? err : 0;
+}
+
 int run_program(const std::vector<std::string>& argv, const RunOptions& options) {
   if (argv.empty()) throw Error("run_program: empty command");
   std::vector<char*> args;
@@ -70,20 +83,14 @@ int run_program(const std::vector<std::string>& argv, const RunOptions& options)
     }
     ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
     ::execvpe(args[0], args.data(), env.data());
-    int err = errno;
-    (void)!::write(error_pipe[1], &err, sizeof err);
+    report_exec_errno(error_pipe[1], errno);
     ::_exit(127);
   }
   ::close(error_pipe[1]);
-  int child_errno = 0;
-  ssize_t n;
-  do {
-    n = ::read(error_pipe[0], &child_errno, sizeof child_errno);
-  } while (n < 0 && errno == EINTR);
+  int child_errno = read_exec_errno(error_pipe[0]);
   ::close(error_pipe[0]);
   int code = wait_exit_code(pid);
-  if (n == static_cast<ssize_t>(sizeof child_errno))
-    throw_sys("running " + quote_name(argv[0]), child_errno);
+  if (child_errno != 0) throw_sys("running " + quote_name(argv[0]), child_errno);
   return code;
 }
 

@@ -22,6 +22,11 @@ struct RunOptions {
 // Throws Error when it cannot be started at all.
 int run_program(const std::vector<std::string>& argv, const RunOptions& options = {});
 
+// The exec-error pipe: a child that cannot exec writes its errno into a close-on-exec pipe;
+// the parent reads 0 (EOF: the exec happened) or that errno.
+void report_exec_errno(int pipe_write_fd, int err);
+int read_exec_errno(int pipe_read_fd);
+
 // Waits for `pid` and returns its exit code, 128+signal when killed.
 int wait_exit_code(pid_t pid);
 int exit_code_from_wait_status(int status);

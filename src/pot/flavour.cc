@@ -43,15 +43,19 @@ void apply_flavour(Context& ctx, const std::string& pot, const Flavour& flavour,
     int number = 0;
     while (std::getline(lines, line)) {
       ++number;
+      size_t first = line.find_first_not_of(" \t");
+      if (first == std::string::npos || line[first] == '#') continue;  // blank or comment
+      line = line.substr(first);
+      std::string where = "flavour " + quote_name(flavour.name) + " line " + std::to_string(number);
       std::vector<std::string> argv;
       if (line.rfind("set-cmd -c ", 0) == 0) {
         argv = {"set-cmd", "-c", line.substr(11)};  // the rest of the line is the command, verbatim
+      } else if (auto words = split_quoted_words(line)) {
+        argv = *words;
       } else {
-        argv = command_to_argv(line);
+        throw Error(where + ": unbalanced quotes");
       }
-      if (argv.empty() || argv[0].front() == '#') continue;
-      std::string where = "flavour " + quote_name(flavour.name) + " line " + std::to_string(number);
-      if (argv[0] == "/bin/sh" || !is_flavour_command(argv[0]))
+      if (!is_flavour_command(argv[0]))
         throw Error(where + ": " + quote_name(line) + " is not a command a flavour may run");
       argv.push_back("-p");
       argv.push_back(pot);

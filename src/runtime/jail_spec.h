@@ -51,5 +51,8 @@ std::vector<std::string> default_pot_env(const std::string& hostname);
 // Splits a command line as sh would for simple words and quotes; a line that needs a real
 // shell (pipes, redirections, variables, globs, ...) becomes `/bin/sh -c LINE`.
 std::vector<std::string> command_to_argv(const std::string& line);
+// Words and quotes only, every other character literal (pot command lines in a flavour);
+// nullopt for an unbalanced quote.
+std::optional<std::vector<std::string>> split_quoted_words(const std::string& line);
 
 }  // namespace pot

@@ -70,18 +70,13 @@ void run_pot_init(const std::vector<std::string>& argv, const std::vector<std::s
       // A terminal on stdin becomes ours (pot term); with someone else's it just fails.
       if (::isatty(0) == 1) ::ioctl(0, TIOCSCTTY, 0);
     }
-    int err = ::chdir(workdir.c_str()) == 0 ? exec_in_env(argv, env) : errno;
-    (void)!::write(exec_pipe[1], &err, sizeof err);
+    report_exec_errno(exec_pipe[1], ::chdir(workdir.c_str()) == 0 ? exec_in_env(argv, env) : errno);
     ::_exit(127);
   }
   ::close(exec_pipe[1]);
-  int exec_errno = 0;
-  ssize_t n;
-  do {
-    n = ::read(exec_pipe[0], &exec_errno, sizeof exec_errno);
-  } while (n < 0 && errno == EINTR);
+  int exec_errno = read_exec_errno(exec_pipe[0]);
   ::close(exec_pipe[0]);
-  if (n == static_cast<ssize_t>(sizeof exec_errno)) {
+  if (exec_errno != 0) {
     write_report(report_fd,
                  "Ecannot run `" + argv[0] + "` in the pot: " + std::strerror(exec_errno));
     ::_exit(127);

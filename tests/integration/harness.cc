@@ -1,5 +1,7 @@
 #include "harness.h"
 
+#include "core/settings.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -23,8 +25,12 @@ extern char** environ;
 
 namespace potit {
 
-const char* pot_binary() { return POT_BINARY; }
-const char* probe_binary() { return POT_PROBE; }
+const char* pot_binary() {
+  return POT_BINARY;
+}
+const char* probe_binary() {
+  return POT_PROBE;
+}
 
 namespace {
 
@@ -37,7 +43,8 @@ int exit_code_of(int status) {
 }
 
 int ms_left(Clock::time_point deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
   return left < 0 ? 0 : static_cast<int>(left);
 }
 
@@ -49,7 +56,8 @@ std::vector<char*> c_strings(const std::vector<std::string>& strings) {
 }
 
 // In a forked child: never returns.
-[[noreturn]] void exec_child(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
+[[noreturn]] void exec_child(const std::vector<std::string>& argv,
+                             const std::vector<std::string>& env) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -63,7 +71,8 @@ std::vector<char*> c_strings(const std::vector<std::string>& strings) {
 }
 
 std::string shell_quote(const std::string& word) {
-  if (!word.empty() && word.find_first_of(" \t\n'\"\\$`*?;&|<>()") == std::string::npos) return word;
+  if (!word.empty() && word.find_first_of(" \t\n'\"\\$`*?;&|<>()") == std::string::npos)
+    return word;
   std::string out = "'";
   for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return out + "'";
@@ -75,8 +84,12 @@ std::string shell_quote(const std::string& word) {
 // RunResult
 // ---------------------------------------------------------------------------------------------
 
-std::vector<std::string> RunResult::err_lines() const { return split_lines(err); }
-std::vector<std::string> RunResult::out_lines() const { return split_lines(out); }
+std::vector<std::string> RunResult::err_lines() const {
+  return split_lines(err);
+}
+std::vector<std::string> RunResult::out_lines() const {
+  return split_lines(out);
+}
 
 std::string RunResult::describe() const {
   std::ostringstream os;
@@ -91,7 +104,9 @@ std::string RunResult::describe() const {
   return os.str();
 }
 
-std::ostream& operator<<(std::ostream& os, const RunResult& result) { return os << result.describe(); }
+std::ostream& operator<<(std::ostream& os, const RunResult& result) {
+  return os << result.describe();
+}
 
 const RunResult& expect_ok(const RunResult& result) {
   if (!result.ok()) throw StepFailed("a step of the test failed:\n" + result.describe());
@@ -185,7 +200,8 @@ RunResult run_process(const std::vector<std::string>& argv, const RunOptions& op
       index[n++] = -1;
     }
     // Without a pidfd, look at the child every 50 ms.
-    int rc = ::poll(entries, static_cast<nfds_t>(n), pidfd >= 0 || exited ? wait_ms : std::min(wait_ms, 50));
+    int rc = ::poll(entries, static_cast<nfds_t>(n),
+                    pidfd >= 0 || exited ? wait_ms : std::min(wait_ms, 50));
     if (rc < 0 && errno != EINTR) break;
     for (int i = 0; i < n && rc > 0; ++i) {
       if (index[i] < 0 || entries[i].revents == 0) continue;
@@ -255,14 +271,20 @@ std::optional<int> Background::wait(int timeout_ms) {
   return code_;
 }
 
-bool Background::running() { return !wait(0).has_value(); }
+bool Background::running() {
+  return !wait(0).has_value();
+}
 
 void Background::kill(int sig) {
   if (!code_) ::kill(pid_, sig);
 }
 
-std::string Background::out() const { return read_text(out_); }
-std::string Background::err() const { return read_text(err_); }
+std::string Background::out() const {
+  return read_text(out_);
+}
+std::string Background::err() const {
+  return read_text(err_);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Host helpers
@@ -337,13 +359,15 @@ std::string sha256_of(const fs::path& path) {
 std::set<std::string> dir_entries(const fs::path& dir) {
   std::set<std::string> names;
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) names.insert(entry.path().filename().string());
+  for (const auto& entry : fs::directory_iterator(dir, ec))
+    names.insert(entry.path().filename().string());
   return names;
 }
 
 fs::path make_temp_dir(const std::string& prefix) {
   std::string templ = "/tmp/" + prefix + ".XXXXXX";
-  if (::mkdtemp(templ.data()) == nullptr) throw std::runtime_error("mkdtemp: " + std::string(std::strerror(errno)));
+  if (::mkdtemp(templ.data()) == nullptr)
+    throw std::runtime_error("mkdtemp: " + std::string(std::strerror(errno)));
   return templ;
 }
 
@@ -373,7 +397,9 @@ std::vector<std::string> mount_points_under(const fs::path& dir) {
 
 }  // namespace
 
-std::vector<std::string> mounts_under(const fs::path& dir) { return mount_points_under(dir); }
+std::vector<std::string> mounts_under(const fs::path& dir) {
+  return mount_points_under(dir);
+}
 
 std::vector<std::string> detach_mounts_under(const fs::path& dir) {
   std::vector<std::string> found = mount_points_under(dir);
@@ -381,7 +407,8 @@ std::vector<std::string> detach_mounts_under(const fs::path& dir) {
   for (int round = 0; round < 10; ++round) {
     auto points = mount_points_under(dir);
     if (points.empty()) break;
-    std::sort(points.begin(), points.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+    std::sort(points.begin(), points.end(),
+              [](const auto& a, const auto& b) { return a.size() > b.size(); });
     for (const auto& point : points) ::umount2(point.c_str(), MNT_DETACH);
   }
   return found;
@@ -467,15 +494,10 @@ std::string PotRoot::status(const std::string& pot) const {
 }
 
 std::string PotRoot::root_tag() const {
-  uint32_t hash = 2166136261U;
-  for (unsigned char c : fs_root_.lexically_normal().string()) {
-    hash ^= c;
-    hash *= 16777619U;
-  }
-  static const char kHex[] = "0123456789abcdef";
-  std::string tag(8, '0');
-  for (int i = 7; i >= 0; --i, hash >>= 4) tag[static_cast<size_t>(i)] = kHex[hash & 0xf];
-  return tag;
+  // The same tag pot computes, from the library itself.
+  pot::Settings settings;
+  settings.apply({{"POT_FS_ROOT", fs_root_.string()}});
+  return settings.root_tag();
 }
 
 namespace {
@@ -525,14 +547,17 @@ std::vector<std::string> loop_devices_backed_under(const fs::path& dir) {
     std::string name = entry.path().filename().string();
     if (name.rfind("loop", 0) != 0) continue;
     std::string backing = trim(read_text(entry.path() / "loop" / "backing_file"));
-    if (backing.rfind(dir.string() + "/", 0) == 0) devices.push_back("/dev/" + name + " (" + backing + ")");
+    if (backing.rfind(dir.string() + "/", 0) == 0)
+      devices.push_back("/dev/" + name + " (" + backing + ")");
   }
   return devices;
 }
 
 }  // namespace
 
-std::vector<fs::path> PotRoot::root_cgroup_dirs() const { return cgroup_candidates("pot-" + root_tag()); }
+std::vector<fs::path> PotRoot::root_cgroup_dirs() const {
+  return cgroup_candidates("pot-" + root_tag());
+}
 
 std::vector<fs::path> PotRoot::pot_cgroup_dirs(const std::string& pot) const {
   return cgroup_candidates("pot-" + root_tag() + "/" + pot);
@@ -553,7 +578,8 @@ std::vector<std::string> PotRoot::teardown() {
       problems.push_back("pot de-init left " + fs_root_.string() + " behind, with:" + names);
     }
   }
-  for (const auto& point : detach_mounts_under(tmp_)) problems.push_back("mount left behind: " + point);
+  for (const auto& point : detach_mounts_under(tmp_))
+    problems.push_back("mount left behind: " + point);
   // A loop device is released when its last mount goes; a lazily detached one may take a moment.
   if (!wait_until([&] { return loop_devices_backed_under(tmp_).empty(); }, 3000, 50)) {
     for (const auto& device : loop_devices_backed_under(tmp_)) {
@@ -567,7 +593,8 @@ std::vector<std::string> PotRoot::teardown() {
     for (const auto& name : dir_entries(dir)) {
       if (fs::is_directory(dir / name, ec)) children += " " + name;
     }
-    problems.push_back("cgroup left behind: " + dir.string() + (children.empty() ? "" : " with groups:" + children));
+    problems.push_back("cgroup left behind: " + dir.string() +
+                       (children.empty() ? "" : " with groups:" + children));
     if (!force_remove_cgroup(dir)) problems.push_back("could not remove cgroup " + dir.string());
   }
   fs::remove_all(tmp_, ec);
@@ -599,7 +626,8 @@ void PotTest::SetUp() {
   for (const auto& var : root_env()) key += "+" + var;
   auto& all = roots();
   if (!all.count(key)) {
-    auto made = std::make_unique<PotRoot>(RootOptions{storage_backend(), private_binary(), root_env()});
+    auto made =
+        std::make_unique<PotRoot>(RootOptions{storage_backend(), private_binary(), root_env()});
     try {
       made->init_with_base();
     } catch (const std::exception& e) {
@@ -620,10 +648,11 @@ void PotTest::TearDown() {
       EXPECT_TRUE(r.ok()) << "cleaning up pot " << name << ":\n" << r;
     }
     for (const auto& dir : root_->pot_cgroup_dirs(name))
-      ADD_FAILURE() << "pot " << name << " was destroyed but its cgroup " << dir << " is still there";
+      ADD_FAILURE() << "pot " << name << " was destroyed but its cgroup " << dir
+                    << " is still there";
     std::error_code ec;
-    EXPECT_FALSE(fs::exists(root_->jail_dir(name), ec)) << "pot " << name << " was destroyed but "
-                                                         << root_->jail_dir(name) << " is still there";
+    EXPECT_FALSE(fs::exists(root_->jail_dir(name), ec))
+        << "pot " << name << " was destroyed but " << root_->jail_dir(name) << " is still there";
   }
   tracked_.clear();
 }

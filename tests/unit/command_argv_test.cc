@@ -74,3 +74,17 @@ TEST(CommandToArgv, BlankLineGivesNoWords) {
 
 }  // namespace
 }  // namespace pot
+
+namespace pot {
+namespace {
+
+TEST(SplitQuotedWords, KeepsShellCharactersLiteralForPotCommandLines) {
+  auto words = split_quoted_words("set-env -E GREETING=hello -E 'A=b c' -E X=$HOME");
+  ASSERT_TRUE(words.has_value());
+  EXPECT_EQ(*words, (std::vector<std::string>{"set-env", "-E", "GREETING=hello", "-E", "A=b c",
+                                              "-E", "X=$HOME"}));
+  EXPECT_FALSE(split_quoted_words("copy-in -s 'unbalanced").has_value());
+}
+
+}  // namespace
+}  // namespace pot
