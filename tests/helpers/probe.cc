@@ -28,8 +28,9 @@
 namespace {
 
 int usage() {
-  fprintf(stderr,
-          "usage: probe syscalls | forkbomb N | alloc MB | write PATH | sleep SECONDS | exit CODE\n");
+  fprintf(
+      stderr,
+      "usage: probe syscalls | forkbomb N | alloc MB | write PATH | sleep SECONDS | exit CODE\n");
   return 2;
 }
 
@@ -67,13 +68,13 @@ void in_child(Fn fn) {
 }
 
 // Makes the raw syscall and reports it; a returned file descriptor is closed again.
-#define PROBE(name, returns_fd, ...)                           \
-  do {                                                         \
-    errno = 0;                                                 \
-    long rc_ = syscall(__VA_ARGS__);                           \
-    int err_ = errno;                                          \
+#define PROBE(name, returns_fd, ...)                            \
+  do {                                                          \
+    errno = 0;                                                  \
+    long rc_ = syscall(__VA_ARGS__);                            \
+    int err_ = errno;                                           \
     if ((returns_fd) && rc_ >= 0) close(static_cast<int>(rc_)); \
-    report(name, rc_, err_);                                   \
+    report(name, rc_, err_);                                    \
   } while (0)
 
 // Each call uses arguments that are harmless when the call is allowed: invalid flags, bad
@@ -81,8 +82,10 @@ void in_child(Fn fn) {
 // fails with an errno other than EPERM (or succeeds without effect) and only a filter (or a
 // missing capability) yields EPERM.
 int probe_syscalls() {
-  PROBE("keyctl", false, SYS_keyctl, 0 /*KEYCTL_GET_KEYRING_ID*/, -3 /*KEY_SPEC_SESSION_KEYRING*/, 0);
-  PROBE("add_key", false, SYS_add_key, nullptr, nullptr, nullptr, 0, -2 /*KEY_SPEC_PROCESS_KEYRING*/);
+  PROBE("keyctl", false, SYS_keyctl, 0 /*KEYCTL_GET_KEYRING_ID*/, -3 /*KEY_SPEC_SESSION_KEYRING*/,
+        0);
+  PROBE("add_key", false, SYS_add_key, nullptr, nullptr, nullptr, 0,
+        -2 /*KEY_SPEC_PROCESS_KEYRING*/);
   PROBE("request_key", false, SYS_request_key, "user", "pot-probe-no-such-key", nullptr, 0);
   // Flags with an unknown architecture: rejected (EINVAL) before anything is loaded or unloaded.
   PROBE("kexec_load", false, SYS_kexec_load, 0UL, 0UL, nullptr, 0xffff0000UL);
@@ -103,11 +106,13 @@ int probe_syscalls() {
   PROBE("setns", false, SYS_setns, -1, 0);
 
   errno = 0;
-  long rc = syscall(SYS_clone, static_cast<unsigned long>(CLONE_NEWNS | SIGCHLD), 0UL, nullptr, nullptr, 0UL);
+  long rc = syscall(SYS_clone, static_cast<unsigned long>(CLONE_NEWNS | SIGCHLD), 0UL, nullptr,
+                    nullptr, 0UL);
   report_fork_like("clone", rc, errno);
 
   errno = 0;
-  rc = syscall(SYS_clone, static_cast<unsigned long>(CLONE_NEWUSER | SIGCHLD), 0UL, nullptr, nullptr, 0UL);
+  rc = syscall(SYS_clone, static_cast<unsigned long>(CLONE_NEWUSER | SIGCHLD), 0UL, nullptr,
+               nullptr, 0UL);
   report_fork_like("clone_newuser", rc, errno);
 
   struct clone_args args;

@@ -99,8 +99,8 @@ TEST_F(BadInputTest, UnknownBase) {
 
 TEST_F(BadInputTest, InvalidNames) {
   for (const std::string& bad :
-       {std::string("../x"), std::string(".hidden"), std::string(65, 'a'), std::string("a/b"), std::string("a b"),
-        std::string("-dash"), std::string(".."), std::string("x:y")}) {
+       {std::string("../x"), std::string(".hidden"), std::string(65, 'a'), std::string("a/b"),
+        std::string("a b"), std::string("-dash"), std::string(".."), std::string("x:y")}) {
     SCOPED_TRACE("name \"" + bad + "\"");
     expect_rejected({"create", "-p", bad, "-b", "bb"}, "invalid");
     expect_rejected({"clone", "-P", existing_, "-p", bad}, "invalid");
@@ -117,7 +117,8 @@ TEST_F(BadInputTest, InvalidNames) {
 // An invalid name is quoted in the error; control characters in it must not break the
 // message over several lines (or reach the terminal raw).
 TEST_F(BadInputTest, ControlCharactersInNamesKeepTheErrorOnOneLine) {
-  for (const std::string& bad : {std::string("x\ny"), std::string("x\ry"), std::string("new\nline\n")}) {
+  for (const std::string& bad :
+       {std::string("x\ny"), std::string("x\ry"), std::string("new\nline\n")}) {
     expect_rejected({"create", "-p", bad, "-b", "bb"}, "invalid");
     expect_rejected({"start", bad}, "invalid");
   }
@@ -129,7 +130,8 @@ TEST_F(BadInputTest, CommandMissingInThePotFailsTheStartCleanly) {
     std::string name = unique_name("nocmd");
     track(name);
     ASSERT_POT_OK(pot({"create", "-p", name, "-b", "bb"}));
-    ASSERT_POT_OK(pot({"set-attr", "-p", name, "-A", "persistent", "-V", persistent ? "YES" : "NO"}));
+    ASSERT_POT_OK(
+        pot({"set-attr", "-p", name, "-A", "persistent", "-V", persistent ? "YES" : "NO"}));
     ASSERT_POT_OK(pot({"set-cmd", "-p", name, "-c", "/no/such/program --flag"}));
     RunResult start = pot({"start", name});
     EXPECT_NE(start.code, 0) << start;

@@ -57,12 +57,14 @@ TEST_F(CgroupTest, RunningPotHasItsOwnGroupInEveryHierarchy) {
   for (const auto& dir : dirs) {
     std::string procs = read_text(dir / "cgroup.procs");
     EXPECT_NE(("\n" + procs).find("\n" + std::to_string(init) + "\n"), std::string::npos)
-        << "the pot's init is not in " << dir << ":\n" << procs;
+        << "the pot's init is not in " << dir << ":\n"
+        << procs;
   }
   // The pot's view: its own group is its root (cgroup namespace).
   RunResult inside = pot({"exec", "-p", name, "cat", "/proc/self/cgroup"});
   ASSERT_POT_OK(inside);
-  for (const auto& line : inside.out_lines()) EXPECT_EQ(line.substr(line.rfind(':') + 1), "/") << inside;
+  for (const auto& line : inside.out_lines())
+    EXPECT_EQ(line.substr(line.rfind(':') + 1), "/") << inside;
   EXPECT_POT_OK(pot({"stop", name}));
   EXPECT_TRUE(root().pot_cgroup_dirs(name).empty());
 }
@@ -142,7 +144,8 @@ TEST_F(CgroupV2Test, KilledMonitorIsCleanedUpByStop) {
   pid_t monitor = static_cast<pid_t>(std::stol(state["monitor_pid"]));
   pid_t init = init_of(name);
   ASSERT_EQ(::kill(monitor, SIGKILL), 0);
-  EXPECT_TRUE(wait_until([&] { return !process_running(init); }, 5000)) << "the pot outlived its monitor";
+  EXPECT_TRUE(wait_until([&] { return !process_running(init); }, 5000))
+      << "the pot outlived its monitor";
   EXPECT_POT_OK(pot({"stop", name}));
   EXPECT_FALSE(fs::exists(group_dir(name)));
 }

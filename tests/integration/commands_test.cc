@@ -100,8 +100,9 @@ TEST_F(CommandsTest, TarBaseRoundTripsAndHostileTarIsRefused) {
   fs::create_directories(src / "a");
   write_text(src / "escaped", "outside");
   fs::path hostile = root().tmp() / "hostile.tar";
-  ASSERT_POT_OK(run_process(
-      {"tar", "-C", (src / "a").string(), "-P", "-cf", hostile.string(), "../escaped"}, host_env()));
+  ASSERT_POT_OK(
+      run_process({"tar", "-C", (src / "a").string(), "-P", "-cf", hostile.string(), "../escaped"},
+                  host_env()));
   fs::path victim = root().fs_root() / "bases" / "escaped";
   std::string bad = unique_name("hostile");
   RunResult r = pot({"create-base", "-b", bad, "-r", "tar:" + hostile.string()});

@@ -22,7 +22,8 @@ class CrashTest : public PotTest {
   std::set<pid_t> pot_processes(const std::string& name) {
     std::set<pid_t> pids;
     for (const auto& dir : root().pot_cgroup_dirs(name)) {
-      for (const auto& line : split_lines(read_text(dir / "cgroup.procs"))) pids.insert(std::stoi(line));
+      for (const auto& line : split_lines(read_text(dir / "cgroup.procs")))
+        pids.insert(std::stoi(line));
     }
     return pids;
   }
@@ -48,7 +49,8 @@ class CrashTest : public PotTest {
         },
         5000);
     pid_t init = state_pid(name, "init_pid");
-    if (!pids.count(init)) throw StepFailed("the pot's init " + std::to_string(init) + " is not in its cgroup");
+    if (!pids.count(init))
+      throw StepFailed("the pot's init " + std::to_string(init) + " is not in its cgroup");
     start->kill(SIGKILL);
     start->wait(5000);
     return pids;
@@ -65,7 +67,8 @@ TEST_F(CrashTest, KilledForegroundStartTakesThePotDownAndStopCleansUp) {
   RunResult stop = pot({"stop", name});
   EXPECT_POT_OK(stop);
   EXPECT_EQ(root().status(name), "stopped");
-  EXPECT_TRUE(root().pot_cgroup_dirs(name).empty()) << "stop removes the cgroup the killed start left";
+  EXPECT_TRUE(root().pot_cgroup_dirs(name).empty())
+      << "stop removes the cgroup the killed start left";
   RunResult again = pot({"stop", name});
   EXPECT_NE(again.code, 0) << "now it is really stopped\n" << again;
 }
@@ -109,12 +112,13 @@ TEST_F(CrashTest, KilledMonitorTakesThePotDownAndStopCleansUp) {
 TEST_F(CrashTest, KilledStopIsFinishedByTheNextStart) {
   std::string name = create_pot("half-stopped");
   // A command that ignores SIGTERM keeps `pot stop` waiting for POT_STOP_TIMEOUT.
-  ASSERT_POT_OK(pot({"set-cmd", "-p", name, "-c", "sh -c 'trap \"\" TERM; while true; do sleep 1; done'"}));
+  ASSERT_POT_OK(
+      pot({"set-cmd", "-p", name, "-c", "sh -c 'trap \"\" TERM; while true; do sleep 1; done'"}));
   ASSERT_POT_OK(pot({"start", name}));
   std::set<pid_t> pids = pot_processes(name);
-  auto stop = std::make_unique<Background>(
-      std::vector<std::string>{root().binary(), "stop", name}, root().env({"POT_STOP_TIMEOUT=60"}),
-      root().tmp() / "stop.out", root().tmp() / "stop.err");
+  auto stop = std::make_unique<Background>(std::vector<std::string>{root().binary(), "stop", name},
+                                           root().env({"POT_STOP_TIMEOUT=60"}),
+                                           root().tmp() / "stop.out", root().tmp() / "stop.err");
   ASSERT_TRUE(wait_until([&] { return root().status(name) == "stopping"; }, 10000)) << stop->err();
   stop->kill(SIGKILL);
   stop->wait(5000);
@@ -152,11 +156,13 @@ TEST_F(CrashTest, TermToForegroundStartIsPassedToTheCommand) {
   std::string name = create_one_shot("fg-term", "sleep 30");
   auto start = root().pot_background({"start", name});
   ASSERT_TRUE(wait_until([&] { return root().status(name) == "started"; }, 10000)) << start->err();
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // its handlers are set after "started"
+  std::this_thread::sleep_for(
+      std::chrono::milliseconds(200));  // its handlers are set after "started"
   start->kill(SIGTERM);
   auto code = start->wait(10000);
   ASSERT_TRUE(code.has_value()) << "pot start still runs after SIGTERM";
-  EXPECT_EQ(*code, 125) << "the command ended by SIGTERM, `pot start` reports a failed command\n" << start->err();
+  EXPECT_EQ(*code, 125) << "the command ended by SIGTERM, `pot start` reports a failed command\n"
+                        << start->err();
   EXPECT_EQ(trim(pot({"last-run-stats", "-p", name}).out), R"({"ExitCode":143})");
   EXPECT_EQ(root().status(name), "stopped");
   EXPECT_TRUE(root().pot_cgroup_dirs(name).empty());

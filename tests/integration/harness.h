@@ -42,7 +42,7 @@ struct RunOptions {
 
 struct RunResult {
   std::vector<std::string> argv;
-  int code = -1;               // exit code, or 128 + signal number
+  int code = -1;  // exit code, or 128 + signal number
   bool timed_out = false;
   bool output_held_open = false;  // stdout/stderr stayed open after the child exited: a
                                   // process it left behind (a daemon) still holds them
@@ -52,7 +52,7 @@ struct RunResult {
   bool ok() const { return code == 0 && !timed_out; }
   std::vector<std::string> err_lines() const;  // stderr split into lines, no empty last line
   std::vector<std::string> out_lines() const;
-  std::string describe() const;                // for failure messages
+  std::string describe() const;  // for failure messages
 };
 
 std::ostream& operator<<(std::ostream& os, const RunResult& result);
@@ -65,8 +65,8 @@ std::vector<std::string> base_environment();
 // kills (SIGKILL) and reaps it if it still runs.
 class Background {
  public:
-  Background(const std::vector<std::string>& argv, const std::vector<std::string>& env, const fs::path& out,
-             const fs::path& err);
+  Background(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+             const fs::path& out, const fs::path& err);
   ~Background();
   Background(const Background&) = delete;
   Background& operator=(const Background&) = delete;
@@ -234,19 +234,23 @@ class StoragePotTest : public PotTest, public ::testing::WithParamInterface<std:
   std::string storage_backend() const override { return GetParam(); }
 };
 
-inline auto StorageBackends() { return ::testing::Values(std::string("btrfs"), std::string("dir")); }
-inline std::string StorageName(const ::testing::TestParamInfo<std::string>& info) { return info.param; }
+inline auto StorageBackends() {
+  return ::testing::Values(std::string("btrfs"), std::string("dir"));
+}
+inline std::string StorageName(const ::testing::TestParamInfo<std::string>& info) {
+  return info.param;
+}
 
 }  // namespace potit
 
 // Checks that a pot command succeeded, printing the command and its output otherwise;
 // more can be streamed in, as with EXPECT_TRUE.
-#define POTIT_CHECK_OK_(expr, fail)                                      \
-  switch (0)                                                             \
-  case 0:                                                                \
-  default:                                                               \
+#define POTIT_CHECK_OK_(expr, fail)                                            \
+  switch (0)                                                                   \
+  case 0:                                                                      \
+  default:                                                                     \
     if (const ::potit::RunResult potit_result_ = (expr); potit_result_.ok()) { \
-    } else                                                               \
+    } else                                                                     \
       fail << "failed: " #expr "\n" << potit_result_ << "\n"
 #define EXPECT_POT_OK(expr) POTIT_CHECK_OK_(expr, ADD_FAILURE())
 #define ASSERT_POT_OK(expr) POTIT_CHECK_OK_(expr, GTEST_FAIL())

@@ -69,10 +69,12 @@ class IsolationTest : public PotTest {
       size_t space = line.find(' ');
       if (space != std::string::npos) results[line.substr(0, space)] = line.substr(space + 1);
     }
-    const char* expected[] = {"keyctl",     "add_key",         "request_key",   "kexec_load",   "init_module",
-                              "finit_module", "delete_module", "open_by_handle_at", "bpf",     "perf_event_open",
-                              "userfaultfd", "mount",          "umount2",       "pivot_root",   "unshare",
-                              "unshare_newuser", "setns",      "clone",         "clone_newuser", "clone3"};
+    const char* expected[] = {
+        "keyctl",      "add_key",         "request_key",   "kexec_load",
+        "init_module", "finit_module",    "delete_module", "open_by_handle_at",
+        "bpf",         "perf_event_open", "userfaultfd",   "mount",
+        "umount2",     "pivot_root",      "unshare",       "unshare_newuser",
+        "setns",       "clone",           "clone_newuser", "clone3"};
     for (const char* name : expected) {
       ASSERT_TRUE(results.count(name)) << who << ": probe did not report " << name << "\n" << r;
       std::string want = std::string(name) == "clone3" ? "errno=38" : "errno=1";
@@ -92,7 +94,9 @@ TEST_F(IsolationTest, SeesOnlyItsOwnProcesses) {
   RunResult ps = exec(name, {"ps", "-o", "pid,args"});
   ASSERT_POT_OK(ps);
   EXPECT_LE(ps.out_lines().size(), 5U) << ps;
-  EXPECT_EQ(ps.out.find("pot_integration_tests"), std::string::npos) << "the host's processes are hidden\n" << ps;
+  EXPECT_EQ(ps.out.find("pot_integration_tests"), std::string::npos)
+      << "the host's processes are hidden\n"
+      << ps;
   EXPECT_NE(ps.out.find("sleep 3600"), std::string::npos) << ps;
   // pid 1 is the pot's init: the process `pot start` made, not the host's init.
   RunResult one = exec(name, {"cat", "/proc/1/cmdline"});
@@ -191,7 +195,8 @@ TEST_F(IsolationTest, KernelFilesMaskedAndSysReadOnly) {
   RunResult kcore = exec(name, {"sh", "-c", "head -c 1 /proc/kcore | wc -c"});
   EXPECT_EQ(trim(kcore.out), "0") << "/proc/kcore reads empty\n" << kcore;
   // Masked files the host's kernel has read empty in the pot.
-  for (const char* path : {"/proc/keys", "/proc/timer_list", "/proc/interrupts", "/proc/sched_debug"}) {
+  for (const char* path :
+       {"/proc/keys", "/proc/timer_list", "/proc/interrupts", "/proc/sched_debug"}) {
     if (::access(path, F_OK) != 0 || read_text(path).empty()) continue;
     RunResult masked = exec(name, {"sh", "-c", std::string("cat ") + path + " | wc -c"});
     EXPECT_EQ(trim(masked.out), "0") << path << " is masked\n" << masked;
@@ -240,7 +245,8 @@ TEST_F(IsolationTest, PotBinaryCannotBeOverwrittenThroughProcExe) {
   std::string name = start_pot("exe");
   RunResult exec_write = exec(name, {"/probe", "write", "/proc/1/exe"});
   EXPECT_NE(exec_write.code, 0) << exec_write;
-  RunResult exec_self = exec(name, {"sh", "-c", "/probe write /proc/$PPID/exe; /probe write /proc/1/exe"});
+  RunResult exec_self =
+      exec(name, {"sh", "-c", "/probe write /proc/$PPID/exe; /probe write /proc/1/exe"});
   EXPECT_EQ(exec_self.out.find("write ok"), std::string::npos) << exec_self;
 
   RunResult command = run_as_command("exe-cmd", "/probe write /proc/1/exe");
@@ -260,7 +266,9 @@ TEST_F(IsolationTest, HostEnvironmentDoesNotLeakIn) {
   ASSERT_POT_OK(exec_env);
   EXPECT_EQ(exec_env.out.find("POTIT_HOST_SECRET"), std::string::npos) << exec_env;
   EXPECT_EQ(exec_env.out.find("POT_FS_ROOT"), std::string::npos) << exec_env;
-  EXPECT_NE(exec_env.out.find("POTIT_CONFIGURED=yes"), std::string::npos) << "pot.env applies to exec\n" << exec_env;
+  EXPECT_NE(exec_env.out.find("POTIT_CONFIGURED=yes"), std::string::npos)
+      << "pot.env applies to exec\n"
+      << exec_env;
   EXPECT_NE(exec_env.out.find("HOSTNAME=" + name), std::string::npos) << exec_env;
 
   std::string one_shot = create_one_shot("env-cmd", "env");
@@ -274,12 +282,14 @@ TEST_F(IsolationTest, DevHasOnlySafeDevicesAndNoneCanBeMade) {
   std::string name = start_pot("dev");
   RunResult ls = exec(name, {"ls", "/dev"});
   ASSERT_POT_OK(ls);
-  std::set<std::string> allowed = {"null", "zero", "full", "random", "urandom", "tty", "pts", "ptmx",
-                                   "shm", "mqueue", "fd", "stdin", "stdout", "stderr", "console"};
+  std::set<std::string> allowed = {"null", "zero",  "full",   "random", "urandom",
+                                   "tty",  "pts",   "ptmx",   "shm",    "mqueue",
+                                   "fd",   "stdin", "stdout", "stderr", "console"};
   for (const auto& line : ls.out_lines()) {
     std::istringstream words(line);
     std::string entry;
-    while (words >> entry) EXPECT_TRUE(allowed.count(entry)) << "/dev/" << entry << " in the pot\n" << ls;
+    while (words >> entry)
+      EXPECT_TRUE(allowed.count(entry)) << "/dev/" << entry << " in the pot\n" << ls;
   }
   RunResult mknod = exec(name, {"mknod", "/tmp/disk", "b", "8", "0"});
   EXPECT_NE(mknod.code, 0) << "no CAP_MKNOD\n" << mknod;
@@ -289,7 +299,8 @@ TEST_F(IsolationTest, DevHasOnlySafeDevicesAndNoneCanBeMade) {
 
 TEST_F(IsolationTest, CgroupsAndMountsOfTheHostAreHidden) {
   std::string name = start_pot("cg");
-  for (const auto& r : {exec(name, {"cat", "/proc/self/cgroup"}), run_as_command("cg-cmd", "cat /proc/self/cgroup")}) {
+  for (const auto& r : {exec(name, {"cat", "/proc/self/cgroup"}),
+                        run_as_command("cg-cmd", "cat /proc/self/cgroup")}) {
     ASSERT_POT_OK(r);
     for (const auto& line : r.out_lines()) {
       EXPECT_EQ(line.substr(line.rfind(':') + 1), "/") << "the pot's cgroup is its root\n" << r;
@@ -297,7 +308,9 @@ TEST_F(IsolationTest, CgroupsAndMountsOfTheHostAreHidden) {
   }
   RunResult mounts = exec(name, {"cat", "/proc/mounts"});
   ASSERT_POT_OK(mounts);
-  EXPECT_EQ(mounts.out.find(root().tmp().string()), std::string::npos) << "host paths in the pot's mounts\n" << mounts;
+  EXPECT_EQ(mounts.out.find(root().tmp().string()), std::string::npos)
+      << "host paths in the pot's mounts\n"
+      << mounts;
   for (const auto& line : mounts.out_lines()) {
     std::istringstream fields(line);
     std::string source, point;

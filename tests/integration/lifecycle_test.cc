@@ -24,7 +24,8 @@ class LifecycleTest : public StoragePotTest {
     expect_ok(pot({"set-cmd", "-p", name, "-c", "httpd -f -p 8080 -h /var/www"}));
     RunResult start = pot({"start", name});
     expect_ok(start);
-    if (start.output_held_open) throw StepFailed("pot start left its stdout/stderr open:\n" + start.describe());
+    if (start.output_held_open)
+      throw StepFailed("pot start left its stdout/stderr open:\n" + start.describe());
     if (page_out != nullptr) *page_out = page;
     return name;
   }
@@ -52,7 +53,8 @@ class LifecycleTest : public StoragePotTest {
     return r.out;
   }
 
-  void copy_data(const std::string& name, const std::string& content, const std::string& dest = "/data.txt") {
+  void copy_data(const std::string& name, const std::string& content,
+                 const std::string& dest = "/data.txt") {
     fs::path file = host_file(unique_name("data"), content);
     expect_ok(pot({"copy-in", "-p", name, "-s", file.string(), "-d", dest}));
   }
@@ -100,8 +102,8 @@ TEST_P(LifecycleTest, PersistentHttpdServesExecsAndStops) {
   EXPECT_POT_OK(info);
   EXPECT_NE(info.out.find("active : true"), std::string::npos) << info;
   EXPECT_EQ(pot({"info", "-r", "-p", name}).code, 0);
-  EXPECT_FALSE(root().pot_cgroup_dirs(name).empty()) << "a running pot has its cgroup pot-"
-                                                      << root().root_tag() << "/" << name;
+  EXPECT_FALSE(root().pot_cgroup_dirs(name).empty())
+      << "a running pot has its cgroup pot-" << root().root_tag() << "/" << name;
 
   RunResult wget = fetch_page(name);
   EXPECT_POT_OK(wget);
@@ -110,7 +112,8 @@ TEST_P(LifecycleTest, PersistentHttpdServesExecsAndStops) {
   RunResult seven = pot({"exec", "-p", name, "sh", "-c", "exit 7"});
   EXPECT_EQ(seven.code, 7) << "exec passes the command's exit code through\n" << seven;
 
-  RunResult env = pot({"exec", "-p", name, "-e", "POTIT_VAR=some value", "sh", "-c", "echo \"$POTIT_VAR\""});
+  RunResult env =
+      pot({"exec", "-p", name, "-e", "POTIT_VAR=some value", "sh", "-c", "echo \"$POTIT_VAR\""});
   EXPECT_POT_OK(env);
   EXPECT_EQ(env.out, "some value\n");
 
@@ -138,7 +141,8 @@ TEST_P(LifecycleTest, PersistentHttpdServesExecsAndStops) {
 }
 
 TEST_P(LifecycleTest, ConfigurationReachesThePot) {
-  std::string name = create_one_shot("conf", "sh -c 'echo \"A=$POTIT_A B=$POTIT_B\"; cat /etc/hosts; hostname'");
+  std::string name =
+      create_one_shot("conf", "sh -c 'echo \"A=$POTIT_A B=$POTIT_B\"; cat /etc/hosts; hostname'");
   ASSERT_POT_OK(pot({"set-env", "-p", name, "-E", "POTIT_A=one", "-E", "POTIT_B=two words"}));
   ASSERT_POT_OK(pot({"set-hosts", "-p", name, "-H", "db:10.1.2.3", "-H", "cache:10.1.2.4"}));
   ASSERT_POT_OK(pot({"export-ports", "-p", name, "-e", "tcp:8080:18080"}));
@@ -177,7 +181,8 @@ TEST_P(LifecycleTest, DestroyRunningNeedsForce) {
   EXPECT_EQ(pot({"ls", "-q"}).out.find(name), std::string::npos);
   EXPECT_FALSE(fs::exists(root().jail_dir(name)));
   EXPECT_TRUE(root().pot_cgroup_dirs(name).empty());
-  EXPECT_TRUE(wait_until([&] { return !process_running(init); }, 5000)) << "the pot's init still runs";
+  EXPECT_TRUE(wait_until([&] { return !process_running(init); }, 5000))
+      << "the pot's init still runs";
 }
 
 TEST_P(LifecycleTest, StartingAPotStartsItsDependency) {
@@ -202,7 +207,8 @@ TEST_P(LifecycleTest, PersistentPotWithoutCommandStaysUpUntilStopped) {
   RunResult start = pot({"start", name});
   ASSERT_POT_OK(start);
   EXPECT_FALSE(start.output_held_open) << start;
-  EXPECT_FALSE(wait_until([&] { return !is_running(name); }, 700, 100)) << "the pot went down by itself";
+  EXPECT_FALSE(wait_until([&] { return !is_running(name); }, 700, 100))
+      << "the pot went down by itself";
   EXPECT_POT_OK(pot({"exec", "-p", name, "true"}));
   EXPECT_POT_OK(pot({"stop", name}));
   EXPECT_FALSE(is_running(name));
@@ -214,7 +220,8 @@ TEST_P(LifecycleTest, SignalTermStopsPersistentHttpd) {
   ASSERT_POT_OK(fetch_page(name));
   RunResult signal = pot({"signal", "-p", name, "-s", "TERM"});
   EXPECT_POT_OK(signal);
-  EXPECT_TRUE(wait_until([&] { return !is_running(name); }, 10000, 50)) << "still running after SIGTERM";
+  EXPECT_TRUE(wait_until([&] { return !is_running(name); }, 10000, 50))
+      << "still running after SIGTERM";
   // The monitor notices the end and cleans up on its own.
   EXPECT_TRUE(wait_until([&] { return root().status(name) == "stopped"; }, 10000, 50))
       << "status is still " << root().status(name);
@@ -251,8 +258,12 @@ void LifecycleTest::check_snapshot_revert(const std::string& type) {
   EXPECT_POT_OK(pot({"info", "-p", name}));
 }
 
-TEST_P(LifecycleTest, SnapshotRevertSingle) { check_snapshot_revert("single"); }
-TEST_P(LifecycleTest, SnapshotRevertMulti) { check_snapshot_revert("multi"); }
+TEST_P(LifecycleTest, SnapshotRevertSingle) {
+  check_snapshot_revert("single");
+}
+TEST_P(LifecycleTest, SnapshotRevertMulti) {
+  check_snapshot_revert("multi");
+}
 
 void LifecycleTest::check_clone_rename(const std::string& type) {
   std::string source = create_one_shot("src-" + type, "cat /data.txt", {"-t", type});
@@ -285,8 +296,12 @@ void LifecycleTest::check_clone_rename(const std::string& type) {
   EXPECT_EQ(read_data(source), "from-the-source\n");
 }
 
-TEST_P(LifecycleTest, CloneAndRenameSingle) { check_clone_rename("single"); }
-TEST_P(LifecycleTest, CloneAndRenameMulti) { check_clone_rename("multi"); }
+TEST_P(LifecycleTest, CloneAndRenameSingle) {
+  check_clone_rename("single");
+}
+TEST_P(LifecycleTest, CloneAndRenameMulti) {
+  check_clone_rename("multi");
+}
 
 TEST_P(LifecycleTest, RunningPotCannotBeRenamedOrSnapshotted) {
   std::string name = create_pot("up");
@@ -324,7 +339,8 @@ TEST_P(LifecycleTest, DependencyCycleIsRefused) {
 
 TEST_P(LifecycleTest, StopKillsACommandThatIgnoresTerm) {
   std::string name = create_pot("stubborn");
-  ASSERT_POT_OK(pot({"set-cmd", "-p", name, "-c", "sh -c 'trap \"\" TERM; while true; do sleep 1; done'"}));
+  ASSERT_POT_OK(
+      pot({"set-cmd", "-p", name, "-c", "sh -c 'trap \"\" TERM; while true; do sleep 1; done'"}));
   ASSERT_POT_OK(pot({"start", name}));
   pid_t init = static_cast<pid_t>(std::stol(root().state(name)["init_pid"]));
   RunOptions options;
@@ -359,7 +375,8 @@ TEST_P(LifecycleTest, DeInitStopsEverythingAndLeavesNothing) {
 
     RunResult deinit = own.pot({"de-init"});
     EXPECT_POT_OK(deinit);
-    for (pid_t init : inits) EXPECT_FALSE(process_running(init)) << "pot init " << init << " survived de-init";
+    for (pid_t init : inits)
+      EXPECT_FALSE(process_running(init)) << "pot init " << init << " survived de-init";
     EXPECT_FALSE(fs::exists(own.fs_root())) << "de-init leaves no POT_FS_ROOT";
     EXPECT_TRUE(mounts_under(own.tmp()).empty());
     for (const auto& problem : own.teardown()) ADD_FAILURE() << problem;
@@ -383,7 +400,8 @@ TEST_P(LifecycleTest, DestroyOfARunningPotLeavesNoFilesBehind) {
   std::set<std::string> jails = dir_entries(root().fs_root() / "jails");
   for (const auto& name : names) {
     for (const char* suffix : {".lock", ".state", ".log"}) {
-      EXPECT_FALSE(run.count(name + suffix)) << "run/" << name << suffix << " is left after pot destroy";
+      EXPECT_FALSE(run.count(name + suffix))
+          << "run/" << name << suffix << " is left after pot destroy";
     }
     EXPECT_FALSE(jails.count(name)) << "jails/" << name << " is left after pot destroy";
   }

@@ -63,7 +63,8 @@ class MiniJson {
       do {
         auto key = string();
         if (!key || !literal(':')) return false;
-        bool on_path = depth >= 0 && static_cast<size_t>(depth) < path_.size() && *key == path_[depth];
+        bool on_path =
+            depth >= 0 && static_cast<size_t>(depth) < path_.size() && *key == path_[depth];
         if (!value(on_path ? depth + 1 : -1)) return false;
       } while (literal(','));
       return literal('}');
@@ -97,8 +98,10 @@ TEST_F(LimitsTest, MemoryLimitKillsAnAllocationThatExceedsIt) {
   RunResult start = pot({"start", name});
   EXPECT_EQ(start.code, 125) << start;
   EXPECT_NE(start.out.find("allocated 8 MB"), std::string::npos) << "the probe ran\n" << start;
-  EXPECT_EQ(start.out.find("done"), std::string::npos) << "200 MB fit under a 32 MB limit\n" << start;
-  EXPECT_EQ(trim(pot({"last-run-stats", "-p", name}).out), R"({"ExitCode":137})") << "killed by SIGKILL (OOM)";
+  EXPECT_EQ(start.out.find("done"), std::string::npos) << "200 MB fit under a 32 MB limit\n"
+                                                       << start;
+  EXPECT_EQ(trim(pot({"last-run-stats", "-p", name}).out), R"({"ExitCode":137})")
+      << "killed by SIGKILL (OOM)";
   EXPECT_TRUE(root().pot_cgroup_dirs(name).empty());
 
   // The host is fine, and the same pot runs a command that fits under the limit.
@@ -120,7 +123,8 @@ TEST_F(LimitsTest, LimitsApplyToExecToo) {
   ASSERT_POT_OK(bomb);
   long forked = -1;
   int first_errno = -1;
-  ASSERT_EQ(std::sscanf(bomb.out.c_str(), "forked=%ld first_errno=%d", &forked, &first_errno), 2) << bomb;
+  ASSERT_EQ(std::sscanf(bomb.out.c_str(), "forked=%ld first_errno=%d", &forked, &first_errno), 2)
+      << bomb;
   EXPECT_LT(forked, 20) << bomb;
   EXPECT_EQ(first_errno, EAGAIN) << bomb;
   EXPECT_POT_OK(pot({"stop", name}));
@@ -134,7 +138,8 @@ TEST_F(LimitsTest, ProcessLimitStopsAForkBomb) {
   ASSERT_POT_OK(start);
   long forked = -1;
   int first_errno = -1;
-  ASSERT_EQ(std::sscanf(start.out.c_str(), "forked=%ld first_errno=%d", &forked, &first_errno), 2) << start;
+  ASSERT_EQ(std::sscanf(start.out.c_str(), "forked=%ld first_errno=%d", &forked, &first_errno), 2)
+      << start;
   EXPECT_LT(forked, 20) << start;
   EXPECT_GT(forked, 0) << start;
   EXPECT_EQ(first_errno, EAGAIN) << start;
@@ -197,9 +202,16 @@ TEST_F(LimitsTest, InvalidLimitsAreRejectedAndChangeNothing) {
   fs::path conf = root().jail_dir(name) / "conf" / "pot.conf";
   std::string before = read_text(conf);
   ASSERT_FALSE(before.empty());
-  for (const std::vector<std::string>& flags :
-       {std::vector<std::string>{"-M", "12Q"}, {"-M", "512K"}, {"-M", "-5M"}, {"-M", ""}, {"-P", "0"},
-        {"-P", "abc"}, {"-C", "-1"}, {"-C", "1x"}, {"-M", "99999999999999999999"}, {}}) {
+  for (const std::vector<std::string>& flags : {std::vector<std::string>{"-M", "12Q"},
+                                                {"-M", "512K"},
+                                                {"-M", "-5M"},
+                                                {"-M", ""},
+                                                {"-P", "0"},
+                                                {"-P", "abc"},
+                                                {"-C", "-1"},
+                                                {"-C", "1x"},
+                                                {"-M", "99999999999999999999"},
+                                                {}}) {
     std::vector<std::string> args = {"set-rss", "-p", name};
     args.insert(args.end(), flags.begin(), flags.end());
     RunResult r = pot(args);

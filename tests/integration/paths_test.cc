@@ -60,22 +60,25 @@ void PathsTest::check_copy_in(const std::string& type, bool running) {
   SCOPED_TRACE(type + (running ? " pot, running" : " pot, stopped"));
   HostDir host;
   std::string name = make_pot("cpin-" + type, type, running);
-  ASSERT_POT_OK(in_pot(name, "ln -s " + host.str() + " /evil && ln -s " + host.str() + "/leaf /evil-leaf"));
+  ASSERT_POT_OK(
+      in_pot(name, "ln -s " + host.str() + " /evil && ln -s " + host.str() + "/leaf /evil-leaf"));
   fs::path payload = host_file(name + ".payload", "payload\n");
 
   struct Case {
     std::string dest;
     bool create_parents;
   };
-  for (const Case& c : {Case{"/evil/file", false}, Case{"/evil/file", true}, Case{"/evil/sub/file", true},
-                        Case{"/evil-leaf", false}, Case{"/../../../.." + host.str() + "/dotdot", false},
-                        Case{"/../../../.." + host.str() + "/dotdot", true}}) {
+  for (const Case& c :
+       {Case{"/evil/file", false}, Case{"/evil/file", true}, Case{"/evil/sub/file", true},
+        Case{"/evil-leaf", false}, Case{"/../../../.." + host.str() + "/dotdot", false},
+        Case{"/../../../.." + host.str() + "/dotdot", true}}) {
     std::vector<std::string> args = {"copy-in", "-p", name, "-s", payload.string(), "-d", c.dest};
     if (c.create_parents) args.push_back("-c");
     RunResult r = pot(args);
-    EXPECT_TRUE(host.entries().empty()) << "copy-in -d " << c.dest << " wrote onto the host: " << host.str()
-                                        << " now has" << describe_entries(host.entries()) << "\n"
-                                        << r;
+    EXPECT_TRUE(host.entries().empty())
+        << "copy-in -d " << c.dest << " wrote onto the host: " << host.str() << " now has"
+        << describe_entries(host.entries()) << "\n"
+        << r;
     if (r.ok()) {
       EXPECT_TRUE(r.err.empty()) << r;
     } else {
@@ -103,14 +106,16 @@ TEST_F(PathsTest, MountInDoesNotFollowSymlinksOntoTheHost) {
   for (const char* type : {"single", "multi"}) {
     SCOPED_TRACE(type);
     std::string name = create_one_shot(std::string("mntin-") + type, "true", {"-t", type});
-    ASSERT_POT_OK(in_pot(name, "ln -s " + host.str() + " /evil && ln -s " + host.str() + " /evil-point"));
+    ASSERT_POT_OK(
+        in_pot(name, "ln -s " + host.str() + " /evil && ln -s " + host.str() + " /evil-point"));
 
     for (const char* mount_point : {"/evil/sub", "/evil-point", "/evil/a/b"}) {
       ASSERT_POT_OK(pot({"mount-in", "-p", name, "-d", source.str(), "-m", mount_point}));
       RunResult start = pot({"start", name});
-      EXPECT_TRUE(host.entries().empty()) << "mount-in on " << mount_point << " created on the host:"
-                                          << describe_entries(host.entries()) << "\n"
-                                          << start;
+      EXPECT_TRUE(host.entries().empty())
+          << "mount-in on " << mount_point
+          << " created on the host:" << describe_entries(host.entries()) << "\n"
+          << start;
       if (!start.ok()) {
         EXPECT_EQ(start.err_lines().size(), 1U) << start;
       }
@@ -138,14 +143,18 @@ TEST_F(PathsTest, PlantedEtcHostsSymlinkIsNotFollowedOntoTheHost) {
         std::string name = create_pot(std::string("hosts-") + type, {"-t", type});
         ASSERT_POT_OK(pot({"start", name}));
         std::string script = "ln -sf " + target + " /etc/hosts";
-        if (also_in_pot) script = "mkdir -p " + host.str() + " && echo in-the-pot > " + host.str() + "/hosts && " + script;
+        if (also_in_pot)
+          script = "mkdir -p " + host.str() + " && echo in-the-pot > " + host.str() + "/hosts && " +
+                   script;
         ASSERT_POT_OK(pot({"exec", "-p", name, "sh", "-c", script}));
         ASSERT_POT_OK(pot({"stop", name}));
 
         RunResult start = pot({"start", name});
-        EXPECT_EQ(read_text(host.path() / "hosts"), "original\n") << "the host's file was written\n" << start;
-        EXPECT_EQ(host.entries(), std::set<std::string>{"hosts"}) << describe_entries(host.entries()) << "\n"
+        EXPECT_EQ(read_text(host.path() / "hosts"), "original\n") << "the host's file was written\n"
                                                                   << start;
+        EXPECT_EQ(host.entries(), std::set<std::string>{"hosts"})
+            << describe_entries(host.entries()) << "\n"
+            << start;
         if (also_in_pot) {
           // The link resolves inside the pot, so the start works and writes the pot's file.
           EXPECT_POT_OK(start);
