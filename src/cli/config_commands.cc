@@ -72,7 +72,7 @@ int cmd_get_rss(Invocation& inv) {
 int cmd_copy_in(Invocation& inv) {
   Options o = Options::parse(inv.name, "vp:s:d:Fc", inv.args);
   copy_into_pot(inv.ctx, o.require('p', "NAME"), o.require('s', "SOURCE"),
-                o.require('d', "DESTINATION"), o.has('c'));
+                o.require('d', "DESTINATION"), o.has('c'), o.has('F'));
   return 0;
 }
 

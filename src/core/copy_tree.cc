@@ -44,11 +44,24 @@ struct Copier {
     }
   }
 
-  static void copy_metadata(int dst_dirfd, const std::string& name, const struct stat& st,
-                            bool is_link) {
+  // Owner, mode and times of what we created, applied through its own fd: by name, a
+  // destination whose owner (a pot) swapped the entry for a symlink could redirect a chmod
+  // onto any host file.
+  static void copy_metadata_fd(int fd, const std::string& name, const struct stat& st) {
+    if (::fchown(fd, st.st_uid, st.st_gid) != 0) throw_sys("chown " + quote_name(name));
+    if (::fchmod(fd, st.st_mode & 07777) != 0) throw_sys("chmod " + quote_name(name));
+    timespec times[2] = {st.st_atim, st.st_mtim};
+    ::futimens(fd, times);
+  }
+
+  // Symlinks and device nodes have no fd to write through: by name, never following links
+  // (glibc's fchmodat with AT_SYMLINK_NOFOLLOW refuses a symlink rather than follow it).
+  static void copy_metadata_nofollow(int dst_dirfd, const std::string& name, const struct stat& st,
+                                     bool is_link) {
     if (::fchownat(dst_dirfd, name.c_str(), st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) != 0)
       throw_sys("chown " + quote_name(name));
-    if (!is_link && ::fchmodat(dst_dirfd, name.c_str(), st.st_mode & 07777, 0) != 0)
+    if (!is_link &&
+        ::fchmodat(dst_dirfd, name.c_str(), st.st_mode & 07777, AT_SYMLINK_NOFOLLOW) != 0)
       throw_sys("chmod " + quote_name(name));
     timespec times[2] = {st.st_atim, st.st_mtim};
     ::utimensat(dst_dirfd, name.c_str(), times, AT_SYMLINK_NOFOLLOW);
@@ -83,7 +96,7 @@ struct Copier {
           ::openat(dst_dirfd, dst_name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
       if (!dst) throw_sys("opening " + quote_name(dst_name));
       copy_directory(src.get(), dst.get());
-      copy_metadata(dst_dirfd, dst_name, st, false);
+      copy_metadata_fd(dst.get(), dst_name, st);
       return;
     }
     if (S_ISLNK(st.st_mode)) {
@@ -93,7 +106,7 @@ struct Copier {
       target.resize(static_cast<size_t>(n));
       if (::symlinkat(target.c_str(), dst_dirfd, dst_name.c_str()) != 0)
         throw_sys("creating link " + quote_name(dst_name));
-      copy_metadata(dst_dirfd, dst_name, st, true);
+      copy_metadata_nofollow(dst_dirfd, dst_name, st, true);
     } else if (S_ISREG(st.st_mode)) {
       UniqueFd src(::openat(src_dirfd, src_name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
       if (!src) throw_sys("opening " + quote_name(src_name));
@@ -103,11 +116,11 @@ struct Copier {
         dst.reset(::openat(dst_dirfd, dst_name.c_str(), create, 0600));  // replace, as cp does
       if (!dst) throw_sys("creating " + quote_name(dst_name));
       copy_file_data(src.get(), dst.get(), src_name);
-      copy_metadata(dst_dirfd, dst_name, st, false);
+      copy_metadata_fd(dst.get(), dst_name, st);
     } else {
       if (::mknodat(dst_dirfd, dst_name.c_str(), st.st_mode, st.st_rdev) != 0)
         throw_sys("creating node " + quote_name(dst_name));
-      copy_metadata(dst_dirfd, dst_name, st, false);
+      copy_metadata_nofollow(dst_dirfd, dst_name, st, false);
     }
     if (st.st_nlink > 1) {
       int keep = ::fcntl(dst_dirfd, F_DUPFD_CLOEXEC, 3);

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -177,6 +178,16 @@ void close_fds_except(std::initializer_list<int> keep) {
     from = static_cast<unsigned int>(fd) + 1;
   }
   ::close_range(from, ~0U, 0);
+}
+
+bool signal_process(pid_t pid, uint64_t start_time, int sig) {
+  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd < 0) return false;
+  // Checked after the pidfd pins the process: it is the one we mean, and stays so.
+  bool sent = process_alive(pid, start_time) &&
+              ::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0) == 0;
+  ::close(pidfd);
+  return sent;
 }
 
 std::string boot_id() {

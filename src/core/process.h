@@ -44,6 +44,10 @@ bool process_alive(pid_t pid, uint64_t start_time);
 // its parent's files: a lock inherited this way would stay held).
 void close_fds_except(std::initializer_list<int> keep);
 
+// Sends `sig` to the process only if it is still the one that started at `start_time`,
+// through a pidfd, so a pid reused meanwhile is never hit. False when it is gone.
+bool signal_process(pid_t pid, uint64_t start_time, int sig);
+
 // This boot's identity, so state written before a reboot is recognised as stale.
 std::string boot_id();
 

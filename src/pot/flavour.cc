@@ -64,8 +64,15 @@ void apply_flavour(Context& ctx, const std::string& pot, const Flavour& flavour,
   }
   if (flavour.script) {
     std::string inside = "/tmp/pot-flavour-" + flavour.name + ".sh";
-    copy_into_pot(ctx, pot, flavour.script->string(), inside, /*create_parents=*/true);
-    int code = run_pot_once(ctx, pot, {"/bin/sh", inside, pot});
+    copy_into_pot(ctx, pot, flavour.script->string(), inside, /*create_parents=*/true,
+                  /*allow_running=*/false);
+    int code;
+    try {
+      code = run_pot_once(ctx, pot, {"/bin/sh", inside, pot});
+    } catch (...) {
+      remove_from_pot(ctx, pot, inside);
+      throw;
+    }
     remove_from_pot(ctx, pot, inside);
     if (code != 0)
       throw Error("flavour script " + quote_name(flavour.script->string()) + " failed with code " +

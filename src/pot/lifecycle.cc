@@ -63,12 +63,12 @@ void terminate_and_clean(Context& ctx, const std::string& name, const RunState& 
                          bool graceful) {
   if (state.init_alive()) {
     if (graceful) {
-      ::kill(state.init_pid, SIGTERM);
+      signal_process(state.init_pid, state.init_start, SIGTERM);
       if (!wait_for_exit(state.init_pid, state.init_start,
                          ctx.settings().stop_timeout_seconds * 1000))
-        ::kill(state.init_pid, SIGKILL);
+        signal_process(state.init_pid, state.init_start, SIGKILL);
     } else {
-      ::kill(state.init_pid, SIGKILL);
+      signal_process(state.init_pid, state.init_start, SIGKILL);
     }
     // SIGKILL of a pid namespace's init ends every process in it.
     wait_for_exit(state.init_pid, state.init_start, 10000);
@@ -76,7 +76,7 @@ void terminate_and_clean(Context& ctx, const std::string& name, const RunState& 
   // A monitor still in "starting" lost its `pot start`: it must not carry on.
   if (state.status == Status::kStarting && state.monitor_alive() &&
       state.monitor_pid != ::getpid()) {
-    ::kill(state.monitor_pid, SIGKILL);
+    signal_process(state.monitor_pid, state.monitor_start, SIGKILL);
     wait_for_exit(state.monitor_pid, state.monitor_start, 10000);
   }
   std::string group = ctx.cgroup_group(name);
@@ -161,12 +161,16 @@ void start_with_monitor(Context& ctx, const std::string& name, const JailSpec& s
       ::_exit(1);
     }
     std::string message =
-        "R" + std::to_string(jail.init_pid) + " " + std::to_string(jail.init_start_time);
+        "R" + std::to_string(jail.init_pid) + " " + std::to_string(jail.init_start_time) + "\n";
     (void)!::write(result_write.get(), message.data(), message.size());
-    result_write.reset();
     char go = 0;
     if (::read(go_read.get(), &go, 1) != 1 || go != 'g') ::_exit(1);  // `pot start` died
     ::prctl(PR_SET_PDEATHSIG, 0);
+    // Only now may `pot start` exit: before the acknowledgement its death would still take
+    // the monitor, and the pot, with it.
+    (void)!::write(result_write.get(), "a", 1);
+    result_write.reset();
+    if (::chdir("/") != 0) ::_exit(1);  // a monitor must not pin the caller's directory
     int code = wait_exit_code(jail.init_pid);
     finish_run(ctx, name, code);
     ::_exit(0);
@@ -178,28 +182,37 @@ void start_with_monitor(Context& ctx, const std::string& name, const JailSpec& s
   state.own_network = spec.network == NetworkMode::kIsolated;
   state.save(ctx.settings(), name);
 
-  std::string result;
-  char buf[1024];
-  ssize_t n;
-  while ((n = ::read(result_read.get(), buf, sizeof buf)) != 0) {
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) break;
-    result.append(buf, static_cast<size_t>(n));
-  }
-  if (result.empty() || result[0] != 'R') {
+  // "R<init pid> <start time>\n" (or "E<error>" and EOF), then, after our "g", an "a".
+  auto read_until = [&](char stop) {
+    std::string text;
+    char c;
+    ssize_t n;
+    while ((n = ::read(result_read.get(), &c, 1)) != 0) {
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) break;
+      text += c;
+      if (c == stop) break;
+    }
+    return text;
+  };
+  auto fail = [&](const std::string& why) {
     monitor_guard.wait();
-    check_transition(name, state.status, Status::kDoa);
-    state.status = Status::kDoa;
+    state.status = Status::kDoa;  // recorded first: a crash from here on is cleaned as stale
     state.save(ctx.settings(), name);
-    clean_stale_locked(ctx, name, state);
-    throw Error(result.size() > 1 ? result.substr(1) : "the pot's monitor died while starting");
-  }
+    terminate_and_clean(ctx, name, state, /*graceful=*/false);
+    RunState{}.save(ctx.settings(), name);
+    throw Error(why);
+  };
+  std::string result = read_until('\n');
+  if (result.empty() || result[0] != 'R')
+    fail(result.size() > 1 ? result.substr(1) : "the pot's monitor died while starting");
   std::istringstream fields(result.substr(1));
   fields >> state.init_pid >> state.init_start;
   check_transition(name, state.status, Status::kStarted);
   state.status = Status::kStarted;
   state.save(ctx.settings(), name);
-  if (::write(go_write.get(), "g", 1) != 1) throw_sys("handing the pot to its monitor");
+  if (::write(go_write.get(), "g", 1) != 1 || read_until('a') != "a")
+    fail("the pot's monitor died while taking over the pot");
   monitor_guard.release();
 }
 
@@ -266,6 +279,7 @@ int start_locked(Context& ctx, const std::string& name, std::set<std::string>& v
     spec.argv = *argv_override;
     persistent = false;
   }
+  spec.persistent = persistent;
   if (persistent) {
     start_with_monitor(ctx, name, spec);
     return 0;
@@ -403,7 +417,8 @@ void signal_pot(Context& ctx, const std::string& name, int signal) {
   ctx.require_pot(name);
   RunState state = RunState::load(ctx.settings(), name);
   if (!state.running()) throw Error("pot " + quote_name(name) + " is not running");
-  if (::kill(state.init_pid, signal) != 0) throw_sys("signalling pot " + quote_name(name));
+  if (!signal_process(state.init_pid, state.init_start, signal))
+    throw Error("pot " + quote_name(name) + " is not running");
 }
 
 }  // namespace pot

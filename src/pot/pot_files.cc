@@ -79,7 +79,7 @@ void with_pot_root(Context& ctx, const std::string& pot, const std::function<voi
 }
 
 void copy_into_pot(Context& ctx, const std::string& pot, const std::string& source,
-                   const std::string& destination, bool create_parents) {
+                   const std::string& destination, bool create_parents, bool allow_running) {
   if (destination.empty() || destination.front() != '/')
     throw Error("copy-in destination " + quote_name(destination) +
                 ": must be an absolute path in the pot");
@@ -93,6 +93,10 @@ void copy_into_pot(Context& ctx, const std::string& pot, const std::string& sour
   std::string source_leaf = fs::path(source).lexically_normal().filename().string();
   if (source_leaf.empty())
     source_leaf = fs::path(source).lexically_normal().parent_path().filename().string();
+  ctx.require_pot(pot);
+  FileLock lock = lock_pot(ctx.settings(), pot);
+  if (!allow_running && RunState::load(ctx.settings(), pot).running())
+    throw Error("pot " + quote_name(pot) + " is running: use -F to copy into a running pot");
   with_pot_root(ctx, pot, [&](int root_fd) {
     UniqueFd dir = create_parents ? make_dirs_in_root(root_fd, parent)
                                   : open_in_root(root_fd, parent, O_PATH | O_DIRECTORY);
@@ -109,11 +113,15 @@ void copy_into_pot(Context& ctx, const std::string& pot, const std::string& sour
 }
 
 void remove_from_pot(Context& ctx, const std::string& pot, const std::string& path) {
+  if (path.empty() || path.front() != '/')
+    throw Error("path in the pot " + quote_name(path) + ": must be absolute");
   std::string parent = path.substr(0, path.rfind('/'));
   std::string leaf = path.substr(path.rfind('/') + 1);
+  FileLock lock = lock_pot(ctx.settings(), pot);
   with_pot_root(ctx, pot, [&](int root_fd) {
     UniqueFd dir = open_in_root(root_fd, parent, O_PATH | O_DIRECTORY);
-    ::unlinkat(dir.get(), leaf.c_str(), 0);
+    if (::unlinkat(dir.get(), leaf.c_str(), 0) != 0 && errno != ENOENT)
+      throw_sys("removing " + quote_name(path) + " from pot " + quote_name(pot));
   });
 }
 

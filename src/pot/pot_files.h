@@ -15,9 +15,11 @@ namespace pot {
 void with_pot_root(Context& ctx, const std::string& pot,
                    const std::function<void(int root_fd)>& fn);
 
-// cp -a SRC DST: into DST when it is a directory in the pot, as DST otherwise.
+// cp -a SRC DST: into DST when it is a directory in the pot, as DST otherwise. A running
+// pot needs `allow_running` (the original's -F): its processes see files arrive. Holds the
+// pot's lock, so the pot cannot start or stop under the copy.
 void copy_into_pot(Context& ctx, const std::string& pot, const std::string& source,
-                   const std::string& destination, bool create_parents);
+                   const std::string& destination, bool create_parents, bool allow_running);
 void remove_from_pot(Context& ctx, const std::string& pot, const std::string& path);
 
 }  // namespace pot

@@ -213,10 +213,16 @@ std::vector<std::string> list_snapshots(const Context& ctx, const std::string& n
   return snapshots;
 }
 
+// With the pot's lock held: refuses a running pot (a stale state counts as stopped).
+static void require_stopped_locked(Context& ctx, const std::string& name) {
+  if (pot_is_running(ctx, name))
+    throw Error("pot " + quote_name(name) + " is running: stop it first");
+}
+
 std::string snapshot_pot(Context& ctx, const std::string& name) {
   ctx.require_pot(name);
-  require_stopped(ctx, name);
   FileLock lock = lock_pot(ctx.settings(), name);
+  require_stopped_locked(ctx, name);
   PotConf conf = ctx.load_conf(name);
   fs::path dir = ctx.settings().jail_dir(name) / "snap";
   make_dirs(dir);
@@ -229,18 +235,32 @@ std::string snapshot_pot(Context& ctx, const std::string& name) {
 
 void revert_pot(Context& ctx, const std::string& name) {
   ctx.require_pot(name);
-  require_stopped(ctx, name);
   FileLock lock = lock_pot(ctx.settings(), name);
+  require_stopped_locked(ctx, name);
+  remove_abandoned_creations(ctx, ctx.settings().jail_dir(name));
   auto snapshots = list_snapshots(ctx, name);
   if (snapshots.empty()) throw Error("pot " + quote_name(name) + " has no snapshot to revert to");
   PotConf conf = ctx.load_conf(name);
   fs::path dataset = writable_dataset(ctx, name, conf);
   fs::path snapshot = ctx.settings().jail_dir(name) / "snap" / snapshots.back();
-  // Clone first under a temporary name, then swap: a failure leaves the pot as it was.
+  // Clone under a temporary name, move the old dataset aside, move the clone in, then drop
+  // the old one: at every step the pot has a root, and leftovers carry a creation name
+  // that the next revert removes.
   fs::path fresh = creation_path(ctx.settings().jail_dir(name), "revert");
-  ctx.storage().clone(snapshot, fresh, /*read_only=*/false);
-  ctx.storage().destroy(dataset);
-  if (::rename(fresh.c_str(), dataset.c_str()) != 0) throw_sys("reverting " + quote_name(name));
+  fs::path old = creation_path(ctx.settings().jail_dir(name), "replaced");
+  try {
+    ctx.storage().clone(snapshot, fresh, /*read_only=*/false);
+    if (::rename(dataset.c_str(), old.c_str()) != 0) throw_sys("reverting " + quote_name(name));
+    if (::rename(fresh.c_str(), dataset.c_str()) != 0) {
+      int err = errno;
+      ::rename(old.c_str(), dataset.c_str());
+      throw_sys("reverting " + quote_name(name), err);
+    }
+  } catch (...) {
+    ctx.storage().destroy(fresh);
+    throw;
+  }
+  ctx.storage().destroy(old);
 }
 
 std::vector<std::string> list_pots(const Context& ctx) {

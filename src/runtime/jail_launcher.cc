@@ -61,7 +61,7 @@ pid_t clone_into_namespaces(uint64_t flags, int cgroup_fd) {
     ::_exit(126);
   }
   close_fds_except({report_fd});  // only 0-2 reach the pot (and the report pipe, CLOEXEC)
-  run_pot_init(spec.argv, spec.env, spec.workdir, report_fd, /*new_session=*/true);
+  run_pot_init(spec.argv, spec.env, spec.workdir, report_fd, /*new_session=*/true, spec.persistent);
 }
 
 std::string read_report(int fd) {
@@ -168,7 +168,8 @@ int run_in_jail(const RunningJail& jail, const std::vector<std::string>& cgroup_
     }
     close_fds_except({report_write.get()});
     // setns(CLONE_NEWPID) applies to children: the init below is the one inside the pot.
-    run_pot_init(argv, env, "/", report_write.release(), /*new_session=*/terminal_fd >= 0);
+    run_pot_init(argv, env, "/", report_write.release(), /*new_session=*/terminal_fd >= 0,
+                 /*persistent=*/false);
   }
   ChildGuard child(pid);
   report_write.reset();

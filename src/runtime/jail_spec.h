@@ -41,6 +41,7 @@ struct JailSpec {
   std::string cgroup_name;        // relative group path, e.g. pot-1a2b3c4d/web
   ResourceLimits limits;
   std::string workdir = "/";
+  bool persistent = true;  // the pot stays up after its command ends, until stopped
   // Written to the pot's /etc/hosts at start, after localhost and the pot's own name.
   std::vector<std::string> extra_hosts;
 };

@@ -31,22 +31,56 @@ static void write_report(int fd, const std::string& message) {
   (void)!::write(fd, message.data(), message.size());
 }
 
+namespace {
+
+bool is_stop_signal(int sig) {
+  return sig == SIGTERM || sig == SIGINT || sig == SIGHUP || sig == SIGQUIT;
+}
+
+// Reaps and forwards until the end: the command's end for a one-shot init, a stop signal
+// for a persistent pot whose command already ended (the original's persistent jail).
+[[noreturn]] void wait_loop(pid_t command, bool new_session, bool persistent) {
+  sigset_t all;
+  sigfillset(&all);
+  bool stop_requested = false;
+  int command_code = 0;
+  for (;;) {
+    int sig = ::sigwaitinfo(&all, nullptr);
+    if (sig < 0) continue;
+    if (sig != SIGCHLD) {
+      stop_requested = stop_requested || is_stop_signal(sig);
+      if (command <= 0) {
+        if (is_stop_signal(sig)) ::_exit(command_code);
+        continue;
+      }
+      bool from_terminal = sig == SIGINT || sig == SIGQUIT || sig == SIGTSTP || sig == SIGWINCH;
+      if (new_session || !from_terminal) ::kill(command, sig);
+      continue;
+    }
+    int status = 0;
+    pid_t reaped;
+    while ((reaped = ::waitpid(-1, &status, WNOHANG)) > 0) {
+      if (reaped != command) continue;
+      command_code = exit_code_from_wait_status(status);
+      if (!persistent || stop_requested) ::_exit(command_code);
+      command = -1;  // the pot stays up, as a persistent jail does, until it is stopped
+    }
+  }
+}
+
+}  // namespace
+
 void run_pot_init(const std::vector<std::string>& argv, const std::vector<std::string>& env,
-                  const std::string& workdir, int report_fd, bool new_session) {
+                  const std::string& workdir, int report_fd, bool new_session, bool persistent) {
   sigset_t all;
   sigfillset(&all);
   sigprocmask(SIG_BLOCK, &all, nullptr);
 
   if (argv.empty()) {
-    // A persistent pot with no command: init alone keeps the pot up until it is stopped.
+    // No command: init alone keeps the pot up until it is stopped.
     write_report(report_fd, "R");
     if (report_fd >= 0) ::close(report_fd);
-    for (;;) {
-      int sig = ::sigwaitinfo(&all, nullptr);
-      if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP || sig == SIGQUIT) ::_exit(0);
-      while (::waitpid(-1, nullptr, WNOHANG) > 0) {
-      }
-    }
+    wait_loop(-1, new_session, /*persistent=*/true);
   }
 
   int exec_pipe[2];
@@ -62,6 +96,8 @@ void run_pot_init(const std::vector<std::string>& argv, const std::vector<std::s
   if (command == 0) {
     ::close(exec_pipe[0]);
     if (report_fd >= 0) ::close(report_fd);
+    // Ignored signals survive exec: `pot exec` ignores ^C for itself, the command must not.
+    for (int sig = 1; sig < NSIG; ++sig) ::signal(sig, SIG_DFL);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -83,22 +119,7 @@ void run_pot_init(const std::vector<std::string>& argv, const std::vector<std::s
   }
   write_report(report_fd, "R");
   if (report_fd >= 0) ::close(report_fd);
-
-  for (;;) {
-    siginfo_t info{};
-    int sig = ::sigwaitinfo(&all, &info);
-    if (sig < 0) continue;
-    if (sig != SIGCHLD) {
-      bool from_terminal = sig == SIGINT || sig == SIGQUIT || sig == SIGTSTP || sig == SIGWINCH;
-      if (new_session || !from_terminal) ::kill(command, sig);
-      continue;
-    }
-    int status = 0;
-    pid_t reaped;
-    while ((reaped = ::waitpid(-1, &status, WNOHANG)) > 0) {
-      if (reaped == command) ::_exit(exit_code_from_wait_status(status));
-    }
-  }
+  wait_loop(command, new_session, persistent);
 }
 
 }  // namespace pot

@@ -14,10 +14,12 @@ namespace pot {
 // message when it could not be; it is closed after that. With `new_session` the command
 // gets a session of its own (a pot's main command); without, it stays in the caller's
 // terminal session (`pot exec`), where the terminal sends it ^C itself, so init does not
-// forward the terminal's signals a second time.
+// forward the terminal's signals a second time. A `persistent` init outlives its command
+// (as a persistent jail outlives its start command) until a stop signal; otherwise it
+// exits with the command.
 [[noreturn]] void run_pot_init(const std::vector<std::string>& argv,
                                const std::vector<std::string>& env, const std::string& workdir,
-                               int report_fd, bool new_session);
+                               int report_fd, bool new_session, bool persistent);
 
 // Replaces the calling process with argv in env (PATH from env). On failure returns errno.
 int exec_in_env(const std::vector<std::string>& argv, const std::vector<std::string>& env);

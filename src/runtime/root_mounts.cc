@@ -161,7 +161,11 @@ void write_etc_hosts(const JailSpec& spec) {
   std::string text =
       "127.0.0.1\tlocalhost " + spec.hostname + "\n::1\tlocalhost " + spec.hostname + "\n";
   for (const auto& line : spec.extra_hosts) text += line + "\n";
-  int fd = ::open("/etc/hosts", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  // The pot's own /etc/hosts may be a symlink it planted (to a mount-in, say): replace the
+  // link rather than write through it.
+  int fd = ::open("/etc/hosts", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0 && errno == ELOOP && ::unlink("/etc/hosts") == 0)
+    fd = ::open("/etc/hosts", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd < 0) throw_sys("writing /etc/hosts in the pot");
   ssize_t n = ::write(fd, text.data(), text.size());
   ::close(fd);
@@ -186,7 +190,7 @@ void setup_root_filesystem(const JailSpec& spec) {
   ensure_dir("/sys", 0555);
   do_mount("sysfs", "/sys", "sysfs", hardened | MS_RDONLY);
   make_dev();
-  ensure_dir("/tmp", 01777);
+  if (::mkdir("/tmp", 01777) == 0) ::chmod("/tmp", 01777);  // mkdir applies the umask
   for (size_t i = 0; i < trees.size(); ++i) attach_tree(trees[i].get(), spec.mounts[i]);
   mask_and_protect();
   write_etc_hosts(spec);

@@ -50,9 +50,7 @@ class BtrfsStorage : public Storage {
       if (!fs::exists(image)) create_pool_image(image);
       mount_pool(image);
     }
-    for (const auto& dir : {settings_.bases_dir(), settings_.jails_dir(), settings_.cache_dir(),
-                            settings_.bridges_dir(), settings_.run_dir()})
-      make_dirs(dir);
+    make_private_dirs(settings_);
   }
 
   void ensure_ready() override {

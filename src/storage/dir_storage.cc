@@ -10,8 +10,6 @@
 
 namespace pot {
 
-std::unique_ptr<Storage> make_btrfs_storage(const Settings& settings);
-
 namespace {
 
 class DirStorage : public Storage {
@@ -19,11 +17,7 @@ class DirStorage : public Storage {
   explicit DirStorage(const Settings& settings) : settings_(settings) {}
   std::string name() const override { return "dir"; }
 
-  void init() override {
-    for (const auto& dir : {settings_.bases_dir(), settings_.jails_dir(), settings_.cache_dir(),
-                            settings_.bridges_dir(), settings_.run_dir()})
-      make_dirs(dir);
-  }
+  void init() override { make_private_dirs(settings_); }
 
   void ensure_ready() override {
     if (!fs::is_directory(settings_.jails_dir()))
@@ -55,9 +49,8 @@ class DirStorage : public Storage {
 
 }  // namespace
 
-std::unique_ptr<Storage> make_storage(const Settings& settings) {
-  if (settings.storage == "dir") return std::make_unique<DirStorage>(settings);
-  return make_btrfs_storage(settings);
+std::unique_ptr<Storage> make_dir_storage(const Settings& settings) {
+  return std::make_unique<DirStorage>(settings);
 }
 
 }  // namespace pot

@@ -34,6 +34,11 @@ class Storage {
   virtual bool is_dataset(const std::filesystem::path& path) const = 0;
 };
 
+// bases/, jails/, cache/, bridges/ and run/ under the root, mode 0700 (also when they exist):
+// a pot's root runs as host uid 0, so a setuid file made inside it must be out of reach of
+// the host's other users.
+void make_private_dirs(const Settings& settings);
+
 // The backend POT_STORAGE names.
 std::unique_ptr<Storage> make_storage(const Settings& settings);
 

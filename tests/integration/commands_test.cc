@@ -2,6 +2,7 @@
 // on a pty, init twice, the pool mounted again after a "reboot", de-init leaving nothing,
 // mount-out, attributes and last-run-stats before any run.
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -150,6 +151,35 @@ TEST_F(CommandsTest, AttributesMountOutAndStatsBeforeAnyRun) {
   ASSERT_POT_OK(pot({"mount-out", "-p", name, "-m", "/srv/shared"}));
   EXPECT_EQ(read_text(root().jail_dir(name) / "conf" / "fscomp.conf"), "");
   EXPECT_NE(pot({"mount-out", "-p", name, "-m", "/srv/shared"}).code, 0);
+}
+
+TEST_F(CommandsTest, CopyIntoARunningPotNeedsForce) {
+  std::string name = create_pot("copy-running");
+  ASSERT_POT_OK(pot({"start", name}));
+  fs::path file = host_file(unique_name("note"), "hello\n");
+  RunResult refused = pot({"copy-in", "-p", name, "-s", file.string(), "-d", "/note"});
+  EXPECT_NE(refused.code, 0) << refused;
+  EXPECT_EQ(refused.err_lines().size(), 1U) << refused;
+  ASSERT_POT_OK(pot({"copy-in", "-p", name, "-s", file.string(), "-d", "/note", "-F"}));
+  EXPECT_EQ(expect_ok(pot({"exec", "-p", name, "cat", "/note"})).out, "hello\n");
+}
+
+TEST_F(CommandsTest, ExecLeavesInterruptToTheCommand) {
+  // `pot exec` ignores ^C itself; the command must not inherit that (sh could not trap it).
+  std::string name = create_pot("exec-int");
+  ASSERT_POT_OK(pot({"start", name}));
+  RunResult r =
+      pot({"exec", "-p", name, "sh", "-c", "trap 'echo caught' INT; kill -INT $$; echo after"});
+  EXPECT_EQ(r.out, "caught\nafter\n") << r;
+}
+
+TEST_F(CommandsTest, PotDirectoriesAreClosedToOtherHostUsers) {
+  // A pot's root runs as host uid 0: a setuid file made inside must be out of other users' reach.
+  for (const char* dir : {"jails", "bases", "run"}) {
+    struct stat st {};
+    ASSERT_EQ(::stat((root().fs_root() / dir).c_str(), &st), 0) << dir;
+    EXPECT_EQ(st.st_mode & 0777, 0700U) << dir;
+  }
 }
 
 // A root of its own: these tests unmount and remove it.

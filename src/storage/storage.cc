@@ -1,0 +1,26 @@
+#include "storage/storage.h"
+
+#include <sys/stat.h>
+
+#include "core/error.h"
+#include "core/file_util.h"
+
+namespace pot {
+
+std::unique_ptr<Storage> make_btrfs_storage(const Settings& settings);
+std::unique_ptr<Storage> make_dir_storage(const Settings& settings);
+
+void make_private_dirs(const Settings& settings) {
+  for (const auto& dir : {settings.bases_dir(), settings.jails_dir(), settings.cache_dir(),
+                          settings.bridges_dir(), settings.run_dir()}) {
+    make_dirs(dir, 0700);
+    if (::chmod(dir.c_str(), 0700) != 0) throw_sys("chmod " + quote_name(dir.string()));
+  }
+}
+
+std::unique_ptr<Storage> make_storage(const Settings& settings) {
+  if (settings.storage == "dir") return make_dir_storage(settings);
+  return make_btrfs_storage(settings);
+}
+
+}  // namespace pot
