@@ -12,7 +12,7 @@ PACKAGES="
   nlohmann-json3-dev libfmt-dev
   busybox-static debootstrap
   iproute2 util-linux
-  runc hyperfine jq
+  runc hyperfine jq strace
 "
 
 missing=""
