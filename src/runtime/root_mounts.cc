@@ -62,9 +62,10 @@ void mount_root(const JailSpec& spec) {
   if (spec.overlay) {
     std::string options = "lowerdir=" + spec.overlay->lower + ",upperdir=" + spec.overlay->upper +
                           ",workdir=" + spec.overlay->work;
-    do_mount("overlay", spec.root, "overlay", 0, options.c_str());
+    do_mount("overlay", spec.root, "overlay", MS_NODEV, options.c_str());
   } else {
     do_mount(spec.root.c_str(), spec.root, nullptr, MS_BIND | MS_REC);
+    do_mount(nullptr, spec.root, nullptr, MS_BIND | MS_REMOUNT | MS_NODEV);
   }
 }
 
@@ -73,12 +74,10 @@ UniqueFd clone_tree(const BindMount& bind) {
   UniqueFd tree(::open_tree(AT_FDCWD, bind.host_path.c_str(),
                             OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE));
   if (!tree) throw_sys("mount-in source " + quote_name(bind.host_path));
-  if (bind.read_only) {
-    mount_attr attr{};
-    attr.attr_set = MOUNT_ATTR_RDONLY;
-    if (::mount_setattr(tree.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) != 0)
-      throw_sys("making mount-in " + quote_name(bind.host_path) + " read-only");
-  }
+  mount_attr attr{};
+  attr.attr_set = MOUNT_ATTR_NODEV | (bind.read_only ? MOUNT_ATTR_RDONLY : 0);
+  if (::mount_setattr(tree.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) != 0)
+    throw_sys("setting the flags of mount-in " + quote_name(bind.host_path));
   return tree;
 }
 

@@ -2,7 +2,8 @@
 //
 //   1. every mount becomes private, so nothing we do propagates back to the host;
 //   2. the pot's root is made a mount point (a bind of its directory, or overlayfs for a
-//      multi pot, which therefore never appears in the host's mount table);
+//      multi pot, which therefore never appears in the host's mount table), nodev: device
+//      nodes work only in the pot's own /dev, whatever a base or copy-in brought along;
 //   3. the sources of mount-in binds are cloned as detached trees while the host is still
 //      visible;
 //   4. pivot_root into the root and detach the old one: from here on no path leads to the

@@ -104,6 +104,25 @@ TEST_F(IsolationTest, SeesOnlyItsOwnProcesses) {
   EXPECT_EQ(one.out.substr(0, one.out.find('\0')), root().binary()) << one;
 }
 
+TEST_F(IsolationTest, RootIsNodevOnlyPotDevHasDevices) {
+  // A device node that came with a base or a copy-in must not open a host device.
+  for (const char* type : {"single", "multi"}) {
+    std::string name = start_pot(std::string("nodev-") + type, {"-t", type});
+    RunResult info = exec(name, {"cat", "/proc/self/mountinfo"});
+    ASSERT_POT_OK(info);
+    bool root_nodev = false;
+    for (const auto& line : info.out_lines()) {
+      std::istringstream fields(line);
+      std::string id, parent, devno, root, mount_point, options;
+      fields >> id >> parent >> devno >> root >> mount_point >> options;
+      if (mount_point == "/")
+        root_nodev = ("," + options + ",").find(",nodev,") != std::string::npos;
+    }
+    EXPECT_TRUE(root_nodev) << type << "\n" << info.out;
+    EXPECT_POT_OK(exec(name, {"sh", "-c", "echo x > /dev/null"})) << type;
+  }
+}
+
 TEST_F(IsolationTest, HostnameIsThePotName) {
   char host_before[256] = {};
   ::gethostname(host_before, sizeof host_before - 1);
