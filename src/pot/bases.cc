@@ -21,10 +21,6 @@ namespace {
 
 constexpr const char* kBusyboxBinary = "/bin/busybox";
 
-void write_text(const fs::path& path, const std::string& text, mode_t mode = 0644) {
-  write_file_atomic(path, text, mode);
-}
-
 void populate_busybox(const fs::path& root) {
   for (const char* dir : {"bin", "sbin", "usr", "usr/bin", "usr/sbin", "etc", "root", "tmp", "proc",
                           "sys", "dev", "var", "var/log", "var/www", "home"})
@@ -60,13 +56,13 @@ void populate_busybox(const fs::path& root) {
     if (::symlink("/bin/busybox", link.c_str()) != 0 && errno != EEXIST)
       throw_sys("linking applet " + quote_name(applet));
   }
-  write_text(
+  write_file_atomic(
       root / "etc" / "passwd",
       "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n");
-  write_text(root / "etc" / "group", "root:x:0:\ntty:x:5:\nnogroup:x:65534:\n");
-  write_text(root / "etc" / "shadow", "root:*::0:::::\n", 0600);
-  write_text(root / "etc" / "hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost\n");
-  write_text(root / "etc" / "os-release", "NAME=\"pot busybox\"\nID=busybox\n");
+  write_file_atomic(root / "etc" / "group", "root:x:0:\ntty:x:5:\nnogroup:x:65534:\n");
+  write_file_atomic(root / "etc" / "shadow", "root:*::0:::::\n", 0600);
+  write_file_atomic(root / "etc" / "hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost\n");
+  write_file_atomic(root / "etc" / "os-release", "NAME=\"pot busybox\"\nID=busybox\n");
 }
 
 void populate_debian(const fs::path& root, const std::string& suite,

@@ -81,7 +81,7 @@ void terminate_and_clean(Context& ctx, const std::string& name, const RunState& 
   }
   std::string group = ctx.cgroup_group(name);
   CgroupManager& cgroups = ctx.cgroups_for(state.cgroup_version);
-  if (cgroups.exists(group)) cgroups.remove(group);
+  cgroups.remove(group);
 }
 
 // With the lock held: if the state says the pot is (re)starting, running or stopping but
@@ -292,14 +292,24 @@ int start_locked(Context& ctx, const std::string& name, std::set<std::string>& v
 
 }  // namespace
 
+// Adds VAR=value to env, replacing an earlier VAR.
+static void override_env(std::vector<std::string>& env, const std::string& entry) {
+  std::string key = entry.substr(0, entry.find('='));
+  std::erase_if(env, [&](const std::string& e) { return e.substr(0, e.find('=')) == key; });
+  env.push_back(entry);
+}
+
 std::vector<std::string> pot_environment(const PotConf& conf, const std::string& hostname) {
   std::vector<std::string> env = default_pot_env(hostname);
-  for (const auto& entry : conf.get_all("pot.env")) {
-    std::string key = entry.substr(0, entry.find('='));
-    std::erase_if(env, [&](const std::string& e) { return e.substr(0, e.find('=')) == key; });
-    env.push_back(entry);
-  }
+  for (const auto& entry : conf.get_all("pot.env")) override_env(env, entry);
   return env;
+}
+
+RunState require_running(Context& ctx, const std::string& name) {
+  ctx.require_pot(name);
+  RunState state = RunState::load(ctx.settings(), name);
+  if (!state.running()) throw Error("pot " + quote_name(name) + " is not running");
+  return state;
 }
 
 JailSpec build_jail_spec(Context& ctx, const std::string& name, const PotConf& conf) {
@@ -377,18 +387,14 @@ bool pot_is_running(Context& ctx, const std::string& name) {
 
 int exec_in_pot(Context& ctx, const std::string& name, const std::vector<std::string>& argv,
                 const std::vector<std::string>& extra_env) {
-  ctx.require_pot(name);
   if (argv.empty()) throw Error("pot exec: no command given");
-  RunState state = RunState::load(ctx.settings(), name);
-  if (!state.running()) throw Error("pot " + quote_name(name) + " is not running");
+  RunState state = require_running(ctx, name);
   PotConf conf = ctx.load_conf(name);
   std::vector<std::string> env = pot_environment(conf, conf.get_or("host.hostname", name));
   for (const auto& entry : extra_env) {
     if (entry.find('=') == std::string::npos || entry.front() == '=')
       throw Error("invalid environment variable " + quote_name(entry) + ": expected VAR=value");
-    std::string key = entry.substr(0, entry.find('='));
-    std::erase_if(env, [&](const std::string& e) { return e.substr(0, e.find('=')) == key; });
-    env.push_back(entry);
+    override_env(env, entry);
   }
   // Like system(3): ^C belongs to the command in the pot, not to us.
   ::signal(SIGINT, SIG_IGN);
@@ -399,9 +405,7 @@ int exec_in_pot(Context& ctx, const std::string& name, const std::vector<std::st
 }
 
 int open_shell_in_pot(Context& ctx, const std::string& name) {
-  ctx.require_pot(name);
-  RunState state = RunState::load(ctx.settings(), name);
-  if (!state.running()) throw Error("pot " + quote_name(name) + " is not running");
+  RunState state = require_running(ctx, name);
   PotConf conf = ctx.load_conf(name);
   PotTerminal terminal = open_pot_terminal(state.init_pid);
   return run_in_jail(RunningJail{state.init_pid, state.init_start},
@@ -414,9 +418,7 @@ int open_shell_in_pot(Context& ctx, const std::string& name) {
 }
 
 void signal_pot(Context& ctx, const std::string& name, int signal) {
-  ctx.require_pot(name);
-  RunState state = RunState::load(ctx.settings(), name);
-  if (!state.running()) throw Error("pot " + quote_name(name) + " is not running");
+  RunState state = require_running(ctx, name);
   if (!signal_process(state.init_pid, state.init_start, signal))
     throw Error("pot " + quote_name(name) + " is not running");
 }

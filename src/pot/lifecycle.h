@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "pot/context.h"
+#include "pot/run_state.h"
 #include "runtime/jail_spec.h"
 
 namespace pot {
@@ -35,6 +36,9 @@ int exec_in_pot(Context& ctx, const std::string& name, const std::vector<std::st
 // An interactive login shell on a pty of the pot's own (pot term).
 int open_shell_in_pot(Context& ctx, const std::string& name);
 void signal_pot(Context& ctx, const std::string& name, int signal);
+
+// The pot's state, after checking that it exists and runs (else a one-line error).
+RunState require_running(Context& ctx, const std::string& name);
 
 // The spec a start of this pot would use (exposed for tests and `pot info`).
 JailSpec build_jail_spec(Context& ctx, const std::string& name, const PotConf& conf);

@@ -34,9 +34,8 @@ void with_overlay_root(Context& ctx, const std::string& pot, const PotConf& conf
       if (::unshare(CLONE_NEWNS) != 0) throw_sys("unshare mount namespace");
       if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
         throw_sys("making mounts private");
-      std::string options = "lowerdir=" + spec.overlay->lower + ",upperdir=" + spec.overlay->upper +
-                            ",workdir=" + spec.overlay->work;
-      if (::mount("overlay", spec.root.c_str(), "overlay", 0, options.c_str()) != 0)
+      if (::mount("overlay", spec.root.c_str(), "overlay", 0,
+                  overlay_mount_options(*spec.overlay).c_str()) != 0)
         throw_sys("mounting the root of pot " + quote_name(pot));
       UniqueFd root = open_root_dir(spec.root.c_str());
       fn(root.get());

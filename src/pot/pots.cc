@@ -58,6 +58,12 @@ void stop_if_running_or_refuse(Context& ctx, const std::string& name, bool force
   stop_pot(ctx, name);
 }
 
+// With the pot's lock held: refuses a running pot (a stale state counts as stopped).
+void require_stopped_locked(Context& ctx, const std::string& name) {
+  if (pot_is_running(ctx, name))
+    throw Error("pot " + quote_name(name) + " is running: stop it first");
+}
+
 void require_stopped(Context& ctx, const std::string& name) {
   if (refresh_pot_state(ctx, name))
     throw Error("pot " + quote_name(name) + " is running: stop it first");
@@ -171,8 +177,7 @@ void rename_pot(Context& ctx, const std::string& from, const std::string& to) {
   FileLock first = lock_pot(s, std::min(from, to));
   FileLock second = lock_pot(s, std::max(from, to));
   if (ctx.pot_exists(to)) throw Error("pot " + quote_name(to) + " already exists");
-  if (pot_is_running(ctx, from))
-    throw Error("pot " + quote_name(from) + " is running: stop it first");
+  require_stopped_locked(ctx, from);
   if (::rename(s.jail_dir(from).c_str(), s.jail_dir(to).c_str()) != 0)
     throw_sys("renaming pot " + quote_name(from) + " to " + quote_name(to));
   std::error_code ec;
@@ -193,7 +198,7 @@ void destroy_pot(Context& ctx, const std::string& name, bool force) {
   if (pot_is_running(ctx, name))
     throw Error("pot " + quote_name(name) + " was started again meanwhile");
   std::string group = ctx.cgroup_group(name);
-  if (ctx.cgroups().exists(group)) ctx.cgroups().remove(group);
+  ctx.cgroups().remove(group);
   ctx.cgroups().remove_parent_if_empty(group);
   ctx.storage().destroy(s.jail_dir(name));
   std::error_code ec;
@@ -211,12 +216,6 @@ std::vector<std::string> list_snapshots(const Context& ctx, const std::string& n
     return std::stoull(a) < std::stoull(b);
   });
   return snapshots;
-}
-
-// With the pot's lock held: refuses a running pot (a stale state counts as stopped).
-static void require_stopped_locked(Context& ctx, const std::string& name) {
-  if (pot_is_running(ctx, name))
-    throw Error("pot " + quote_name(name) + " is running: stop it first");
 }
 
 std::string snapshot_pot(Context& ctx, const std::string& name) {

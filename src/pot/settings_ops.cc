@@ -12,6 +12,7 @@
 #include "core/file_util.h"
 #include "core/names.h"
 #include "core/size.h"
+#include "pot/lifecycle.h"
 #include "pot/mounts_conf.h"
 #include "pot/run_state.h"
 
@@ -154,9 +155,7 @@ void set_rss(Context& ctx, const std::string& pot, const RssOptions& options) {
 }
 
 std::string get_rss_json(Context& ctx, const std::string& pot) {
-  ctx.require_pot(pot);
-  RunState state = RunState::load(ctx.settings(), pot);
-  if (!state.running()) throw Error("pot " + quote_name(pot) + " is not running");
+  RunState state = require_running(ctx, pot);
   std::string group = ctx.cgroup_group(pot);
   CgroupManager& cgroups = ctx.cgroups_for(state.cgroup_version);
   // CPU percent is measured over a short window, as `ps` would report it.

@@ -4,6 +4,10 @@
 
 namespace pot {
 
+std::string overlay_mount_options(const OverlayRoot& overlay) {
+  return "lowerdir=" + overlay.lower + ",upperdir=" + overlay.upper + ",workdir=" + overlay.work;
+}
+
 std::vector<std::string> default_pot_env(const std::string& hostname) {
   return {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root",
           "TERM=xterm", "HOSTNAME=" + hostname};

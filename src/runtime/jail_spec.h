@@ -46,6 +46,9 @@ struct JailSpec {
   std::vector<std::string> extra_hosts;
 };
 
+// The mount(2) data of an overlay root: lowerdir=...,upperdir=...,workdir=...
+std::string overlay_mount_options(const OverlayRoot& overlay);
+
 // The environment every pot command starts with, before pot.env and -e.
 std::vector<std::string> default_pot_env(const std::string& hostname);
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/file_util.h"
 #include "core/unique_fd.h"
 
 namespace pot {
@@ -52,17 +53,10 @@ void ensure_file(const std::string& path) {
   if (fd >= 0) ::close(fd);
 }
 
-void mkdir_p(const std::string& path) {
-  for (size_t pos = 1; pos <= path.size(); ++pos) {
-    if (pos == path.size() || path[pos] == '/') ensure_dir(path.substr(0, pos));
-  }
-}
-
 void mount_root(const JailSpec& spec) {
   if (spec.overlay) {
-    std::string options = "lowerdir=" + spec.overlay->lower + ",upperdir=" + spec.overlay->upper +
-                          ",workdir=" + spec.overlay->work;
-    do_mount("overlay", spec.root, "overlay", MS_NODEV, options.c_str());
+    do_mount("overlay", spec.root, "overlay", MS_NODEV,
+             overlay_mount_options(*spec.overlay).c_str());
   } else {
     do_mount(spec.root.c_str(), spec.root, nullptr, MS_BIND | MS_REC);
     do_mount(nullptr, spec.root, nullptr, MS_BIND | MS_REMOUNT | MS_NODEV);
@@ -86,7 +80,7 @@ void attach_tree(int tree, const BindMount& bind) {
   if (::fstat(tree, &st) != 0) throw_sys("mount-in source " + quote_name(bind.host_path));
   // Created after pivot_root: a symlink on the way resolves inside the pot, never the host.
   std::string parent = bind.pot_path.substr(0, bind.pot_path.rfind('/'));
-  if (!parent.empty()) mkdir_p(parent);
+  if (!parent.empty()) make_dirs(parent);
   if (S_ISDIR(st.st_mode)) {
     ensure_dir(bind.pot_path);
   } else {
