@@ -7,12 +7,13 @@ PACKAGES="
   build-essential cmake ninja-build pkg-config git
   libgtest-dev libgmock-dev libbenchmark-dev clang-format clang-tidy
   libbtrfsutil-dev btrfs-progs
+  libnl-route-3-dev libnftables-dev nftables
   libseccomp-dev libarchive-dev liblzma-dev libzstd-dev zlib1g-dev libbz2-dev
   nettle-dev libacl1-dev liblz4-dev libxml2-dev
   nlohmann-json3-dev libfmt-dev
   busybox-static debootstrap
   iproute2 util-linux
-  runc hyperfine jq strace
+  runc hyperfine wrk jq strace
 "
 
 missing=""

@@ -40,6 +40,7 @@ const std::vector<Command>& command_table() {
     register_pot_commands(t);
     register_lifecycle_commands(t);
     register_config_commands(t);
+    register_network_commands(t);
     return t;
   }();
   return table;

@@ -32,6 +32,7 @@ int cmd_deinit(Invocation& inv) {
   ctx.storage().ensure_ready();
   for (const auto& pot : list_pots(ctx)) destroy_pot(ctx, pot, /*force=*/true);
   for (const auto& base : list_bases(ctx)) ctx.storage().destroy(ctx.settings().base_path(base));
+  remove_root_network(ctx);
   ctx.storage().deinit();
   for (const auto& dir :
        {ctx.settings().bases_dir(), ctx.settings().jails_dir(), ctx.settings().cache_dir(),
@@ -57,12 +58,13 @@ int cmd_create_base(Invocation& inv) {
 }
 
 int cmd_create(Invocation& inv) {
-  Options o = Options::parse(inv.name, "vp:b:t:f:N:", inv.args);
+  Options o = Options::parse(inv.name, "vp:b:t:f:N:i:B:d:", inv.args);
   CreateOptions options;
   options.name = o.require('p', "NAME");
   options.base = o.require('b', "BASE");
   options.type = o.get('t').value_or("single");
-  options.network = o.get('N').value_or("none");
+  options.network = NetworkRequest{o.get('N').value_or("none"), o.all('i'),
+                                   o.get('B').value_or(""), o.get('d').value_or("")};
   options.flavours = o.all('f');
   create_pot(inv.ctx, options,
              [&](const std::vector<std::string>& argv) { dispatch(inv.ctx, argv); });
@@ -70,8 +72,8 @@ int cmd_create(Invocation& inv) {
 }
 
 int cmd_clone(Invocation& inv) {
-  Options o = Options::parse(inv.name, "vp:P:", inv.args);
-  clone_pot(inv.ctx, o.require('P', "SOURCE"), o.require('p', "NAME"));
+  Options o = Options::parse(inv.name, "vp:P:i:", inv.args);
+  clone_pot(inv.ctx, o.require('P', "SOURCE"), o.require('p', "NAME"), o.all('i'));
   return 0;
 }
 
@@ -92,8 +94,21 @@ int cmd_destroy(Invocation& inv) {
 }
 
 int cmd_ls(Invocation& inv) {
-  Options o = Options::parse(inv.name, "vqpb", inv.args);
+  Options o = Options::parse(inv.name, "vqpbB", inv.args);
   Context& ctx = inv.ctx;
+  if (o.has('B')) {
+    for (const auto& bridge : list_private_bridges(ctx)) {
+      if (o.has('q')) {
+        std::cout << bridge.name << '\n';
+        continue;
+      }
+      std::cout << "bridge: " << bridge.name << "\n\tnetwork: " << bridge.network4.str()
+                << "\n\tgateway: " << bridge.gateway4.str();
+      if (bridge.network6) std::cout << "\n\tnetwork6: " << bridge.network6->str();
+      std::cout << "\n\n";
+    }
+    return 0;
+  }
   if (o.has('b')) {
     for (const auto& base : list_bases(ctx))
       std::cout << (o.has('q') ? "" : "bases: ") << base << '\n';
@@ -139,6 +154,8 @@ int cmd_info(Invocation& inv) {
             << "\n\tnetwork_type : " << conf.get_or("network_type", "none")
             << "\n\tactive : " << (state.running() ? "true" : "false")
             << "\n\tstatus : " << to_string(state.status);
+  if (auto ip = conf.get("ip")) std::cout << "\n\tip : " << *ip;
+  if (auto bridge = conf.get("bridge")) std::cout << "\n\tbridge : " << *bridge;
   if (auto ports = conf.get("pot.export.ports")) std::cout << "\n\texported ports : " << *ports;
   std::cout << "\n\tattributes:";
   for (const auto& attr : known_attrs())
@@ -179,14 +196,16 @@ void register_pot_commands(std::vector<Command>& table) {
            cmd_deinit},
           {"create-base", "-b BASE -r busybox|debian:SUITE|tar:PATH [-i PKG,...]", "create a base",
            cmd_create_base},
-          {"create", "-p NAME -b BASE [-t single|multi] [-N none|inherit] [-f FLAVOUR]...",
-           "create a pot", cmd_create},
-          {"clone", "-P SOURCE -p NAME", "clone a pot", cmd_clone},
+          {"create",
+           "-p NAME -b BASE [-t single|multi] [-N TYPE] [-i auto|ADDR]... [-B BRIDGE] "
+           "[-d DNS] [-f FLAVOUR]...",
+           "create a pot (TYPE: none, inherit, alias, public-bridge, private-bridge)", cmd_create},
+          {"clone", "-P SOURCE -p NAME [-i auto|ADDR]...", "clone a pot", cmd_clone},
           {"rename", "-p NAME -n NEWNAME", "rename a stopped pot", cmd_rename},
           {"destroy", "-p NAME [-F] | -b BASE", "destroy a pot (-F: stop it first) or a base",
            cmd_destroy},
-          {"ls", "[-q] [-b]", "list pots (or bases)", cmd_ls},
-          {"list", "[-q] [-b]", "list pots (or bases)", cmd_ls},
+          {"ls", "[-q] [-b|-B]", "list pots (or bases, or private bridges)", cmd_ls},
+          {"list", "[-q] [-b|-B]", "list pots (or bases, or private bridges)", cmd_ls},
           {"info", "-p NAME [-q|-r|-s|-E]", "show a pot", cmd_info},
           {"snapshot", "-p NAME", "snapshot a stopped pot", cmd_snapshot},
           {"snap", "-p NAME", "snapshot a stopped pot", cmd_snapshot},

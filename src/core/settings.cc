@@ -74,6 +74,10 @@ void Settings::apply(const std::map<std::string, std::string>& values) {
       gateway = value;
     } else if (key == "POT_EXTIF") {
       extif = value;
+    } else if (key == "POT_NETWORK6") {
+      network6 = value;
+    } else if (key == "POT_DNS_IP") {
+      dns_ip = value;
     } else if (key == "POT_STOP_TIMEOUT") {
       char* end = nullptr;
       long seconds = std::strtol(value.c_str(), &end, 10);

@@ -18,7 +18,9 @@ struct Settings {
   fs::path flavour_dir = "/usr/local/etc/pot/flavours";  // POT_FLAVOUR_DIR
   std::string network = "10.192.0.0/10";                 // POT_NETWORK
   std::string gateway = "10.192.0.1";                    // POT_GATEWAY
-  std::string extif;                                     // POT_EXTIF
+  std::string extif;                                     // POT_EXTIF (default: the default route's)
+  std::string network6;  // POT_NETWORK6: IPv6 for bridge pots when set, e.g. fd00:504f:5400::/64
+  std::string dns_ip;    // POT_DNS_IP: the nameserver of pots with pot.dns=pot
   std::string cgroup = "auto";                           // POT_CGROUP: auto | v1 | v2
   int stop_timeout_seconds = 10;  // POT_STOP_TIMEOUT: SIGTERM, then SIGKILL after this
 

@@ -34,6 +34,7 @@
 #include "core/size.h"
 #include "core/unique_fd.h"
 #include "pot/mounts_conf.h"
+#include "pot/network.h"
 #include "pot/run_state.h"
 #include "runtime/jail_launcher.h"
 #include "runtime/pot_terminal.h"
@@ -79,6 +80,7 @@ void terminate_and_clean(Context& ctx, const std::string& name, const RunState& 
     signal_process(state.monitor_pid, state.monitor_start, SIGKILL);
     wait_for_exit(state.monitor_pid, state.monitor_start, 10000);
   }
+  release_pot_network(ctx, state.network);
   std::string group = ctx.cgroup_group(name);
   CgroupManager& cgroups = ctx.cgroups_for(state.cgroup_version);
   cgroups.remove(group);
@@ -135,7 +137,8 @@ void redirect_stdio_to_log(const fs::path& log) {
 }
 
 // Persistent start: fork the monitor and hand the pot to it. Called with the lock held.
-void start_with_monitor(Context& ctx, const std::string& name, const JailSpec& spec) {
+void start_with_monitor(Context& ctx, const std::string& name, const JailSpec& spec,
+                        const PotNetworkPlan& network) {
   int result_pipe[2], go_pipe[2];
   if (::pipe2(result_pipe, O_CLOEXEC) != 0 || ::pipe2(go_pipe, O_CLOEXEC) != 0) throw_sys("pipe");
   UniqueFd result_read(result_pipe[0]), result_write(result_pipe[1]);
@@ -154,7 +157,8 @@ void start_with_monitor(Context& ctx, const std::string& name, const JailSpec& s
     redirect_stdio_to_log(log_path(ctx.settings(), name));
     RunningJail jail;
     try {
-      jail = launch_jail(spec, ctx.cgroups());
+      jail = launch_jail(spec, ctx.cgroups(),
+                         [&](pid_t init) { attach_pot_network(ctx, network, init); });
     } catch (const std::exception& e) {
       std::string message = std::string("E") + e.what();
       (void)!::write(result_write.get(), message.data(), message.size());
@@ -180,6 +184,7 @@ void start_with_monitor(Context& ctx, const std::string& name, const JailSpec& s
   go_read.reset();
   RunState state = starting_state(ctx, monitor);
   state.own_network = spec.network == NetworkMode::kIsolated;
+  state.network = network.record();
   state.save(ctx.settings(), name);
 
   // "R<init pid> <start time>\n" (or "E<error>" and EOF), then, after our "g", an "a".
@@ -223,13 +228,16 @@ void forward_to_init(int sig) {
 }
 
 // Non-persistent start: this process is the monitor. Called with the lock held; releases it.
-int run_in_foreground(Context& ctx, const std::string& name, const JailSpec& spec, FileLock& lock) {
+int run_in_foreground(Context& ctx, const std::string& name, const JailSpec& spec,
+                      const PotNetworkPlan& network, FileLock& lock) {
   RunState state = starting_state(ctx, ::getpid());
   state.own_network = spec.network == NetworkMode::kIsolated;
+  state.network = network.record();
   state.save(ctx.settings(), name);
   RunningJail jail;
   try {
-    jail = launch_jail(spec, ctx.cgroups());
+    jail = launch_jail(spec, ctx.cgroups(),
+                       [&](pid_t init) { attach_pot_network(ctx, network, init); });
   } catch (const Error&) {
     state.status = Status::kDoa;
     state.save(ctx.settings(), name);
@@ -280,14 +288,18 @@ int start_locked(Context& ctx, const std::string& name, std::set<std::string>& v
     persistent = false;
   }
   spec.persistent = persistent;
+  PotNetworkPlan network = plan_pot_network(ctx, name, conf);
+  spec.extra_hosts.insert(spec.extra_hosts.begin(), network.hosts.begin(), network.hosts.end());
+  spec.resolv_conf = network.resolv_conf;
+  prepare_pot_network(ctx, name, network);
   if (persistent) {
-    start_with_monitor(ctx, name, spec);
+    start_with_monitor(ctx, name, spec, network);
     return 0;
   }
   if (spec.argv.empty())
     throw Error("pot " + quote_name(name) +
                 " is not persistent and has no command: use `pot set-cmd`");
-  return run_in_foreground(ctx, name, spec, lock);
+  return run_in_foreground(ctx, name, spec, network, lock);
 }
 
 }  // namespace

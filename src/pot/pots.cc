@@ -46,8 +46,6 @@ PotConf new_pot_conf(const CreateOptions& options) {
     conf.set_attr(attr.name, attr.default_value);
   }
   conf.set("pot.stack", "ipv4");
-  conf.set("network_type", options.network);
-  conf.set("vnet", "false");
   return conf;
 }
 
@@ -77,18 +75,23 @@ fs::path creation_path(const fs::path& dir, const std::string& name) {
                 std::to_string(process_start_time(pid).value_or(0)) + "." + name);
 }
 
+std::optional<CreationEntry> parse_creation_entry(const std::string& file) {
+  if (file.rfind(kCreatingPrefix, 0) != 0) return std::nullopt;
+  // .creating.<pid>.<start time>.<name>
+  char* end = nullptr;
+  unsigned long long pid = std::strtoull(file.c_str() + std::strlen(kCreatingPrefix), &end, 10);
+  if (*end != '.') return std::nullopt;
+  unsigned long long start = std::strtoull(end + 1, &end, 10);
+  if (*end != '.') return std::nullopt;
+  return CreationEntry{std::string(end + 1),
+                       process_alive(static_cast<pid_t>(pid), start)};
+}
+
 void remove_abandoned_creations(Context& ctx, const fs::path& dir) {
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    std::string file = entry.path().filename().string();
-    if (file.rfind(kCreatingPrefix, 0) != 0) continue;
-    // .creating.<pid>.<start time>.<name>
-    char* end = nullptr;
-    unsigned long long pid = std::strtoull(file.c_str() + std::strlen(kCreatingPrefix), &end, 10);
-    if (*end != '.') continue;
-    unsigned long long start = std::strtoull(end + 1, &end, 10);
-    if (*end != '.') continue;
-    if (!process_alive(static_cast<pid_t>(pid), start)) ctx.storage().destroy(entry.path());
+    auto creation = parse_creation_entry(entry.path().filename().string());
+    if (creation && !creation->creator_alive) ctx.storage().destroy(entry.path());
   }
 }
 
@@ -98,9 +101,7 @@ void create_pot(Context& ctx, const CreateOptions& options,
   validate_name("pot", name);
   if (options.type != "single" && options.type != "multi")
     throw Error("invalid pot type " + quote_name(options.type) + ": expected single or multi");
-  if (options.network != "none" && options.network != "inherit")
-    throw Error("invalid network type " + quote_name(options.network) +
-                ": expected none or inherit");
+  validate_network_type(options.network.type);
   ctx.storage().ensure_ready();
   ctx.require_base(options.base);
   std::vector<Flavour> flavours;
@@ -116,6 +117,13 @@ void create_pot(Context& ctx, const CreateOptions& options,
     try {
       make_dir(tmp);
       make_dir(tmp / "conf");
+      PotConf conf = new_pot_conf(options);
+      {
+        // Saved under the lock: the next allocation sees this pot's addresses.
+        FileLock network_lock = lock_network(s);
+        assign_network(ctx, options.network, conf);
+        conf.save(tmp / "conf" / "pot.conf");
+      }
       if (options.type == "single") {
         ctx.storage().clone(s.base_path(options.base), tmp / "m", /*read_only=*/false);
       } else {
@@ -124,7 +132,6 @@ void create_pot(Context& ctx, const CreateOptions& options,
         make_dir(tmp / "upper" / "root");
         make_dir(tmp / "upper" / "work");
       }
-      new_pot_conf(options).save(tmp / "conf" / "pot.conf");
       if (::rename(tmp.c_str(), s.jail_dir(name).c_str()) != 0) throw_sys("renaming into place");
     } catch (...) {
       ctx.storage().destroy(tmp);
@@ -139,7 +146,8 @@ void create_pot(Context& ctx, const CreateOptions& options,
   }
 }
 
-void clone_pot(Context& ctx, const std::string& source, const std::string& name) {
+void clone_pot(Context& ctx, const std::string& source, const std::string& name,
+               const std::vector<std::string>& addresses) {
   ctx.storage().ensure_ready();
   ctx.require_pot(source);
   validate_name("pot", name);
@@ -152,6 +160,13 @@ void clone_pot(Context& ctx, const std::string& source, const std::string& name)
   try {
     make_dir(tmp);
     make_dir(tmp / "conf");
+    {
+      FileLock network_lock = lock_network(s);
+      NetworkRequest request{conf.get_or("network_type", "none"), addresses,
+                             conf.get_or("bridge", ""), conf.get_or("pot.dns", "inherit")};
+      assign_network(ctx, request, conf);
+      conf.save(tmp / "conf" / "pot.conf");
+    }
     if (conf.get_or("pot.type", "single") == "multi") {
       make_dir(tmp / "m");
       ctx.storage().clone(s.jail_dir(source) / "upper", tmp / "upper", false);
@@ -160,7 +175,6 @@ void clone_pot(Context& ctx, const std::string& source, const std::string& name)
     }
     if (auto fscomp = read_file_if_exists(s.jail_dir(source) / "conf" / "fscomp.conf"))
       write_file_atomic(tmp / "conf" / "fscomp.conf", *fscomp);
-    conf.save(tmp / "conf" / "pot.conf");
     if (::rename(tmp.c_str(), s.jail_dir(name).c_str()) != 0) throw_sys("renaming into place");
   } catch (...) {
     ctx.storage().destroy(tmp);

@@ -2,10 +2,12 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "pot/context.h"
+#include "pot/network.h"
 
 namespace pot {
 
@@ -13,7 +15,7 @@ struct CreateOptions {
   std::string name;
   std::string base;
   std::string type = "single";   // single | multi
-  std::string network = "none";  // none (own namespace, lo only) | inherit
+  NetworkRequest network;  // -N, -i, -B, -d (network.h)
   std::vector<std::string> flavours;
 };
 
@@ -24,7 +26,9 @@ using FlavourCommandRunner = std::function<void(const std::vector<std::string>&)
 // or killed create never leaves a half-made pot; a failing flavour removes the pot again.
 void create_pot(Context& ctx, const CreateOptions& options,
                 const FlavourCommandRunner& run_command);
-void clone_pot(Context& ctx, const std::string& source, const std::string& name);
+// The clone gets addresses of its own: `addresses` (-i), or new ones picked as create does.
+void clone_pot(Context& ctx, const std::string& source, const std::string& name,
+               const std::vector<std::string>& addresses = {});
 void rename_pot(Context& ctx, const std::string& from, const std::string& to);
 void destroy_pot(Context& ctx, const std::string& name, bool force);
 
@@ -35,6 +39,12 @@ std::vector<std::string> list_snapshots(const Context& ctx, const std::string& n
 
 std::vector<std::string> list_pots(const Context& ctx);
 
+// A hidden temporary directory's pot name, and whether the process making it still runs.
+struct CreationEntry {
+  std::string name;
+  bool creator_alive = false;
+};
+std::optional<CreationEntry> parse_creation_entry(const std::string& file);
 // Removes hidden temporary directories whose creating process is gone.
 void remove_abandoned_creations(Context& ctx, const fs::path& dir);
 // A hidden temporary path in `dir` for `name`, owned by this process.

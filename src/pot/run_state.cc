@@ -39,6 +39,7 @@ RunState RunState::load(const Settings& settings, const std::string& pot) {
   state.init_start = number("init_start");
   state.own_network = values["own_network"] != "0";
   state.cgroup_version = values["cgroup"];
+  state.network = values["network"];
   return state;
 }
 
@@ -49,7 +50,8 @@ void RunState::save(const Settings& settings, const std::string& pot) const {
                      "init_pid=" + std::to_string(init_pid) + "\n" +
                      "init_start=" + std::to_string(init_start) + "\n" +
                      "own_network=" + (own_network ? "1" : "0") + "\n" +
-                     "cgroup=" + cgroup_version + "\n" + "boot=" + boot_id() + "\n";
+                     "cgroup=" + cgroup_version + "\n" + "network='" + network + "'\n" +
+                     "boot=" + boot_id() + "\n";
   write_file_atomic(state_path(settings, pot), text, 0600, Durability::kVolatile);
 }
 

@@ -23,6 +23,7 @@ struct RunState {
   uint64_t init_start = 0;
   bool own_network = true;
   std::string cgroup_version;  // where its cgroup lives: "v1" or "v2"
+  std::string network;         // what starting it made on the host's network (network.h)
   std::string boot;
 
   static RunState load(const Settings& settings, const std::string& pot);

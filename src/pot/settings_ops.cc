@@ -1,5 +1,7 @@
 #include "pot/settings_ops.h"
 
+#include "pot/network.h"
+
 #include <arpa/inet.h>
 #include <unistd.h>
 
@@ -14,6 +16,7 @@
 #include "core/size.h"
 #include "pot/lifecycle.h"
 #include "pot/mounts_conf.h"
+#include "pot/network.h"
 #include "pot/run_state.h"
 
 namespace pot {
@@ -120,20 +123,7 @@ void add_dep(Context& ctx, const std::string& pot, const std::string& dependency
 }
 
 void export_ports(Context& ctx, const std::string& pot, const std::vector<std::string>& ports) {
-  std::string list;
-  for (const auto& spec : ports) {
-    // [tcp:|udp:]POT_PORT[:HOST_PORT]
-    std::string rest = spec;
-    if (rest.rfind("tcp:", 0) == 0 || rest.rfind("udp:", 0) == 0) rest = rest.substr(4);
-    size_t colon = rest.find(':');
-    try {
-      parse_count("port", rest.substr(0, colon), 65535);
-      if (colon != std::string::npos) parse_count("port", rest.substr(colon + 1), 65535);
-    } catch (const Error& e) {
-      throw e.wrapped("invalid port export " + quote_name(spec));
-    }
-    list += (list.empty() ? "" : " ") + spec;
-  }
+  std::string list = resolve_port_exports(ctx, pot, ports);
   update_conf(ctx, pot, [&](PotConf& conf) { conf.set("pot.export.ports", list); });
 }
 

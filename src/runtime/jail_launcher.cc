@@ -38,7 +38,7 @@ pid_t clone_into_namespaces(uint64_t flags, int cgroup_fd) {
 
 // Everything the pot's init does before it runs the command; any failure is reported.
 [[noreturn]] void become_pot_init(const JailSpec& spec, CgroupManager& cgroups, bool in_cgroup,
-                                  int report_fd) {
+                                  int report_fd, int go_fd) {
   try {
     // Die with the process that launched us, until it hands the pot over (see pot/start.cc):
     // a launcher killed mid-start then leaves nothing running.
@@ -55,6 +55,16 @@ pid_t clone_into_namespaces(uint64_t flags, int cgroup_fd) {
     if (spec.network == NetworkMode::kIsolated) bring_up_loopback();
     drop_capabilities();
     install_seccomp_filter();
+    if (go_fd >= 0) {
+      // The launcher is still setting up what it does from outside (the network).
+      char go = 0;
+      ssize_t n;
+      do {
+        n = ::read(go_fd, &go, 1);
+      } while (n < 0 && errno == EINTR);
+      if (n != 1) ::_exit(126);  // the launcher failed and reports why
+      ::close(go_fd);
+    }
   } catch (const std::exception& e) {
     std::string message = std::string("E") + e.what();
     (void)!::write(report_fd, message.data(), message.size());
@@ -79,12 +89,20 @@ std::string read_report(int fd) {
 
 }  // namespace
 
-RunningJail launch_jail(const JailSpec& spec, CgroupManager& cgroups) {
+RunningJail launch_jail(const JailSpec& spec, CgroupManager& cgroups,
+                        const NamespacesReady& namespaces_ready) {
   cgroups.create(spec.cgroup_name, spec.limits);
   try {
     int report[2];
     if (::pipe2(report, O_CLOEXEC) != 0) throw_sys("pipe");
     UniqueFd report_read(report[0]), report_write(report[1]);
+    UniqueFd go_read, go_write;
+    if (namespaces_ready) {
+      int go[2];
+      if (::pipe2(go, O_CLOEXEC) != 0) throw_sys("pipe");
+      go_read.reset(go[0]);
+      go_write.reset(go[1]);
+    }
 
     uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
     if (spec.network == NetworkMode::kIsolated) flags |= CLONE_NEWNET;
@@ -98,12 +116,19 @@ RunningJail launch_jail(const JailSpec& spec, CgroupManager& cgroups) {
     if (pid < 0) throw_sys("creating the pot's namespaces");
     if (pid == 0) {
       report_read.reset();
-      become_pot_init(spec, cgroups, cgroup_dir.valid(), report_write.release());
+      go_write.reset();
+      become_pot_init(spec, cgroups, cgroup_dir.valid(), report_write.release(),
+                      go_read.valid() ? go_read.release() : -1);
     }
     ChildGuard init(pid);
     report_write.reset();
+    go_read.reset();
     // Read now: a command like /bin/true may be gone by the time init reports "running".
     auto start_time = process_start_time(pid);
+    if (namespaces_ready) {
+      namespaces_ready(pid);  // on failure, ChildGuard kills the init
+      if (::write(go_write.get(), "g", 1) != 1) throw_sys("releasing the pot's init");
+    }
 
     std::string outcome = read_report(report_read.get());
     if (outcome != "R") {

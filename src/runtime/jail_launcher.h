@@ -22,9 +22,14 @@ struct RunningJail {
   uint64_t init_start_time = 0;
 };
 
+// Called with the new init's pid once its namespaces exist, before the pot's command runs
+// (the command waits for it): this is where the pot gets its network interface.
+using NamespacesReady = std::function<void(pid_t init_pid)>;
+
 // Starts the pot. On success the caller is the parent of init and must reap it (see
 // wait_jail). Throws Error (after removing what it made) on failure.
-RunningJail launch_jail(const JailSpec& spec, CgroupManager& cgroups);
+RunningJail launch_jail(const JailSpec& spec, CgroupManager& cgroups,
+                        const NamespacesReady& namespaces_ready = nullptr);
 
 // Runs argv inside the running pot whose init is `jail` (same namespaces, cgroup,
 // capabilities and seccomp filter as the pot's own processes) and returns its exit code.

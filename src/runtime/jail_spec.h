@@ -44,6 +44,8 @@ struct JailSpec {
   bool persistent = true;  // the pot stays up after its command ends, until stopped
   // Written to the pot's /etc/hosts at start, after localhost and the pot's own name.
   std::vector<std::string> extra_hosts;
+  // Written to the pot's /etc/resolv.conf at start when set (pot.dns).
+  std::optional<std::string> resolv_conf;
 };
 
 // The mount(2) data of an overlay root: lowerdir=...,upperdir=...,workdir=...

@@ -147,22 +147,28 @@ void mask_and_protect() {
   }
 }
 
-// Written after pivot_root, so a symlinked /etc/hosts can only lead inside the pot.
-void write_etc_hosts(const JailSpec& spec) {
-  struct stat st {};
-  if (::stat("/etc", &st) != 0 || !S_ISDIR(st.st_mode)) return;
-  std::string text =
-      "127.0.0.1\tlocalhost " + spec.hostname + "\n::1\tlocalhost " + spec.hostname + "\n";
-  for (const auto& line : spec.extra_hosts) text += line + "\n";
-  // The pot's own /etc/hosts may be a symlink it planted (to a mount-in, say): replace the
-  // link rather than write through it.
-  int fd = ::open("/etc/hosts", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (fd < 0 && errno == ELOOP && ::unlink("/etc/hosts") == 0)
-    fd = ::open("/etc/hosts", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (fd < 0) throw_sys("writing /etc/hosts in the pot");
+// Written after pivot_root, so a symlinked file can only lead inside the pot. The pot's own
+// file may be a symlink it planted (to a mount-in, say): replace the link rather than write
+// through it.
+void write_etc_file(const char* path, const std::string& text) {
+  int fd = ::open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0 && errno == ELOOP && ::unlink(path) == 0)
+    fd = ::open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0) throw_sys(std::string("writing ") + path + " in the pot");
   ssize_t n = ::write(fd, text.data(), text.size());
   ::close(fd);
-  if (n != static_cast<ssize_t>(text.size())) throw_sys("writing /etc/hosts in the pot");
+  if (n != static_cast<ssize_t>(text.size()))
+    throw_sys(std::string("writing ") + path + " in the pot");
+}
+
+void write_etc_files(const JailSpec& spec) {
+  struct stat st {};
+  if (::stat("/etc", &st) != 0 || !S_ISDIR(st.st_mode)) return;
+  std::string hosts =
+      "127.0.0.1\tlocalhost " + spec.hostname + "\n::1\tlocalhost " + spec.hostname + "\n";
+  for (const auto& line : spec.extra_hosts) hosts += line + "\n";
+  write_etc_file("/etc/hosts", hosts);
+  if (spec.resolv_conf) write_etc_file("/etc/resolv.conf", *spec.resolv_conf);
 }
 
 }  // namespace
@@ -186,7 +192,7 @@ void setup_root_filesystem(const JailSpec& spec) {
   if (::mkdir("/tmp", 01777) == 0) ::chmod("/tmp", 01777);  // mkdir applies the umask
   for (size_t i = 0; i < trees.size(); ++i) attach_tree(trees[i].get(), spec.mounts[i]);
   mask_and_protect();
-  write_etc_hosts(spec);
+  write_etc_files(spec);
 }
 
 }  // namespace pot

@@ -1,0 +1,28 @@
+// Exported ports as pot writes them: `[tcp:|udp:]POT_PORT[:HOST_PORT]`, the original's
+// meaning (`80:3000` sends host port 3000 to the pot's port 80).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pot::net {
+
+struct PortExport {
+  std::string protocol = "tcp";
+  uint16_t pot_port = 0;
+  std::optional<uint16_t> host_port;  // chosen by pot when not given
+
+  // Throws Error naming the spec and what is wrong with it.
+  static PortExport parse(const std::string& spec);
+  // The canonical form: "tcp:80:3000" (protocol always written, host port when known).
+  std::string str() const;
+  bool operator==(const PortExport& other) const = default;
+};
+
+// A pot.export.ports value: space-separated specs.
+std::vector<PortExport> parse_port_exports(const std::string& list);
+std::string format_port_exports(const std::vector<PortExport>& exports);
+
+}  // namespace pot::net

@@ -1,0 +1,58 @@
+// The kernel side of pot networking, in the terms the pot layer thinks in: a bridge with
+// its gateway and firewall elements, a pot's interface, its exported ports. Every step is
+// idempotent and every "remove" accepts what is already gone, so a cleanup after a crash
+// is the same call as a normal stop.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "net/ip_address.h"
+#include "net/netlink.h"
+#include "net/nftables.h"
+
+namespace pot::net {
+
+struct BridgeSpec {
+  std::string interface;
+  IpNetwork network4;
+  IpAddress gateway4;
+  std::optional<IpNetwork> network6;
+  std::optional<IpAddress> gateway6;
+  bool isolated = false;  // a private bridge
+};
+
+// Creates (or completes) the bridge: link, gateway addresses, up, forwarding, and its
+// elements in the firewall table `table` (made on first use).
+void bring_up_bridge(const std::string& table, const BridgeSpec& bridge);
+// Removes the bridge's firewall elements and the link (which must have no pots left).
+void take_down_bridge(const std::string& table, const BridgeSpec& bridge);
+// Removes the whole firewall table (de-init).
+void delete_firewall_table(const std::string& table);
+
+struct PotInterface {
+  enum class Kind { kVeth, kMacvlan };
+  Kind kind = Kind::kVeth;
+  std::string host_interface;  // veth: the host end's name; macvlan: the parent (POT_EXTIF)
+  std::string bridge;          // veth: the bridge the host end joins
+  std::vector<InterfaceAddress> addresses;  // on the pot's eth0
+  std::vector<IpAddress> gateways;          // one default route per family
+};
+
+// Gives the pot whose init is `init_pid` its eth0, configured and up.
+void attach_pot_interface(pid_t init_pid, const PotInterface& interface);
+// Removes the host end of a veth, if the pot's end of the kernel did not already.
+void detach_pot_interface(const PotInterface& interface);
+
+void add_port_forwards(const std::string& table, const std::vector<PortForward>& forwards);
+void remove_port_forwards(const std::string& table, const std::vector<PortForward>& forwards);
+// Host ports in use by the firewall table's forwards ("tcp:3000"), for conflict checks.
+std::vector<std::string> forwarded_host_ports(const std::string& table);
+
+// True when nothing on the host listens on (or holds) this port, on IPv4 or IPv6.
+bool host_port_free(const std::string& protocol, uint16_t port);
+
+}  // namespace pot::net

@@ -1,0 +1,84 @@
+// Pot networking as the original pot has it: network types (inherit, alias, public-bridge,
+// private-bridge, and our `none`), address allocation, private bridges, exported ports, and
+// what a pot's start and stop do to the host's network. Addresses live in the pots' own
+// pot.conf (`ip`), so allocation needs no database and survives reboots; the root's network
+// lock (run/network.lock) makes allocation race-free.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/lock.h"
+#include "core/pot_conf.h"
+#include "net/ip_address.h"
+#include "net/pot_network.h"
+#include "pot/context.h"
+
+namespace pot {
+
+// -N values.
+bool is_bridge_network(const std::string& type);  // public-bridge or private-bridge
+void validate_network_type(const std::string& type);
+
+struct NetworkRequest {
+  std::string type = "none";
+  std::vector<std::string> addresses;  // -i: "auto", an IPv4 and/or an IPv6 address
+  std::string bridge;                  // -B, for private-bridge
+  std::string dns;                     // -d: inherit | pot | custom:FILE | off (empty: inherit)
+};
+
+FileLock lock_network(const Settings& settings);
+
+// Checks the request and writes network_type, ip, bridge, vnet and pot.dns into `conf`,
+// allocating addresses. Call with the network lock held, and save `conf` where the scan of
+// taken addresses sees it (the pot's directory, or its hidden creation directory) before
+// releasing the lock.
+void assign_network(Context& ctx, const NetworkRequest& request, PotConf& conf);
+
+// A private bridge, bridges/<name>.
+struct PrivateBridge {
+  std::string name;
+  net::IpNetwork network4;
+  net::IpAddress gateway4;
+  std::optional<net::IpNetwork> network6;
+  std::optional<net::IpAddress> gateway6;
+};
+
+void create_private_bridge(Context& ctx, const std::string& name, uint64_t hosts);
+std::vector<PrivateBridge> list_private_bridges(const Context& ctx);
+// Brings up the public bridge, or the private bridge `bridge`.
+void vnet_start(Context& ctx, const std::string& bridge);
+// Takes it down; refuses while a running pot uses it.
+void vnet_stop(Context& ctx, const std::string& bridge);
+// de-init: every bridge of this root and the firewall table. Call with no pot running.
+void remove_root_network(Context& ctx);
+
+// `pot export-ports`: checks the specs and picks free host ports for those without one;
+// returns the pot.export.ports value.
+std::string resolve_port_exports(Context& ctx, const std::string& pot,
+                                 const std::vector<std::string>& specs);
+
+// What starting a pot does to the network, worked out from its pot.conf before launch.
+struct PotNetworkPlan {
+  std::optional<net::BridgeSpec> bridge;
+  std::optional<net::PotInterface> interface;
+  std::vector<net::PortForward> forwards;
+  std::vector<std::string> hosts;          // /etc/hosts lines
+  std::optional<std::string> resolv_conf;  // /etc/resolv.conf
+  // One line recorded in the run state before anything is made, so any later command can
+  // remove it all (release_pot_network).
+  std::string record() const;
+};
+
+PotNetworkPlan plan_pot_network(Context& ctx, const std::string& pot, const PotConf& conf);
+// Before launch: brings up the pot's bridge and checks its host ports are free.
+void prepare_pot_network(Context& ctx, const std::string& pot, const PotNetworkPlan& plan);
+// After launch, with the pot's init pid: its interface, then its port forwards.
+void attach_pot_network(Context& ctx, const PotNetworkPlan& plan, pid_t init_pid);
+// Removes what a plan's record() says was made; fine when some or all of it is gone.
+void release_pot_network(Context& ctx, const std::string& record);
+
+}  // namespace pot

@@ -1,0 +1,313 @@
+// Pot networking end to end, as root: bridges, NAT, exported ports, private bridges, alias
+// pots and IPv6, checked with traffic between pots, the host, and a client namespace that
+// plays the network behind POT_EXTIF. Nothing here sends traffic anywhere else.
+#include <gtest/gtest.h>
+
+#include <future>
+#include <iostream>
+#include <set>
+#include <sstream>
+
+#include "harness.h"
+#include "net/interface_names.h"
+#include "net/netlink.h"
+#include "net/pot_network.h"
+#include "net_harness.h"
+
+namespace potit {
+namespace {
+
+constexpr const char* kExtif = "pottest-ext0";
+
+// One client network for the whole binary run; made on first use.
+ClientNetwork& client() {
+  static ClientNetwork network(kExtif);
+  return network;
+}
+
+class NetworkTest : public PotTest {
+ public:
+  static void TearDownTestSuite() {
+    PotTest::TearDownTestSuite();  // de-init: must remove bridges and the table
+  }
+
+ protected:
+  void SetUp() override {
+    PotTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    client();
+    tag_ = root().root_tag();
+  }
+
+  std::vector<std::string> root_env() const override {
+    return {"POT_NETWORK=10.123.0.0/16", "POT_GATEWAY=10.123.0.1",
+            std::string("POT_EXTIF=") + kExtif};
+  }
+
+  std::string ip_of(const std::string& name, bool v6 = false) {
+    auto result = pot({"info", "-p", name});
+    std::istringstream lines(result.out);
+    std::string line;
+    while (std::getline(lines, line)) {
+      auto at = line.find("ip : ");
+      if (at == std::string::npos) continue;
+      std::istringstream words(line.substr(at + 5));
+      std::string word;
+      while (words >> word) {
+        if ((word.find(':') != std::string::npos) == v6) return word;
+      }
+    }
+    return "";
+  }
+
+  // A persistent pot on `network` serving "page of NAME" with busybox httpd on port 80.
+  std::string web_pot(const std::string& prefix, const std::vector<std::string>& network) {
+    std::string name = create_pot(prefix, network);
+    EXPECT_POT_OK(pot({"set-cmd", "-p", name, "-c",
+                       "sh -c 'mkdir -p /www && echo page of " + name +
+                           " > /www/index.html && exec httpd -f -p 80 -h /www'"}));
+    return name;
+  }
+
+  void start_and_wait_for_http(const std::string& name, const std::string& address,
+                               const NetNamespace* from = nullptr) {
+    ASSERT_POT_OK(pot({"start", name}));
+    bool up = wait_until(
+        [&] {
+          std::string body;
+          auto get = [&] { body = http_get(address, 80, 500); };
+          if (from) {
+            from->run(get);
+          } else {
+            get();
+          }
+          return body.find("page of " + name) != std::string::npos;
+        },
+        10000, 100);
+    ASSERT_TRUE(up) << name << " never answered on " << address << ":80";
+  }
+
+  // `wget` from inside the pot; stdout, or "" on failure. (Not `wget -T`: the static busybox
+  // of Debian 12 crashes with it.)
+  std::string fetch_from_pot(const std::string& name, const std::string& url) {
+    auto result = pot({"exec", "-p", name, "timeout", "4", "wget", "-q", "-O", "-", url});
+    if (!result.ok()) std::cerr << "(fetch failed, as may be expected) " << result << "\n";
+    return result.ok() ? result.out : "";
+  }
+
+  std::string client_get(const std::string& address, uint16_t port) {
+    std::string body;
+    client().ns().run([&] { body = http_get(address, port); });
+    return body;
+  }
+
+  std::vector<std::string> forwarded_ports() {
+    return pot::net::forwarded_host_ports(pot::net::firewall_table(tag_));
+  }
+  bool veth_exists(const std::string& name) {
+    return pot::net::Netlink().link_exists(pot::net::pot_veth_interface(tag_, name));
+  }
+
+  std::string tag_;
+};
+
+TEST_F(NetworkTest, PublicBridgePotReachesTheGatewayAndTheOutsideThroughNat) {
+  std::string name = create_pot("nat", {"-N", "public-bridge"});
+  ASSERT_POT_OK(pot({"set-cmd", "-p", name, "-c", "sleep 3600"}));
+  ASSERT_POT_OK(pot({"start", name}));
+  std::string ip = ip_of(name);
+  ASSERT_EQ(ip.rfind("10.123.", 0), 0U) << "address from POT_NETWORK: " << ip;
+
+  PeerAddressServer on_host(nullptr, "10.123.0.1", 18001);
+  EXPECT_EQ(fetch_from_pot(name, "http://10.123.0.1:18001/"), ip)
+      << "the pot reaches its gateway with its own address";
+
+  PeerAddressServer outside(&client().ns(), ClientNetwork::kClientAddress, 18002);
+  EXPECT_EQ(fetch_from_pot(name, std::string("http://") + ClientNetwork::kClientAddress + ":18002/"),
+            ClientNetwork::kHostAddress)
+      << "traffic to the outside leaves masqueraded as POT_EXTIF's address";
+
+  auto hosts = pot({"exec", "-p", name, "cat", "/etc/hosts"});
+  EXPECT_NE(hosts.out.find(ip + "\t" + name), std::string::npos) << hosts.out;
+  ASSERT_POT_OK(pot({"stop", "-p", name}));
+  EXPECT_FALSE(veth_exists(name)) << "stop removes the pot's veth";
+}
+
+TEST_F(NetworkTest, ExportedPortIsReachableFromTheClientTheHostAndOtherPots) {
+  std::string web = web_pot("web", {"-N", "public-bridge"});
+  ASSERT_POT_OK(pot({"export-ports", "-p", web, "-e", "80:18080", "-e", "tcp:80"}));
+  auto show = pot({"show", "-p", web});
+  EXPECT_NE(show.out.find("port: tcp host 18080 -> pot 80"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("port: tcp host 30"), std::string::npos)
+      << "a port without HOST_PORT gets one picked and recorded\n"
+      << show.out;
+  start_and_wait_for_http(web, ip_of(web));
+  std::string page = "page of " + web + "\n";
+
+  EXPECT_EQ(client_get(ClientNetwork::kHostAddress, 18080), page) << "client -> POT_EXTIF:port";
+  EXPECT_EQ(http_get("127.0.0.1", 18080), page) << "host 127.0.0.1 -> exported port";
+  EXPECT_EQ(http_get(ClientNetwork::kHostAddress, 18080), page) << "host's own address";
+
+  std::string other = create_pot("peer", {"-N", "public-bridge"});
+  ASSERT_POT_OK(pot({"set-cmd", "-p", other, "-c", "sleep 3600"}));
+  ASSERT_POT_OK(pot({"start", other}));
+  EXPECT_EQ(fetch_from_pot(other, "http://10.123.0.1:18080/"), page) << "hairpin via gateway";
+  EXPECT_EQ(fetch_from_pot(other, std::string("http://") + ClientNetwork::kHostAddress + ":18080/"),
+            page)
+      << "hairpin via the host's external address";
+  auto hosts = pot({"exec", "-p", other, "cat", "/etc/hosts"});
+  EXPECT_NE(hosts.out.find(ip_of(web) + "\t" + web), std::string::npos)
+      << "pots on the same bridge are in /etc/hosts\n"
+      << hosts.out;
+
+  auto ports = forwarded_ports();
+  EXPECT_EQ(std::count(ports.begin(), ports.end(), "tcp:18080"), 1);
+  ASSERT_POT_OK(pot({"stop", "-p", web}));
+  ports = forwarded_ports();
+  EXPECT_EQ(std::count(ports.begin(), ports.end(), "tcp:18080"), 0) << "stop removes the rules";
+  EXPECT_EQ(http_get("127.0.0.1", 18080, 500), "");
+  EXPECT_FALSE(veth_exists(web));
+}
+
+TEST_F(NetworkTest, PrivateBridgesKeepTheirPotsApart) {
+  std::string a = unique_name("bra"), b = unique_name("brb");
+  ASSERT_POT_OK(pot({"create-private-bridge", "-B", a, "-S", "4"}));
+  ASSERT_POT_OK(pot({"create-private-bridge", "-B", b, "-S", "4"}));
+  auto bridges = pot({"ls", "-B", "-q"});
+  EXPECT_NE(bridges.out.find(a), std::string::npos);
+
+  std::string web = web_pot("pweb", {"-N", "private-bridge", "-B", a});
+  std::string same = create_pot("psame", {"-N", "private-bridge", "-B", a});
+  std::string apart = create_pot("papart", {"-N", "private-bridge", "-B", b});
+  for (const auto& p : {same, apart})
+    ASSERT_POT_OK(pot({"set-cmd", "-p", p, "-c", "sleep 3600"}));
+  start_and_wait_for_http(web, ip_of(web));
+  ASSERT_POT_OK(pot({"start", same}));
+  ASSERT_POT_OK(pot({"start", apart}));
+
+  std::string url = "http://" + ip_of(web) + "/";
+  EXPECT_EQ(fetch_from_pot(same, url), "page of " + web + "\n") << "same bridge: reachable";
+  EXPECT_EQ(fetch_from_pot(apart, url), "") << "another bridge: not reachable";
+  PeerAddressServer outside(&client().ns(), ClientNetwork::kClientAddress, 18003);
+  EXPECT_EQ(fetch_from_pot(apart, std::string("http://") + ClientNetwork::kClientAddress + ":18003/"),
+            ClientNetwork::kHostAddress)
+      << "private pots reach the outside through NAT";
+
+  EXPECT_FALSE(pot({"vnet-stop", "-B", a}).ok()) << "a bridge in use is not taken down";
+  for (const auto& p : {web, same, apart}) ASSERT_POT_OK(pot({"stop", "-p", p}));
+  EXPECT_POT_OK(pot({"vnet-stop", "-B", a}));
+  EXPECT_FALSE(pot::net::Netlink().link_exists(pot::net::private_bridge_interface(tag_, a)));
+}
+
+TEST_F(NetworkTest, AliasPotIsReachableFromTheClientNetwork) {
+  std::string web = web_pot("alias", {"-N", "alias", "-i", "198.51.100.50"});
+  start_and_wait_for_http(web, "198.51.100.50", &client().ns());
+  ASSERT_POT_OK(pot({"stop", "-p", web}));
+  EXPECT_EQ(client_get("198.51.100.50", 80), "") << "stopped: the address is gone";
+}
+
+TEST_F(NetworkTest, ParallelCreatesNeverShareAnAddress) {
+  std::vector<std::string> names;
+  std::vector<std::future<RunResult>> creates;
+  for (int i = 0; i < 20; ++i) {
+    names.push_back(unique_name("par"));
+    track(names.back());
+    creates.push_back(std::async(std::launch::async, [&, name = names.back()] {
+      return pot({"create", "-p", name, "-b", "bb", "-N", "public-bridge"});
+    }));
+  }
+  for (auto& create : creates) EXPECT_POT_OK(create.get());
+  std::set<std::string> addresses;
+  for (const auto& name : names) addresses.insert(ip_of(name));
+  EXPECT_EQ(addresses.size(), names.size()) << "every pot has an address of its own";
+  // An address is free again only when its pot is destroyed.
+  std::string freed = ip_of(names[0]);
+  ASSERT_POT_OK(pot({"destroy", "-p", names[0]}));
+  std::string next = create_pot("reuse", {"-N", "public-bridge", "-i", freed});
+  EXPECT_EQ(ip_of(next), freed);
+}
+
+TEST_F(NetworkTest, KilledStartIsCleanedByTheNextCommand) {
+  std::string name = create_one_shot("killed", "sleep 30", {"-N", "public-bridge"});
+  ASSERT_POT_OK(pot({"export-ports", "-p", name, "-e", "80:18090"}));
+  auto start = root().pot_background({"start", name});
+  ASSERT_TRUE(wait_until([&] { return veth_exists(name); }, 10000));
+  start->kill(SIGKILL);
+  start->wait(5000);
+  ASSERT_POT_OK(pot({"stop", "-p", name}));
+  EXPECT_FALSE(veth_exists(name));
+  auto ports = forwarded_ports();
+  EXPECT_EQ(std::count(ports.begin(), ports.end(), "tcp:18090"), 0);
+}
+
+TEST_F(NetworkTest, BadInputIsRefusedAndChangesNothing) {
+  struct Case {
+    std::vector<std::string> extra;
+    std::string error;
+  };
+  std::string taken = create_pot("taken", {"-N", "public-bridge"});
+  for (const Case& c : std::vector<Case>{
+           {{"-N", "public-bridge", "-i", "10.99.0.5"}, "outside the network"},
+           {{"-N", "public-bridge", "-i", ip_of(taken)}, "already taken"},
+           {{"-N", "public-bridge", "-i", "10.123.0.1"}, "already taken"},
+           {{"-N", "public-bridge", "-i", "not-an-ip"}, "not an IPv4 or IPv6 address"},
+           {{"-N", "private-bridge", "-B", "nosuchbridge"}, "bridge `nosuchbridge` not found"},
+           {{"-N", "bridged"}, "invalid network type"},
+           {{"-N", "alias"}, "needs -i"},
+       }) {
+    std::string name = unique_name("bad");
+    std::vector<std::string> args = {"create", "-p", name, "-b", "bb"};
+    args.insert(args.end(), c.extra.begin(), c.extra.end());
+    auto result = pot(args);
+    EXPECT_EQ(result.code, 1) << result;
+    ASSERT_EQ(result.err_lines().size(), 1U) << result;
+    EXPECT_NE(result.err.find(c.error), std::string::npos) << result;
+    EXPECT_FALSE(fs::exists(root().jail_dir(name))) << "nothing made for " << result;
+  }
+  PeerAddressServer listening(nullptr, "127.0.0.1", 18095);
+  for (const auto& [spec, error] : std::vector<std::pair<std::string, std::string>>{
+           {"80:18095", "in use on the host"},
+           {"http:80", "not a port number"},
+           {"80:70000", "not a port number"},
+           {"", "not a port number"}}) {
+    auto result = pot({"export-ports", "-p", taken, "-e", spec});
+    EXPECT_EQ(result.code, 1) << result;
+    EXPECT_NE(result.err.find(error), std::string::npos) << result;
+  }
+  auto show = pot({"show", "-p", taken});
+  EXPECT_EQ(show.out.find("port:"), std::string::npos) << "no port recorded\n" << show.out;
+}
+
+// IPv6: a root with POT_NETWORK6.
+class NetworkV6Test : public NetworkTest {
+ protected:
+  std::vector<std::string> root_env() const override {
+    auto env = NetworkTest::root_env();
+    env[0] = "POT_NETWORK=10.124.0.0/16";
+    env[1] = "POT_GATEWAY=10.124.0.1";
+    env.push_back("POT_NETWORK6=fd00:504f:5400::/64");
+    return env;
+  }
+};
+
+TEST_F(NetworkV6Test, BridgePotsGetIPv6AndExportedPortsCoverIt) {
+  std::string web = web_pot("web6", {"-N", "public-bridge", "-i", "fd00:504f:5400::80"});
+  ASSERT_POT_OK(pot({"export-ports", "-p", web, "-e", "80:18086"}));
+  EXPECT_EQ(ip_of(web, /*v6=*/true), "fd00:504f:5400::80") << "a static IPv6 address";
+  start_and_wait_for_http(web, "fd00:504f:5400::80");
+  std::string page = "page of " + web + "\n";
+  EXPECT_EQ(client_get(ClientNetwork::kHostAddress6, 18086), page) << "client -> [POT_EXTIF]:port";
+  EXPECT_EQ(client_get(ClientNetwork::kHostAddress, 18086), page) << "and over IPv4";
+
+  std::string other = create_pot("auto6", {"-N", "public-bridge"});
+  EXPECT_EQ(ip_of(other, true).rfind("fd00:504f:5400::", 0), 0U) << "an automatic IPv6 address";
+  PeerAddressServer outside(&client().ns(), ClientNetwork::kClientAddress6, 18007);
+  ASSERT_POT_OK(pot({"set-cmd", "-p", other, "-c", "sleep 3600"}));
+  ASSERT_POT_OK(pot({"start", other}));
+  EXPECT_EQ(fetch_from_pot(other, std::string("http://[") + ClientNetwork::kClientAddress6 + "]:18007/"),
+            ClientNetwork::kHostAddress6)
+      << "IPv6 to the outside, masqueraded";
+}
+
+}  // namespace
+}  // namespace potit
