@@ -47,10 +47,13 @@
 
 #include <dlfcn.h>
 #include <nftables/libnftables.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <linux/netlink.h>
 
+#include <cerrno>
 #include <string_view>
 
 #include "core/error.h"
@@ -147,6 +150,7 @@ struct Api {
   decltype(&::nft_ctx_new) ctx_new = nullptr;
   decltype(&::nft_ctx_free) ctx_free = nullptr;
   decltype(&::nft_run_cmd_from_buffer) run_cmd_from_buffer = nullptr;
+  decltype(&::nft_run_cmd_from_filename) run_cmd_from_filename = nullptr;
   decltype(&::nft_ctx_buffer_output) buffer_output = nullptr;
   decltype(&::nft_ctx_buffer_error) buffer_error = nullptr;
   decltype(&::nft_ctx_get_output_buffer) get_output_buffer = nullptr;
@@ -171,6 +175,7 @@ Api load_api() {
   resolve(api.library, "nft_ctx_new", api.ctx_new);
   resolve(api.library, "nft_ctx_free", api.ctx_free);
   resolve(api.library, "nft_run_cmd_from_buffer", api.run_cmd_from_buffer);
+  resolve(api.library, "nft_run_cmd_from_filename", api.run_cmd_from_filename);
   resolve(api.library, "nft_ctx_buffer_output", api.buffer_output);
   resolve(api.library, "nft_ctx_buffer_error", api.buffer_error);
   resolve(api.library, "nft_ctx_get_output_buffer", api.get_output_buffer);
@@ -191,8 +196,8 @@ nft_ctx* as_context(void* context) {
   return static_cast<nft_ctx*>(context);
 }
 
-// nft reports an error as "<cmdline>:L:C-C: Error: what", the offending command, and a line
-// of carets under the culprit. One line: "what: command", errors joined by "; ".
+// nft reports an error as "FILE:L:C-C: Error: what", the offending command, and a line of
+// carets under the culprit. One line: "what: command", errors joined by "; ".
 std::string one_line(const std::string& text) {
   std::string result;
   std::string message;
@@ -351,9 +356,22 @@ Nftables::~Nftables() {
 }
 
 void Nftables::run(const std::string& commands) {
+  // The commands go in as a file, not a buffer: for a buffer, libnftables 1.0.6 quotes the
+  // buffer's first line under every error, whichever line failed; for a file it quotes the
+  // failing line. A memfd is a file without a path on any filesystem.
+  UniqueFd file(::memfd_create("pot-nftables", MFD_CLOEXEC));
+  if (!file) throw_sys("nftables: memfd_create");
+  for (size_t done = 0; done < commands.size();) {
+    ssize_t n = ::write(file.get(), commands.data() + done, commands.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw_sys("nftables: writing the commands to a memfd");
+    done += static_cast<size_t>(n);
+  }
+  const std::string path = "/proc/self/fd/" + std::to_string(file.get());
+
   const Api& nft = api();
   nft.output_set_flags(as_context(context_), 0);
-  int rc = nft.run_cmd_from_buffer(as_context(context_), commands.c_str());
+  int rc = nft.run_cmd_from_filename(as_context(context_), path.c_str());
   // Read both buffers every time: reading is what rewinds them for the next command.
   nft.get_output_buffer(as_context(context_));
   std::string errors = nft.get_error_buffer(as_context(context_));

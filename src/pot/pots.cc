@@ -56,6 +56,13 @@ void stop_if_running_or_refuse(Context& ctx, const std::string& name, bool force
   stop_pot(ctx, name);
 }
 
+// Renames a pot directory under the network lock: a scan of the pots' addresses (which
+// holds that lock) could otherwise miss a directory renamed while it reads the directory.
+void move_into_place(const Settings& s, const fs::path& from, const fs::path& to) {
+  FileLock network_lock = lock_network(s);
+  if (::rename(from.c_str(), to.c_str()) != 0) throw_sys("renaming into place");
+}
+
 // With the pot's lock held: refuses a running pot (a stale state counts as stopped).
 void require_stopped_locked(Context& ctx, const std::string& name) {
   if (pot_is_running(ctx, name))
@@ -132,7 +139,7 @@ void create_pot(Context& ctx, const CreateOptions& options,
         make_dir(tmp / "upper" / "root");
         make_dir(tmp / "upper" / "work");
       }
-      if (::rename(tmp.c_str(), s.jail_dir(name).c_str()) != 0) throw_sys("renaming into place");
+      move_into_place(s, tmp, s.jail_dir(name));
     } catch (...) {
       ctx.storage().destroy(tmp);
       throw;
@@ -175,7 +182,7 @@ void clone_pot(Context& ctx, const std::string& source, const std::string& name,
     }
     if (auto fscomp = read_file_if_exists(s.jail_dir(source) / "conf" / "fscomp.conf"))
       write_file_atomic(tmp / "conf" / "fscomp.conf", *fscomp);
-    if (::rename(tmp.c_str(), s.jail_dir(name).c_str()) != 0) throw_sys("renaming into place");
+    move_into_place(s, tmp, s.jail_dir(name));
   } catch (...) {
     ctx.storage().destroy(tmp);
     throw;
@@ -192,6 +199,7 @@ void rename_pot(Context& ctx, const std::string& from, const std::string& to) {
   FileLock second = lock_pot(s, std::max(from, to));
   if (ctx.pot_exists(to)) throw Error("pot " + quote_name(to) + " already exists");
   require_stopped_locked(ctx, from);
+  FileLock network_lock = lock_network(s);  // see move_into_place
   if (::rename(s.jail_dir(from).c_str(), s.jail_dir(to).c_str()) != 0)
     throw_sys("renaming pot " + quote_name(from) + " to " + quote_name(to));
   std::error_code ec;

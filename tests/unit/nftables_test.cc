@@ -287,13 +287,24 @@ TEST_F(NftablesNetns, ErrorsAreOneLineAndNameTheProblem) {
     EXPECT_TRUE(HasText(error, "syntax error"));
     EXPECT_TRUE(HasText(error, "tabel"));
 
-    // A failed transaction applies nothing, the good commands before the bad one included.
-    error = ErrorOf([&] { nft.run(nft_setup_table(table_) + "add rule inet x y z\n"); });
+    // A failed transaction applies nothing, the good commands before the bad one included,
+    // and the error quotes the command that failed.
+    error =
+        ErrorOf([&] { nft.run(nft_setup_table(table_) + "add rule inet x y ip saddr 1.1.1.1\n"); });
+    EXPECT_TRUE(HasText(error, ": add rule inet x y ip saddr 1.1.1.1")) << error;
     EXPECT_FALSE(nft.table_exists(table_));
     EXPECT_TRUE(HasText(ErrorOf([&] { nft.list_json("list table inet " + table_); }),
                         "No such file or directory"));
     // The context is still good after errors.
     nft.run(nft_setup_table(table_));
+    // The same bridge with an overlapping network: the nets4 element is the culprit.
+    error = ErrorOf([&] {
+      nft.run(nft_add_bridge(table_, bridge("potbr0", "10.0.0.0/24")) +
+              nft_add_bridge(table_, bridge("potbr0", "10.0.0.0/25")));
+    });
+    EXPECT_TRUE(HasText(
+        error, "File exists: add element inet " + table_ + " nets4 { 10.0.0.0/25 . \"potbr0\" }"))
+        << error;
   });
 }
 
