@@ -98,7 +98,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 WORK=$(mktemp -d -t pot-bench.XXXXXX)
 
-port_in_use() { [[ -n $(ss -Htan "( sport = :$1 )" 2>/dev/null) ]]; }
+port_in_use() { [[ -n $(ss -Htln "( sport = :$1 )" 2>/dev/null) ]]; }
 port_in_use "$HOST_PORT" && bench_die "host port $HOST_PORT is in use (set HOST_PORT)"
 port_in_use "$HOST_HTTPD_PORT" && bench_die "port $HOST_HTTPD_PORT is in use (set HOST_HTTPD_PORT)"
 # POT_NETWORK must be new to the host: no route into it but the default one.
@@ -195,13 +195,18 @@ jq -s --arg pot "$POT" --arg kernel "$(uname -r)" --argjson cpus "$(nproc)" \
   --arg pot_ip "$POT_IP" --arg gateway "$POT_GATEWAY" --argjson page "$(stat -c %s "$HTTPD_ROOT/www/index.html")" '
   def median: sort | if length % 2 == 1 then .[length / 2 | floor]
                      else (.[length / 2 - 1] + .[length / 2]) / 2 end;
-  (group_by(.case) | map({key: .[0].case, value: {
-      url: .[0].url,
-      rps: (map(.rps) | median),
-      lat_mean_ms: (map(.lat_mean_us) | median / 1000),
-      lat_p99_ms: (map(.lat_p99_us) | median / 1000),
-      errors: (map(.errors | add) | add),
-      rounds_rps: map(.rps)}}) | from_entries) as $c
+  . as $runs
+  # One entry per case, in the order the cases ran.
+  | (reduce ($runs[].case) as $n ([]; if index([$n]) then . else . + [$n] end)
+     | map(. as $n | [$runs[] | select(.case == $n)])
+     | map({key: .[0].case, value: {
+         url: .[0].url,
+         rps: (map(.rps) | median),
+         lat_mean_ms: (map(.lat_mean_us) | median / 1000),
+         lat_p99_ms: (map(.lat_p99_us) | median / 1000),
+         errors: (map(.errors | add) | add),
+         rounds_rps: map(.rps)}})
+     | from_entries) as $c
   | {date: $date, pot: $pot, kernel: $kernel, cpus: $cpus, wrk: $wrk, page_bytes: $page,
      pot_ip: $pot_ip, gateway: $gateway, cases: $c,
      ratios: {exported_lo_over_direct: ($c["exported-lo"].rps / $c.direct.rps),

@@ -43,6 +43,11 @@
 // transaction: running it again leaves exactly one copy, atomically, and a newer pot replaces
 // older rules the same way. Element removal first adds the element (a no-op when present)
 // and then deletes it, so removing something already gone is not an error.
+//
+// For callers: run nft_setup_table before adding elements, in the same run() if you like
+// (`nft_setup_table(t) + nft_add_bridge(t, b)` is one transaction, about a millisecond);
+// no table_exists check is needed. Make a Nftables in the network namespace it is to work
+// in: libnftables opens its netlink socket in the constructor.
 #include "net/nftables.h"
 
 #include <dlfcn.h>
@@ -55,6 +60,7 @@
 
 #include <cerrno>
 #include <string_view>
+#include <utility>
 
 #include "core/error.h"
 #include "core/unique_fd.h"

@@ -36,7 +36,12 @@ void bring_up_bridge(const std::string& table, const BridgeSpec& bridge) {
   // bridge with a loopback source until masqueraded, which the kernel allows only here.
   set_net_sysctl("ipv4/conf/" + bridge.interface + "/route_localnet", "1");
   set_net_sysctl("ipv4/ip_forward", "1");
-  if (bridge.network6) set_net_sysctl("ipv6/conf/all/forwarding", "1");
+  if (bridge.network6) {
+    set_net_sysctl("ipv6/conf/all/forwarding", "1");
+    // Without this the gateway's addresses stay "tentative" for a second or two after the
+    // bridge comes up, and the first pots cannot route.
+    set_net_sysctl("ipv6/conf/" + bridge.interface + "/accept_dad", "0");
+  }
   host.set_up(bridge.interface);
   Nftables nft;
   ensure_table(nft, table);

@@ -478,6 +478,7 @@ PotNetworkPlan plan_pot_network(Context& ctx, const std::string& pot, const PotC
 
 void prepare_pot_network(Context& ctx, const std::string& pot, const PotNetworkPlan& plan) {
   const Settings& s = ctx.settings();
+  if (!plan.bridge && plan.forwards.empty()) return;
   std::string table = net::firewall_table(s.root_tag());
   FileLock lock = lock_network(s);
   if (plan.bridge) net::bring_up_bridge(table, *plan.bridge);
