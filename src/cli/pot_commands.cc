@@ -63,8 +63,8 @@ int cmd_create(Invocation& inv) {
   options.name = o.require('p', "NAME");
   options.base = o.require('b', "BASE");
   options.type = o.get('t').value_or("single");
-  options.network = NetworkRequest{o.get('N').value_or("none"), o.all('i'),
-                                   o.get('B').value_or(""), o.get('d').value_or("")};
+  options.network = NetworkRequest{o.get('N').value_or("none"), o.all('i'), o.get('B').value_or(""),
+                                   o.get('d').value_or("")};
   options.flavours = o.all('f');
   create_pot(inv.ctx, options,
              [&](const std::vector<std::string>& argv) { dispatch(inv.ctx, argv); });

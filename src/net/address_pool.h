@@ -11,8 +11,8 @@
 namespace pot::net {
 
 struct TakenAddresses {
-  std::set<IpAddress> addresses;      // pots, gateways
-  std::vector<IpNetwork> networks;    // subnets carved out (private bridges)
+  std::set<IpAddress> addresses;    // pots, gateways
+  std::vector<IpNetwork> networks;  // subnets carved out (private bridges)
 };
 
 // The first usable address of `network` at or after `first_offset` that is neither taken

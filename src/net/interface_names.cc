@@ -33,6 +33,8 @@ std::string pot_veth_interface(const std::string& root_tag, const std::string& p
   return "potv" + short_hash(root_tag + "/" + pot, 10);
 }
 
-std::string firewall_table(const std::string& root_tag) { return "pot_" + root_tag; }
+std::string firewall_table(const std::string& root_tag) {
+  return "pot_" + root_tag;
+}
 
 }  // namespace pot::net

@@ -14,7 +14,9 @@ namespace {
 
 constexpr uint64_t kSaturated = uint64_t{1} << 62;
 
-int bit_count(Family family) { return family == Family::kV4 ? 32 : 128; }
+int bit_count(Family family) {
+  return family == Family::kV4 ? 32 : 128;
+}
 
 bool host_bit_set(const IpAddress& address, int prefix_length) {
   for (int bit = prefix_length; bit < bit_count(address.family); ++bit) {
@@ -58,7 +60,9 @@ std::string IpAddress::str() const {
   return buf;
 }
 
-int IpAddress::af() const { return is_v4() ? AF_INET : AF_INET6; }
+int IpAddress::af() const {
+  return is_v4() ? AF_INET : AF_INET6;
+}
 
 IpAddress IpAddress::plus(uint64_t offset) const {
   IpAddress result = *this;
@@ -87,8 +91,8 @@ IpNetwork IpNetwork::parse(const std::string& text) {
       prefix > bit_count(address->family))
     throw bad("bad prefix length");
   if (host_bit_set(*address, prefix))
-    throw bad("host bits are set (the network is " +
-              with_host_bits(*address, prefix, false).str() + "/" + std::to_string(prefix) + ")");
+    throw bad("host bits are set (the network is " + with_host_bits(*address, prefix, false).str() +
+              "/" + std::to_string(prefix) + ")");
   return IpNetwork{*address, prefix};
 }
 
@@ -96,7 +100,9 @@ IpNetwork IpNetwork::of(const IpAddress& address, int prefix_length) {
   return IpNetwork{with_host_bits(address, prefix_length, false), prefix_length};
 }
 
-std::string IpNetwork::str() const { return address.str() + "/" + std::to_string(prefix_length); }
+std::string IpNetwork::str() const {
+  return address.str() + "/" + std::to_string(prefix_length);
+}
 
 bool IpNetwork::contains(const IpAddress& ip) const {
   if (ip.family != address.family) return false;
@@ -126,7 +132,9 @@ uint64_t IpNetwork::offset_of(const IpAddress& ip) const {
   return offset;
 }
 
-IpAddress IpNetwork::last() const { return with_host_bits(address, prefix_length, true); }
+IpAddress IpNetwork::last() const {
+  return with_host_bits(address, prefix_length, true);
+}
 
 int prefix_for_hosts(Family family, uint64_t hosts) {
   // network + gateway (+ broadcast on IPv4)

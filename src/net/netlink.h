@@ -36,8 +36,7 @@ class Netlink {
   // other kind of link).
   void ensure_bridge(const std::string& name);
   // Creates a veth pair: `host_name` here, `peer_name` in the namespace `peer_netns_fd`.
-  void create_veth(const std::string& host_name, const std::string& peer_name,
-                   int peer_netns_fd);
+  void create_veth(const std::string& host_name, const std::string& peer_name, int peer_netns_fd);
   // Creates a macvlan (bridge mode) on `parent`, named `name` in the namespace `netns_fd`.
   void create_macvlan(const std::string& name, const std::string& parent, int netns_fd);
   void set_master(const std::string& link, const std::string& bridge);

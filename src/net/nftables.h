@@ -20,9 +20,9 @@ struct BridgeRules {
 };
 
 struct PortForward {
-  std::string protocol;     // "tcp" or "udp"
-  uint16_t host_port = 0;   // on every host address, 127.0.0.1 included
-  IpAddress pot_address;    // v4 or v6
+  std::string protocol;    // "tcp" or "udp"
+  uint16_t host_port = 0;  // on every host address, 127.0.0.1 included
+  IpAddress pot_address;   // v4 or v6
   uint16_t pot_port = 0;
 };
 
@@ -33,8 +33,7 @@ std::string nft_add_bridge(const std::string& table, const BridgeRules& bridge);
 std::string nft_remove_bridge(const std::string& table, const BridgeRules& bridge);
 std::string nft_add_forwards(const std::string& table, const std::vector<PortForward>& forwards);
 // Removes them even when some are already gone.
-std::string nft_remove_forwards(const std::string& table,
-                                const std::vector<PortForward>& forwards);
+std::string nft_remove_forwards(const std::string& table, const std::vector<PortForward>& forwards);
 std::string nft_delete_table(const std::string& table);  // no error when missing
 
 // A libnftables context in the caller's network namespace.

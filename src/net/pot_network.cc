@@ -54,7 +54,9 @@ void take_down_bridge(const std::string& table, const BridgeSpec& bridge) {
   Netlink().delete_link(bridge.interface);
 }
 
-void delete_firewall_table(const std::string& table) { Nftables().run(nft_delete_table(table)); }
+void delete_firewall_table(const std::string& table) {
+  Nftables().run(nft_delete_table(table));
+}
 
 void attach_pot_interface(pid_t init_pid, const PotInterface& interface) {
   std::string ns_path = "/proc/" + std::to_string(init_pid) + "/ns/net";
@@ -102,8 +104,7 @@ std::vector<std::string> forwarded_host_ports(const std::string& table) {
       for (const auto& element : item["map"].value("elem", nlohmann::json::array())) {
         // [ {"concat": ["tcp", 3000]}, {"concat": [addr, port]} ]
         const auto& key = element.at(0).at("concat");
-        ports.push_back(key.at(0).get<std::string>() + ":" +
-                        std::to_string(key.at(1).get<int>()));
+        ports.push_back(key.at(0).get<std::string>() + ":" + std::to_string(key.at(1).get<int>()));
       }
     }
   }

@@ -81,8 +81,7 @@ std::optional<IpNetwork> network6(const Settings& s) {
 
 // The IPv6 twin of an IPv4 network inside POT_NETWORK.
 IpNetwork twin6(const Settings& s, const IpNetwork& net6, const IpNetwork& net4) {
-  IpNetwork twin{net6.at(network4(s).offset_of(net4.address)),
-                 128 - (32 - net4.prefix_length)};
+  IpNetwork twin{net6.at(network4(s).offset_of(net4.address)), 128 - (32 - net4.prefix_length)};
   return twin;
 }
 
@@ -108,20 +107,28 @@ std::optional<PrivateBridge> load_private_bridge(const Settings& s, const std::s
 PrivateBridge require_private_bridge(const Settings& s, const std::string& name) {
   validate_name("bridge", name);
   auto bridge = load_private_bridge(s, name);
-  if (!bridge) throw Error("bridge " + quote_name(name) + " not found: see pot create-private-bridge");
+  if (!bridge)
+    throw Error("bridge " + quote_name(name) + " not found: see pot create-private-bridge");
   return *bridge;
 }
 
 net::BridgeSpec public_bridge_spec(const Settings& s) {
-  net::BridgeSpec spec{net::public_bridge_interface(s.root_tag()), network4(s), gateway4(s),
-                       network6(s), std::nullopt, false};
+  net::BridgeSpec spec{net::public_bridge_interface(s.root_tag()),
+                       network4(s),
+                       gateway4(s),
+                       network6(s),
+                       std::nullopt,
+                       false};
   if (spec.network6) spec.gateway6 = spec.network6->at(1);
   return spec;
 }
 
 net::BridgeSpec private_bridge_spec(const Settings& s, const PrivateBridge& bridge) {
   return net::BridgeSpec{net::private_bridge_interface(s.root_tag(), bridge.name),
-                         bridge.network4, bridge.gateway4, bridge.network6, bridge.gateway6,
+                         bridge.network4,
+                         bridge.gateway4,
+                         bridge.network6,
+                         bridge.gateway6,
                          true};
 }
 
@@ -148,8 +155,8 @@ net::TakenAddresses taken_in(const Context& ctx, const net::BridgeSpec& bridge, 
 }
 
 IpAddress pick_address(const Context& ctx, const net::BridgeSpec& bridge, bool v6,
-                       const std::vector<PotAddresses>& pots, const std::optional<IpAddress>& wanted,
-                       uint64_t first_offset) {
+                       const std::vector<PotAddresses>& pots,
+                       const std::optional<IpAddress>& wanted, uint64_t first_offset) {
   const IpNetwork& net = v6 ? *bridge.network6 : bridge.network4;
   auto taken = taken_in(ctx, bridge, v6, pots);
   if (wanted) {
@@ -188,7 +195,8 @@ std::optional<std::string> resolv_conf_for(const Settings& s, const PotConf& con
   }
   fs::path file = dns == "inherit" ? fs::path("/etc/resolv.conf") : fs::path(dns.substr(7));
   auto text = read_file_if_exists(file);
-  if (!text && dns != "inherit") throw Error("dns file " + quote_name(file.string()) + " not found");
+  if (!text && dns != "inherit")
+    throw Error("dns file " + quote_name(file.string()) + " not found");
   return text;
 }
 
@@ -251,8 +259,8 @@ void assign_network(Context& ctx, const NetworkRequest& request, PotConf& conf) 
     if (text == "auto") continue;
     IpAddress address = IpAddress::parse(text);
     auto& slot = address.is_v4() ? wanted4 : wanted6;
-    if (slot) throw Error("-i gives two " + std::string(address.is_v4() ? "IPv4" : "IPv6") +
-                          " addresses");
+    if (slot)
+      throw Error("-i gives two " + std::string(address.is_v4() ? "IPv4" : "IPv6") + " addresses");
     slot = address;
   }
   auto pots = all_pot_addresses(ctx);
@@ -263,8 +271,8 @@ void assign_network(Context& ctx, const NetworkRequest& request, PotConf& conf) 
       if (!wanted) continue;
       for (const auto& pot : pots) {
         if (std::count(pot.addresses.begin(), pot.addresses.end(), *wanted) != 0)
-          throw Error("address " + wanted->str() + " cannot be used: pot " +
-                      quote_name(pot.pot) + " has it");
+          throw Error("address " + wanted->str() + " cannot be used: pot " + quote_name(pot.pot) +
+                      " has it");
       }
       chosen.push_back(*wanted);
     }
@@ -274,8 +282,8 @@ void assign_network(Context& ctx, const NetworkRequest& request, PotConf& conf) 
     chosen.push_back(v4);
     if (wanted6 && !bridge.network6) throw Error("an IPv6 address needs POT_NETWORK6");
     if (bridge.network6) {
-      chosen.push_back(pick_address(ctx, bridge, true, pots, wanted6,
-                                    bridge.network4.offset_of(v4)));
+      chosen.push_back(
+          pick_address(ctx, bridge, true, pots, wanted6, bridge.network4.offset_of(v4)));
     }
     if (request.type == "private-bridge") conf.set("bridge", request.bridge);
   }
@@ -289,7 +297,8 @@ void create_private_bridge(Context& ctx, const std::string& name, uint64_t hosts
   validate_name("bridge", name);
   if (hosts == 0) throw Error("a private bridge needs room for at least one host (-S)");
   FileLock lock = lock_network(s);
-  if (fs::exists(bridge_file(s, name))) throw Error("bridge " + quote_name(name) + " already exists");
+  if (fs::exists(bridge_file(s, name)))
+    throw Error("bridge " + quote_name(name) + " already exists");
   IpNetwork net = network4(s);
   net::TakenAddresses taken;
   taken.addresses.insert(gateway4(s));
@@ -302,8 +311,8 @@ void create_private_bridge(Context& ctx, const std::string& name, uint64_t hosts
   if (!subnet)
     throw Error("no room in POT_NETWORK " + net.str() + " for a bridge of " +
                 std::to_string(hosts) + " hosts");
-  std::string text = "name=" + name + "\nnet=" + subnet->str() +
-                     "\ngateway=" + subnet->at(1).str() + "\n";
+  std::string text =
+      "name=" + name + "\nnet=" + subnet->str() + "\ngateway=" + subnet->at(1).str() + "\n";
   if (auto net6 = network6(s)) {
     IpNetwork sub6 = twin6(s, *net6, *subnet);
     text += "net6=" + sub6.str() + "\ngateway6=" + sub6.at(1).str() + "\n";
@@ -339,8 +348,9 @@ void vnet_stop(Context& ctx, const std::string& bridge) {
   net::BridgeSpec spec = bridge_spec_for(s, type, bridge);
   FileLock lock = lock_network(s);
   if (running_pot_uses(ctx, type, bridge))
-    throw Error((bridge.empty() ? std::string("the public bridge") : "bridge " + quote_name(bridge)) +
-                " has running pots: stop them first");
+    throw Error(
+        (bridge.empty() ? std::string("the public bridge") : "bridge " + quote_name(bridge)) +
+        " has running pots: stop them first");
   net::take_down_bridge(net::firewall_table(s.root_tag()), spec);
 }
 
@@ -368,8 +378,7 @@ std::string resolve_port_exports(Context& ctx, const std::string& pot,
     if (other == pot) continue;
     for (const auto& port :
          net::parse_port_exports(ctx.load_conf(other).get_or("pot.export.ports", ""))) {
-      taken.insert(port.protocol + ":" +
-                   std::to_string(port.host_port.value_or(port.pot_port)));
+      taken.insert(port.protocol + ":" + std::to_string(port.host_port.value_or(port.pot_port)));
     }
   }
   auto key = [](const std::string& protocol, uint16_t port) {

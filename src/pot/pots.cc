@@ -90,8 +90,7 @@ std::optional<CreationEntry> parse_creation_entry(const std::string& file) {
   if (*end != '.') return std::nullopt;
   unsigned long long start = std::strtoull(end + 1, &end, 10);
   if (*end != '.') return std::nullopt;
-  return CreationEntry{std::string(end + 1),
-                       process_alive(static_cast<pid_t>(pid), start)};
+  return CreationEntry{std::string(end + 1), process_alive(static_cast<pid_t>(pid), start)};
 }
 
 void remove_abandoned_creations(Context& ctx, const fs::path& dir) {

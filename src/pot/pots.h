@@ -14,8 +14,8 @@ namespace pot {
 struct CreateOptions {
   std::string name;
   std::string base;
-  std::string type = "single";   // single | multi
-  NetworkRequest network;  // -N, -i, -B, -d (network.h)
+  std::string type = "single";  // single | multi
+  NetworkRequest network;       // -N, -i, -B, -d (network.h)
   std::vector<std::string> flavours;
 };
 

@@ -44,14 +44,13 @@ RunState RunState::load(const Settings& settings, const std::string& pot) {
 }
 
 void RunState::save(const Settings& settings, const std::string& pot) const {
-  std::string text = "status=" + std::string(to_string(status)) + "\n" +
-                     "monitor_pid=" + std::to_string(monitor_pid) + "\n" +
-                     "monitor_start=" + std::to_string(monitor_start) + "\n" +
-                     "init_pid=" + std::to_string(init_pid) + "\n" +
-                     "init_start=" + std::to_string(init_start) + "\n" +
-                     "own_network=" + (own_network ? "1" : "0") + "\n" +
-                     "cgroup=" + cgroup_version + "\n" + "network='" + network + "'\n" +
-                     "boot=" + boot_id() + "\n";
+  std::string text =
+      "status=" + std::string(to_string(status)) + "\n" +
+      "monitor_pid=" + std::to_string(monitor_pid) + "\n" +
+      "monitor_start=" + std::to_string(monitor_start) + "\n" +
+      "init_pid=" + std::to_string(init_pid) + "\n" + "init_start=" + std::to_string(init_start) +
+      "\n" + "own_network=" + (own_network ? "1" : "0") + "\n" + "cgroup=" + cgroup_version + "\n" +
+      "network='" + network + "'\n" + "boot=" + boot_id() + "\n";
   write_file_atomic(state_path(settings, pot), text, 0600, Durability::kVolatile);
 }
 

@@ -164,8 +164,8 @@ PeerAddressServer::PeerAddressServer(const NetNamespace* ns, const std::string& 
       if (::poll(&entry, 1, 100) != 1) continue;
       sockaddr_storage peer{};
       socklen_t length = sizeof peer;
-      pot::UniqueFd conn(::accept4(listener_.get(), reinterpret_cast<sockaddr*>(&peer), &length,
-                                   SOCK_CLOEXEC));
+      pot::UniqueFd conn(
+          ::accept4(listener_.get(), reinterpret_cast<sockaddr*>(&peer), &length, SOCK_CLOEXEC));
       if (!conn) continue;
       char buf[2048];
       (void)::recv(conn.get(), buf, sizeof buf, 0);  // the request: one packet is enough here
@@ -176,8 +176,8 @@ PeerAddressServer::PeerAddressServer(const NetNamespace* ns, const std::string& 
         ::inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&peer)->sin6_addr, text,
                     sizeof text);
       std::string body = text;
-      std::string response = "HTTP/1.0 200 OK\r\nContent-Length: " + std::to_string(body.size()) +
-                             "\r\n\r\n" + body;
+      std::string response =
+          "HTTP/1.0 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
       (void)::send(conn.get(), response.data(), response.size(), MSG_NOSIGNAL);
     }
   });

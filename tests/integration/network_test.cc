@@ -123,8 +123,9 @@ TEST_F(NetworkTest, PublicBridgePotReachesTheGatewayAndTheOutsideThroughNat) {
       << "the pot reaches its gateway with its own address";
 
   PeerAddressServer outside(&client().ns(), ClientNetwork::kClientAddress, 18002);
-  EXPECT_EQ(fetch_from_pot(name, std::string("http://") + ClientNetwork::kClientAddress + ":18002/"),
-            ClientNetwork::kHostAddress)
+  EXPECT_EQ(
+      fetch_from_pot(name, std::string("http://") + ClientNetwork::kClientAddress + ":18002/"),
+      ClientNetwork::kHostAddress)
       << "traffic to the outside leaves masqueraded as POT_EXTIF's address";
 
   auto hosts = pot({"exec", "-p", name, "cat", "/etc/hosts"});
@@ -179,8 +180,7 @@ TEST_F(NetworkTest, PrivateBridgesKeepTheirPotsApart) {
   std::string web = web_pot("pweb", {"-N", "private-bridge", "-B", a});
   std::string same = create_pot("psame", {"-N", "private-bridge", "-B", a});
   std::string apart = create_pot("papart", {"-N", "private-bridge", "-B", b});
-  for (const auto& p : {same, apart})
-    ASSERT_POT_OK(pot({"set-cmd", "-p", p, "-c", "sleep 3600"}));
+  for (const auto& p : {same, apart}) ASSERT_POT_OK(pot({"set-cmd", "-p", p, "-c", "sleep 3600"}));
   start_and_wait_for_http(web, ip_of(web));
   ASSERT_POT_OK(pot({"start", same}));
   ASSERT_POT_OK(pot({"start", apart}));
@@ -189,8 +189,9 @@ TEST_F(NetworkTest, PrivateBridgesKeepTheirPotsApart) {
   EXPECT_EQ(fetch_from_pot(same, url), "page of " + web + "\n") << "same bridge: reachable";
   EXPECT_EQ(fetch_from_pot(apart, url), "") << "another bridge: not reachable";
   PeerAddressServer outside(&client().ns(), ClientNetwork::kClientAddress, 18003);
-  EXPECT_EQ(fetch_from_pot(apart, std::string("http://") + ClientNetwork::kClientAddress + ":18003/"),
-            ClientNetwork::kHostAddress)
+  EXPECT_EQ(
+      fetch_from_pot(apart, std::string("http://") + ClientNetwork::kClientAddress + ":18003/"),
+      ClientNetwork::kHostAddress)
       << "private pots reach the outside through NAT";
 
   EXPECT_FALSE(pot({"vnet-stop", "-B", a}).ok()) << "a bridge in use is not taken down";
@@ -265,11 +266,11 @@ TEST_F(NetworkTest, BadInputIsRefusedAndChangesNothing) {
     EXPECT_FALSE(fs::exists(root().jail_dir(name))) << "nothing made for " << result;
   }
   PeerAddressServer listening(nullptr, "127.0.0.1", 18095);
-  for (const auto& [spec, error] : std::vector<std::pair<std::string, std::string>>{
-           {"80:18095", "in use on the host"},
-           {"http:80", "not a port number"},
-           {"80:70000", "not a port number"},
-           {"", "not a port number"}}) {
+  for (const auto& [spec, error] :
+       std::vector<std::pair<std::string, std::string>>{{"80:18095", "in use on the host"},
+                                                        {"http:80", "not a port number"},
+                                                        {"80:70000", "not a port number"},
+                                                        {"", "not a port number"}}) {
     auto result = pot({"export-ports", "-p", taken, "-e", spec});
     EXPECT_EQ(result.code, 1) << result;
     EXPECT_NE(result.err.find(error), std::string::npos) << result;
@@ -304,8 +305,9 @@ TEST_F(NetworkV6Test, BridgePotsGetIPv6AndExportedPortsCoverIt) {
   PeerAddressServer outside(&client().ns(), ClientNetwork::kClientAddress6, 18007);
   ASSERT_POT_OK(pot({"set-cmd", "-p", other, "-c", "sleep 3600"}));
   ASSERT_POT_OK(pot({"start", other}));
-  EXPECT_EQ(fetch_from_pot(other, std::string("http://[") + ClientNetwork::kClientAddress6 + "]:18007/"),
-            ClientNetwork::kHostAddress6)
+  EXPECT_EQ(
+      fetch_from_pot(other, std::string("http://[") + ClientNetwork::kClientAddress6 + "]:18007/"),
+      ClientNetwork::kHostAddress6)
       << "IPv6 to the outside, masqueraded";
 }
 
