@@ -11,6 +11,7 @@
 #include "harness.h"
 #include "net/interface_names.h"
 #include "net/netlink.h"
+#include "net/nftables.h"
 #include "net/pot_network.h"
 #include "net_harness.h"
 
@@ -29,6 +30,18 @@ class NetworkTest : public PotTest {
  public:
   static void TearDownTestSuite() {
     PotTest::TearDownTestSuite();  // de-init: must remove bridges and the table
+    pot::net::Netlink host;
+    for (const auto& tag : tags()) {
+      EXPECT_FALSE(pot::net::Nftables().table_exists(pot::net::firewall_table(tag)))
+          << "de-init removes the root's nftables table";
+      EXPECT_FALSE(host.link_exists(pot::net::public_bridge_interface(tag)))
+          << "de-init removes the public bridge";
+    }
+    tags().clear();
+    for (const char* prefix : {"potv", "potpb"}) {
+      EXPECT_EQ(host.links_with_prefix(prefix), std::vector<std::string>{})
+          << "no pot veth or private bridge is left";
+    }
   }
 
  protected:
@@ -37,6 +50,12 @@ class NetworkTest : public PotTest {
     if (IsSkipped() || HasFatalFailure()) return;
     client();
     tag_ = root().root_tag();
+    tags().insert(tag_);
+  }
+
+  static std::set<std::string>& tags() {
+    static std::set<std::string> all;
+    return all;
   }
 
   std::vector<std::string> root_env() const override {
@@ -309,6 +328,32 @@ TEST_F(NetworkV6Test, BridgePotsGetIPv6AndExportedPortsCoverIt) {
       fetch_from_pot(other, std::string("http://[") + ClientNetwork::kClientAddress6 + "]:18007/"),
       ClientNetwork::kHostAddress6)
       << "IPv6 to the outside, masqueraded";
+}
+
+}  // namespace
+}  // namespace potit
+
+namespace potit {
+namespace {
+
+TEST_F(NetworkTest, ResolvConfFollowsPotDnsAndClonesGetTheirOwnAddress) {
+  fs::path custom = host_file("resolv.custom", "nameserver 192.0.2.53\n");
+  std::string name = create_pot("dns", {"-N", "public-bridge", "-d", "custom:" + custom.string()});
+  ASSERT_POT_OK(pot({"set-cmd", "-p", name, "-c", "sleep 3600"}));
+  ASSERT_POT_OK(pot({"start", name}));
+  auto resolv = pot({"exec", "-p", name, "cat", "/etc/resolv.conf"});
+  EXPECT_EQ(resolv.out, "nameserver 192.0.2.53\n");
+  ASSERT_POT_OK(pot({"stop", "-p", name}));
+
+  std::string copy = unique_name("dnsclone");
+  track(copy);
+  ASSERT_POT_OK(pot({"clone", "-P", name, "-p", copy}));
+  EXPECT_NE(ip_of(copy), "");
+  EXPECT_NE(ip_of(copy), ip_of(name)) << "a clone gets an address of its own";
+
+  auto bad = pot({"create", "-p", unique_name("dnsbad"), "-b", "bb", "-d", "custom:/nonexistent"});
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.err.find("not found"), std::string::npos) << bad;
 }
 
 }  // namespace
