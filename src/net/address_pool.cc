@@ -1,5 +1,6 @@
 #include "net/address_pool.h"
 
+#include <algorithm>
 #include <string>
 
 namespace pot::net {
@@ -15,8 +16,12 @@ bool in_taken_network(const TakenAddresses& taken, const IpAddress& address) {
 
 // The last offset a host may have: IPv4 keeps its broadcast address free.
 uint64_t last_host_offset(const IpNetwork& network) {
-  return network.size() - (network.family() == Family::kV4 ? 2 : 1);
+  uint64_t reserved = network.family() == Family::kV4 ? 2 : 1;
+  return network.size() > reserved ? network.size() - reserved : 0;
 }
+
+// The search gives up after this many candidate subnets (a /10 holds 2^18 /28s).
+constexpr uint64_t kMaxCarveCandidates = uint64_t{1} << 24;
 
 }  // namespace
 
@@ -54,11 +59,12 @@ std::optional<IpAddress> next_free_address(const IpNetwork& network, const Taken
 std::optional<IpNetwork> carve_subnet(const IpNetwork& network, int prefix_length,
                                       const TakenAddresses& taken) {
   if (prefix_length < network.prefix_length) return std::nullopt;
-  IpNetwork probe{network.address, prefix_length};
-  uint64_t block = probe.size();
-  uint64_t blocks = network.size() / block;
+  int host_bits = (network.family() == Family::kV4 ? 32 : 128) - prefix_length;
+  int index_bits = prefix_length - network.prefix_length;
+  uint64_t blocks = index_bits >= 62 ? kMaxCarveCandidates : uint64_t{1} << index_bits;
+  blocks = std::min(blocks, kMaxCarveCandidates);
   for (uint64_t i = 0; i < blocks; ++i) {
-    IpNetwork candidate{network.at(i * block), prefix_length};
+    IpNetwork candidate{network.address.plus_shifted(i, host_bits), prefix_length};
     bool free = true;
     for (const auto& address : taken.addresses) {
       if (candidate.contains(address)) {

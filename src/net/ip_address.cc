@@ -12,6 +12,8 @@ namespace pot::net {
 
 namespace {
 
+__extension__ using Uint128 = unsigned __int128;  // block starts in IPv6 networks
+
 constexpr uint64_t kSaturated = uint64_t{1} << 62;
 
 int bit_count(Family family) {
@@ -70,6 +72,19 @@ IpAddress IpAddress::plus(uint64_t offset) const {
   for (size_t i = size(); i-- > 0 && carry != 0;) {
     uint64_t sum = result.bytes[i] + (carry & 0xff);
     result.bytes[i] = static_cast<uint8_t>(sum);
+    carry = (carry >> 8) + (sum >> 8);
+  }
+  return result;
+}
+
+IpAddress IpAddress::plus_shifted(uint64_t value, int shift) const {
+  IpAddress result = *this;
+  // Whole bytes of the shift pick where the addition starts; the rest shifts the value.
+  Uint128 carry = static_cast<Uint128>(value) << (shift % 8);
+  for (int i = static_cast<int>(size()) - 1 - shift / 8; i >= 0 && carry != 0; --i) {
+    auto index = static_cast<size_t>(i);
+    Uint128 sum = result.bytes[index] + (carry & 0xff);
+    result.bytes[index] = static_cast<uint8_t>(sum);
     carry = (carry >> 8) + (sum >> 8);
   }
   return result;

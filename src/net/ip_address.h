@@ -24,6 +24,8 @@ struct IpAddress {
   size_t size() const { return is_v4() ? 4 : 16; }
   // This address plus `offset` (carries across bytes; wraps silently).
   IpAddress plus(uint64_t offset) const;
+  // This address plus `value` * 2^shift (shift up to 127): the start of the value'th block.
+  IpAddress plus_shifted(uint64_t value, int shift) const;
   bool operator==(const IpAddress& other) const = default;
   bool operator<(const IpAddress& other) const {  // for std::set; (not <=>: clang-tidy 14)
     return family != other.family ? family < other.family : bytes < other.bytes;

@@ -29,6 +29,7 @@ PortExport PortExport::parse(const std::string& spec) {
     if (rest.rfind(prefix, 0) == 0) {
       result.protocol = protocol;
       rest = rest.substr(prefix.size());
+      break;  // one protocol at most
     }
   }
   size_t colon = rest.find(':');
