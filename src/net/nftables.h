@@ -24,6 +24,7 @@ struct PortForward {
   uint16_t host_port = 0;  // on every host address, 127.0.0.1 included
   IpAddress pot_address;   // v4 or v6
   uint16_t pot_port = 0;
+  bool operator==(const PortForward& other) const = default;
 };
 
 // nft command text, pure functions (unit tested). `table` is the table's name; the

@@ -5,9 +5,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/file_util.h"
 #include "core/unique_fd.h"
 
 namespace pot::net {
@@ -66,6 +69,9 @@ void attach_pot_interface(pid_t init_pid, const PotInterface& interface) {
   if (interface.kind == PotInterface::Kind::kVeth) {
     host.create_veth(interface.host_interface, "eth0", netns.get());
     host.set_master(interface.host_interface, interface.bridge);
+    // A pot reaching its own exported port: the DNATed packet goes back out the port it came
+    // in by, which a bridge allows only in hairpin mode (when br_netfilter bridges it).
+    write_knob("/sys/class/net/" + interface.host_interface + "/brport/hairpin_mode", "1");
     host.set_up(interface.host_interface);
   } else {
     host.create_macvlan("eth0", interface.host_interface, netns.get());
@@ -90,24 +96,41 @@ void add_port_forwards(const std::string& table, const std::vector<PortForward>&
 void remove_port_forwards(const std::string& table, const std::vector<PortForward>& forwards) {
   if (forwards.empty()) return;
   Nftables nft;
-  if (nft.table_exists(table)) nft.run(nft_remove_forwards(table, forwards));
+  if (!nft.table_exists(table)) return;
+  auto current = current_port_forwards(table);
+  std::vector<PortForward> present;
+  for (const auto& forward : forwards) {
+    if (std::find(current.begin(), current.end(), forward) != current.end())
+      present.push_back(forward);
+  }
+  if (!present.empty()) nft.run(nft_remove_forwards(table, present));
 }
 
-std::vector<std::string> forwarded_host_ports(const std::string& table) {
-  std::vector<std::string> ports;
+std::vector<PortForward> current_port_forwards(const std::string& table) {
+  std::vector<PortForward> forwards;
   Nftables nft;
-  if (!nft.table_exists(table)) return ports;
+  if (!nft.table_exists(table)) return forwards;
   for (const char* map : {"fwd4", "fwd6"}) {
     auto json = nlohmann::json::parse(nft.list_json("list map inet " + table + " " + map));
     for (const auto& item : json.value("nftables", nlohmann::json::array())) {
       if (!item.contains("map")) continue;
       for (const auto& element : item["map"].value("elem", nlohmann::json::array())) {
-        // [ {"concat": ["tcp", 3000]}, {"concat": [addr, port]} ]
+        // [ {"concat": ["tcp", 3000]}, {"concat": ["10.192.0.5", 80]} ]
         const auto& key = element.at(0).at("concat");
-        ports.push_back(key.at(0).get<std::string>() + ":" + std::to_string(key.at(1).get<int>()));
+        const auto& value = element.at(1).at("concat");
+        forwards.push_back(PortForward{key.at(0).get<std::string>(), key.at(1).get<uint16_t>(),
+                                       IpAddress::parse(value.at(0).get<std::string>()),
+                                       value.at(1).get<uint16_t>()});
       }
     }
   }
+  return forwards;
+}
+
+std::vector<std::string> forwarded_host_ports(const std::string& table) {
+  std::vector<std::string> ports;
+  for (const auto& forward : current_port_forwards(table))
+    ports.push_back(forward.protocol + ":" + std::to_string(forward.host_port));
   return ports;
 }
 

@@ -48,7 +48,11 @@ void attach_pot_interface(pid_t init_pid, const PotInterface& interface);
 void detach_pot_interface(const PotInterface& interface);
 
 void add_port_forwards(const std::string& table, const std::vector<PortForward>& forwards);
+// Removes those of `forwards` that are in the table exactly (a host port that now goes to
+// another pot stays with that pot).
 void remove_port_forwards(const std::string& table, const std::vector<PortForward>& forwards);
+// The forwards in the firewall table now.
+std::vector<PortForward> current_port_forwards(const std::string& table);
 // Host ports in use by the firewall table's forwards ("tcp:3000"), for conflict checks.
 std::vector<std::string> forwarded_host_ports(const std::string& table);
 

@@ -13,6 +13,7 @@
 #include "net/port_spec.h"
 #include "pot/lifecycle.h"
 #include "pot/pots.h"
+#include "pot/run_state.h"
 
 namespace pot {
 
@@ -492,12 +493,23 @@ void prepare_pot_network(Context& ctx, const std::string& pot, const PotNetworkP
   FileLock lock = lock_network(s);
   if (plan.bridge) net::bring_up_bridge(table, *plan.bridge);
   if (plan.forwards.empty()) return;
-  auto in_use = net::forwarded_host_ports(table);
-  for (const auto& f : plan.forwards) {
-    std::string key = f.protocol + ":" + std::to_string(f.host_port);
-    if (std::count(in_use.begin(), in_use.end(), key) != 0)
-      throw Error("host port " + key + " is already forwarded to another running pot (pot " +
-                  quote_name(pot) + " exports it too)");
+  // A host port forwarded already: to a running pot, refuse; left by a pot that died
+  // without cleanup (a killed `pot`, a crash), take it back from that pot's leftovers.
+  auto pots = all_pot_addresses(ctx);
+  for (const auto& current : net::current_port_forwards(table)) {
+    for (const auto& wanted : plan.forwards) {
+      if (current.protocol != wanted.protocol || current.host_port != wanted.host_port) continue;
+      std::string owner;
+      for (const auto& other : pots) {
+        if (std::count(other.addresses.begin(), other.addresses.end(), current.pot_address))
+          owner = other.pot;
+      }
+      std::string port = current.protocol + ":" + std::to_string(current.host_port);
+      if (!owner.empty() && owner != pot && RunState::load(s, owner).running())
+        throw Error("host port " + port + " is already forwarded to running pot " +
+                    quote_name(owner));
+      net::remove_port_forwards(table, {current});
+    }
   }
 }
 
