@@ -4,6 +4,7 @@
 #include "cli/command.h"
 #include "cli/options.h"
 #include "core/error.h"
+#include "pot/network.h"
 #include "pot/pot_files.h"
 #include "pot/settings_ops.h"
 

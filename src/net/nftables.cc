@@ -253,7 +253,8 @@ std::string nft_setup_table(const std::string& table) {
   c.add("add chain", "output { type nat hook output priority -100; policy accept; }");
   c.add("add chain", "postrouting { type nat hook postrouting priority srcnat; policy accept; }");
   c.add("add chain", "forward { type filter hook forward priority filter; policy accept; }");
-  for (const char* chain : {"prerouting", "output", "postrouting", "forward"}) {
+  c.add("add chain", "input { type filter hook input priority filter; policy accept; }");
+  for (const char* chain : {"prerouting", "output", "postrouting", "forward", "input"}) {
     c.add("flush chain", chain);
   }
 
@@ -277,6 +278,9 @@ std::string nft_setup_table(const std::string& table) {
   c.add("add rule",
         "forward oifname @isolated iifname . oifname != @isolated_pairs"
         " ct status & dnat == 0 ct state new drop");
+  // route_localnet on the bridges (for the host's 127.0.0.1:port) would also let pots reach
+  // the host's loopback-only services (CVE-2020-8558): only NATed connections may.
+  c.add("add rule", "input iifname @bridges ip daddr 127.0.0.0/8 ct status & dnat == 0 drop");
   return std::move(c).text();
 }
 

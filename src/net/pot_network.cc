@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -16,12 +17,6 @@
 namespace pot::net {
 
 namespace {
-
-void ensure_table(Nftables& nft, const std::string& table) {
-  // Rules are not idempotent in nft: the table is made, whole, only when missing. Callers
-  // hold the root's network lock, so two starts cannot both make it.
-  if (!nft.table_exists(table)) nft.run(nft_setup_table(table));
-}
 
 BridgeRules rules_of(const BridgeSpec& bridge) {
   return BridgeRules{bridge.interface, bridge.network4, bridge.network6, bridge.isolated};
@@ -46,9 +41,9 @@ void bring_up_bridge(const std::string& table, const BridgeSpec& bridge) {
     set_net_sysctl("ipv6/conf/" + bridge.interface + "/accept_dad", "0");
   }
   host.set_up(bridge.interface);
-  Nftables nft;
-  ensure_table(nft, table);
-  nft.run(nft_add_bridge(table, rules_of(bridge)));
+  // The table's set-up is idempotent and replaces its rules whole: run every time, in the
+  // same transaction, a newer pot's rules replace an older one's.
+  Nftables().run(nft_setup_table(table) + nft_add_bridge(table, rules_of(bridge)));
 }
 
 void take_down_bridge(const std::string& table, const BridgeSpec& bridge) {
@@ -57,8 +52,14 @@ void take_down_bridge(const std::string& table, const BridgeSpec& bridge) {
   Netlink().delete_link(bridge.interface);
 }
 
-void delete_firewall_table(const std::string& table) {
-  Nftables().run(nft_delete_table(table));
+void delete_firewall_table_if_present(const std::string& table) {
+  std::optional<Nftables> nft;
+  try {
+    nft.emplace();
+  } catch (const Error&) {
+    return;  // without libnftables (or nf_tables) no table of ours can exist
+  }
+  if (nft->table_exists(table)) nft->run(nft_delete_table(table));
 }
 
 void attach_pot_interface(pid_t init_pid, const PotInterface& interface) {
@@ -82,15 +83,9 @@ void attach_pot_interface(pid_t init_pid, const PotInterface& interface) {
   for (const auto& gateway : interface.gateways) pot.add_default_route("eth0", gateway);
 }
 
-void detach_pot_interface(const PotInterface& interface) {
-  if (interface.kind == PotInterface::Kind::kVeth) Netlink().delete_link(interface.host_interface);
-}
-
 void add_port_forwards(const std::string& table, const std::vector<PortForward>& forwards) {
   if (forwards.empty()) return;
-  Nftables nft;
-  ensure_table(nft, table);
-  nft.run(nft_add_forwards(table, forwards));
+  Nftables().run(nft_setup_table(table) + nft_add_forwards(table, forwards));
 }
 
 void remove_port_forwards(const std::string& table, const std::vector<PortForward>& forwards) {

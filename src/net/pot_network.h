@@ -30,8 +30,8 @@ struct BridgeSpec {
 void bring_up_bridge(const std::string& table, const BridgeSpec& bridge);
 // Removes the bridge's firewall elements and the link (which must have no pots left).
 void take_down_bridge(const std::string& table, const BridgeSpec& bridge);
-// Removes the whole firewall table (de-init).
-void delete_firewall_table(const std::string& table);
+// Removes the whole firewall table (de-init), if there is one.
+void delete_firewall_table_if_present(const std::string& table);
 
 struct PotInterface {
   enum class Kind { kVeth, kMacvlan };
@@ -44,8 +44,6 @@ struct PotInterface {
 
 // Gives the pot whose init is `init_pid` its eth0, configured and up.
 void attach_pot_interface(pid_t init_pid, const PotInterface& interface);
-// Removes the host end of a veth, if the pot's end of the kernel did not already.
-void detach_pot_interface(const PotInterface& interface);
 
 void add_port_forwards(const std::string& table, const std::vector<PortForward>& forwards);
 // Removes those of `forwards` that are in the table exactly (a host port that now goes to

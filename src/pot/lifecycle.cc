@@ -80,7 +80,7 @@ void terminate_and_clean(Context& ctx, const std::string& name, const RunState& 
     signal_process(state.monitor_pid, state.monitor_start, SIGKILL);
     wait_for_exit(state.monitor_pid, state.monitor_start, 10000);
   }
-  release_pot_network(ctx, state.network);
+  release_pot_network(ctx, name, state.network);
   std::string group = ctx.cgroup_group(name);
   CgroupManager& cgroups = ctx.cgroups_for(state.cgroup_version);
   cgroups.remove(group);
@@ -110,7 +110,7 @@ void finish_run(Context& ctx, const std::string& name, int code) {
     if (state.monitor_pid != ::getpid() || state.status == Status::kStopped) return;  // stop did it
     terminate_and_clean(ctx, name, state, /*graceful=*/false);
     RunState{}.save(ctx.settings(), name);
-  } catch (const Error& e) {
+  } catch (const std::exception& e) {
     std::fprintf(stderr, "pot: finishing the run of %s: %s\n", quote_name(name).c_str(), e.what());
   }
 }
@@ -158,7 +158,7 @@ void start_with_monitor(Context& ctx, const std::string& name, const JailSpec& s
     RunningJail jail;
     try {
       jail = launch_jail(spec, ctx.cgroups(),
-                         [&](pid_t init) { attach_pot_network(ctx, network, init); });
+                         [&](pid_t init) { attach_pot_network(ctx, name, network, init); });
     } catch (const std::exception& e) {
       std::string message = std::string("E") + e.what();
       (void)!::write(result_write.get(), message.data(), message.size());
@@ -184,7 +184,7 @@ void start_with_monitor(Context& ctx, const std::string& name, const JailSpec& s
   go_read.reset();
   RunState state = starting_state(ctx, monitor);
   state.own_network = spec.network == NetworkMode::kIsolated;
-  state.network = network.record();
+  state.network = network.record().format();
   state.save(ctx.settings(), name);
 
   // "R<init pid> <start time>\n" (or "E<error>" and EOF), then, after our "g", an "a".
@@ -232,12 +232,12 @@ int run_in_foreground(Context& ctx, const std::string& name, const JailSpec& spe
                       const PotNetworkPlan& network, FileLock& lock) {
   RunState state = starting_state(ctx, ::getpid());
   state.own_network = spec.network == NetworkMode::kIsolated;
-  state.network = network.record();
+  state.network = network.record().format();
   state.save(ctx.settings(), name);
   RunningJail jail;
   try {
     jail = launch_jail(spec, ctx.cgroups(),
-                       [&](pid_t init) { attach_pot_network(ctx, network, init); });
+                       [&](pid_t init) { attach_pot_network(ctx, name, network, init); });
   } catch (const Error&) {
     state.status = Status::kDoa;
     state.save(ctx.settings(), name);
@@ -291,7 +291,7 @@ int start_locked(Context& ctx, const std::string& name, std::set<std::string>& v
   PotNetworkPlan network = plan_pot_network(ctx, name, conf);
   spec.extra_hosts.insert(spec.extra_hosts.begin(), network.hosts.begin(), network.hosts.end());
   spec.resolv_conf = network.resolv_conf;
-  prepare_pot_network(ctx, name, network);
+  prepare_pot_network(ctx, network);
   if (persistent) {
     start_with_monitor(ctx, name, spec, network);
     return 0;

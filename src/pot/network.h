@@ -3,6 +3,9 @@
 // what a pot's start and stop do to the host's network. Addresses live in the pots' own
 // pot.conf (`ip`), so allocation needs no database and survives reboots; the root's network
 // lock (run/network.lock) makes allocation race-free.
+//
+// Lock order: a pot's lock first, then the network lock; never a pot's lock while holding
+// the network lock. (addresses.cc, bridges.cc, port_exports.cc, network_start.cc)
 #pragma once
 
 #include <sys/types.h>
@@ -56,10 +59,20 @@ void vnet_stop(Context& ctx, const std::string& bridge);
 // de-init: every bridge of this root and the firewall table. Call with no pot running.
 void remove_root_network(Context& ctx);
 
-// `pot export-ports`: checks the specs and picks free host ports for those without one;
-// returns the pot.export.ports value.
-std::string resolve_port_exports(Context& ctx, const std::string& pot,
-                                 const std::vector<std::string>& specs);
+// `pot export-ports`: checks the specs, picks free host ports for those without one, and
+// records them (pot.export.ports). Bridge pots only.
+void export_ports(Context& ctx, const std::string& pot, const std::vector<std::string>& specs);
+
+// What a start made on the host's network, saved in the pot's run state before it is made,
+// so that any later command can remove it (release_pot_network).
+struct NetworkRecord {
+  bool veth = false;  // the pot's veth (its name follows from the pot's)
+  std::vector<net::PortForward> forwards;
+
+  std::string format() const;
+  // Malformed parts are skipped: a damaged record must not block a stop forever.
+  static NetworkRecord parse(const std::string& text);
+};
 
 // What starting a pot does to the network, worked out from its pot.conf before launch.
 struct PotNetworkPlan {
@@ -68,17 +81,19 @@ struct PotNetworkPlan {
   std::vector<net::PortForward> forwards;
   std::vector<std::string> hosts;          // /etc/hosts lines
   std::optional<std::string> resolv_conf;  // /etc/resolv.conf
-  // One line recorded in the run state before anything is made, so any later command can
-  // remove it all (release_pot_network).
-  std::string record() const;
+
+  NetworkRecord record() const;
 };
 
 PotNetworkPlan plan_pot_network(Context& ctx, const std::string& pot, const PotConf& conf);
-// Before launch: brings up the pot's bridge and checks its host ports are free.
-void prepare_pot_network(Context& ctx, const std::string& pot, const PotNetworkPlan& plan);
-// After launch, with the pot's init pid: its interface, then its port forwards.
-void attach_pot_network(Context& ctx, const PotNetworkPlan& plan, pid_t init_pid);
-// Removes what a plan's record() says was made; fine when some or all of it is gone.
-void release_pot_network(Context& ctx, const std::string& record);
+// Before launch: brings up the pot's bridge.
+void prepare_pot_network(Context& ctx, const PotNetworkPlan& plan);
+// After launch, with the pot's init pid: its interface, then (under the network lock) its
+// port forwards, taking a host port back from a pot that died without removing its own.
+void attach_pot_network(Context& ctx, const std::string& pot, const PotNetworkPlan& plan,
+                        pid_t init_pid);
+// Removes what a record says a start made; fine when some or all of it is gone. Best
+// effort: a failing step is reported on stderr and the rest still runs.
+void release_pot_network(Context& ctx, const std::string& pot, const std::string& record);
 
 }  // namespace pot

@@ -1,7 +1,5 @@
 #include "pot/settings_ops.h"
 
-#include "pot/network.h"
-
 #include <arpa/inet.h>
 #include <unistd.h>
 
@@ -16,7 +14,6 @@
 #include "core/size.h"
 #include "pot/lifecycle.h"
 #include "pot/mounts_conf.h"
-#include "pot/network.h"
 #include "pot/run_state.h"
 
 namespace pot {
@@ -120,11 +117,6 @@ void add_dep(Context& ctx, const std::string& pot, const std::string& dependency
     conf.remove_value("pot.depend", dependency);
     conf.add("pot.depend", dependency);
   });
-}
-
-void export_ports(Context& ctx, const std::string& pot, const std::vector<std::string>& ports) {
-  std::string list = resolve_port_exports(ctx, pot, ports);
-  update_conf(ctx, pot, [&](PotConf& conf) { conf.set("pot.export.ports", list); });
 }
 
 void set_rss(Context& ctx, const std::string& pot, const RssOptions& options) {

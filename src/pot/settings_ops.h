@@ -17,7 +17,6 @@ void set_attr(Context& ctx, const std::string& pot, const std::string& attr,
               const std::string& value);
 std::string get_attr(Context& ctx, const std::string& pot, const std::string& attr);
 void add_dep(Context& ctx, const std::string& pot, const std::string& dependency);
-void export_ports(Context& ctx, const std::string& pot, const std::vector<std::string>& ports);
 
 struct RssOptions {
   std::optional<std::string> memory;

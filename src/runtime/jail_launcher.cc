@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -98,8 +99,10 @@ RunningJail launch_jail(const JailSpec& spec, CgroupManager& cgroups,
     UniqueFd report_read(report[0]), report_write(report[1]);
     UniqueFd go_read, go_write;
     if (namespaces_ready) {
+      // A socket, not a pipe: sending to an init that already died must fail with EPIPE,
+      // not kill us with SIGPIPE, so that its report can say why it died.
       int go[2];
-      if (::pipe2(go, O_CLOEXEC) != 0) throw_sys("pipe");
+      if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go) != 0) throw_sys("socketpair");
       go_read.reset(go[0]);
       go_write.reset(go[1]);
     }
@@ -125,12 +128,25 @@ RunningJail launch_jail(const JailSpec& spec, CgroupManager& cgroups,
     go_read.reset();
     // Read now: a command like /bin/true may be gone by the time init reports "running".
     auto start_time = process_start_time(pid);
+    std::exception_ptr setup_error;
     if (namespaces_ready) {
-      namespaces_ready(pid);  // on failure, ChildGuard kills the init
-      if (::write(go_write.get(), "g", 1) != 1) throw_sys("releasing the pot's init");
+      try {
+        namespaces_ready(pid);
+        // An init that failed meanwhile has reported why: read below.
+        (void)::send(go_write.get(), "g", 1, MSG_NOSIGNAL);
+      } catch (...) {
+        setup_error = std::current_exception();
+      }
+      go_write.reset();  // an init still waiting for "g" sees EOF and exits
     }
 
     std::string outcome = read_report(report_read.get());
+    if (setup_error) {
+      init.wait();
+      // The init's own failure came first and is the better reason.
+      if (outcome.size() > 1 && outcome[0] == 'E') throw Error(outcome.substr(1));
+      std::rethrow_exception(setup_error);
+    }
     if (outcome != "R") {
       int code = init.wait();
       if (outcome.size() > 1 && outcome[0] == 'E') throw Error(outcome.substr(1));

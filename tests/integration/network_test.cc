@@ -345,6 +345,55 @@ TEST_F(NetworkTest, BadInputIsRefusedAndChangesNothing) {
   }
   auto show = pot({"show", "-p", taken});
   EXPECT_EQ(show.out.find("port:"), std::string::npos) << "no port recorded\n" << show.out;
+
+  std::string isolated = create_pot("noexport");  // -N none
+  auto refused = pot({"export-ports", "-p", isolated, "-e", "80"});
+  EXPECT_EQ(refused.code, 1) << refused;
+  EXPECT_NE(refused.err.find("only public-bridge and private-bridge pots"), std::string::npos)
+      << refused;
+}
+
+TEST_F(NetworkTest, FailedStartOfABridgePotSaysWhyAndLeavesNothing) {
+  std::string name = create_pot("fail", {"-N", "public-bridge"});
+  ASSERT_POT_OK(pot({"set-cmd", "-p", name, "-c", "sleep 3600"}));
+  ASSERT_POT_OK(pot({"export-ports", "-p", name, "-e", "80:18097"}));
+  fs::path source = root().tmp() / "vanishing";
+  fs::create_directories(source);
+  ASSERT_POT_OK(pot({"mount-in", "-p", name, "-d", source.string(), "-m", "/mnt/x"}));
+  fs::remove(source);
+  for (const char* persistent : {"YES", "NO"}) {
+    ASSERT_POT_OK(pot({"set-attr", "-p", name, "-A", "persistent", "-V", persistent}));
+    auto start = pot({"start", name});
+    EXPECT_NE(start.code, 0) << start;
+    EXPECT_LT(start.code, 128) << "killed by a signal: " << start;
+    EXPECT_NE(start.err.find("vanishing"), std::string::npos)
+        << "the error names the missing mount source\n"
+        << start;
+    EXPECT_EQ(root().status(name), "stopped");
+    EXPECT_FALSE(veth_exists(name));
+    auto ports = forwarded_ports();
+    EXPECT_EQ(std::count(ports.begin(), ports.end(), "tcp:18097"), 0);
+  }
+}
+
+TEST_F(NetworkTest, ParallelExportsNeverPickTheSameHostPort) {
+  std::vector<std::string> names;
+  for (int i = 0; i < 8; ++i) names.push_back(create_pot("pexp", {"-N", "public-bridge"}));
+  std::vector<std::future<RunResult>> exports;
+  for (const auto& name : names) {
+    exports.push_back(std::async(std::launch::async, [&, name] {
+      return pot({"export-ports", "-p", name, "-e", "80"});
+    }));
+  }
+  for (auto& result : exports) EXPECT_POT_OK(result.get());
+  std::set<std::string> ports;
+  for (const auto& name : names) {
+    auto show = pot({"show", "-p", name});
+    auto at = show.out.find("port: tcp host ");
+    ASSERT_NE(at, std::string::npos) << show.out;
+    ports.insert(show.out.substr(at, show.out.find(' ', at + 15) - at));
+  }
+  EXPECT_EQ(ports.size(), names.size()) << "every pot got a host port of its own";
 }
 
 // IPv6: a root with POT_NETWORK6.

@@ -199,10 +199,10 @@ TEST_F(NftablesNetns, SetupAppliesAndRunningItAgainKeepsOneCopyOfTheRules) {
     EXPECT_FALSE(nft.table_exists(table_));
     nft.run(nft_setup_table(table_));
     EXPECT_TRUE(nft.table_exists(table_));
-    EXPECT_EQ(rule_count(nft), 9u);
+    EXPECT_EQ(rule_count(nft), 10u);
     nft.run(nft_add_bridge(table_, bridge("potbr0", "10.192.0.0/10")));
     nft.run(nft_setup_table(table_));
-    EXPECT_EQ(rule_count(nft), 9u);
+    EXPECT_EQ(rule_count(nft), 10u);
     // Elements survive a second setup.
     EXPECT_TRUE(HasText(nft.list_json("list set inet " + table_ + " bridges"), "\"potbr0\""));
   });

@@ -1,0 +1,74 @@
+// `pot export-ports`: checking the specs and picking free host ports.
+#include <set>
+
+#include "core/error.h"
+#include "core/names.h"
+#include "net/port_spec.h"
+#include "pot/network.h"
+#include "pot/pots.h"
+#include "pot/run_state.h"
+
+namespace pot {
+
+namespace {
+
+constexpr uint16_t kFirstAutoPort = 30000;  // host ports pot picks: 30000-32767
+constexpr uint16_t kLastAutoPort = 32767;
+
+std::string port_key(const std::string& protocol, uint16_t port) {
+  return protocol + ":" + std::to_string(port);
+}
+
+// Host ports other pots export: theirs even while they are stopped.
+std::set<std::string> ports_of_other_pots(Context& ctx, const std::string& pot) {
+  std::set<std::string> taken;
+  for (const auto& other : list_pots(ctx)) {
+    if (other == pot) continue;
+    for (const auto& port :
+         net::parse_port_exports(ctx.load_conf(other).get_or("pot.export.ports", "")))
+      taken.insert(port_key(port.protocol, port.host_port.value_or(port.pot_port)));
+  }
+  return taken;
+}
+
+}  // namespace
+
+void export_ports(Context& ctx, const std::string& pot, const std::vector<std::string>& specs) {
+  std::vector<net::PortExport> exports;
+  for (const auto& spec : specs) exports.push_back(net::PortExport::parse(spec));
+  ctx.require_pot(pot);
+  // The pot's lock, then the network lock (the order every command takes them in), both
+  // held until pot.conf is saved: a parallel export cannot pick the same free port.
+  FileLock pot_lock = lock_pot(ctx.settings(), pot);
+  FileLock network_lock = lock_network(ctx.settings());
+  PotConf conf = ctx.load_conf(pot);
+  std::string type = conf.get_or("network_type", "none");
+  if (!is_bridge_network(type))
+    throw Error("pot " + quote_name(pot) + " has network type " + type +
+                ": only public-bridge and private-bridge pots export ports");
+  std::set<std::string> taken = ports_of_other_pots(ctx, pot);
+  for (auto& port : exports) {
+    if (port.host_port) {
+      std::string key = port_key(port.protocol, *port.host_port);
+      if (taken.count(key) != 0)
+        throw Error("host port " + key + " is already exported by another pot");
+      if (!net::host_port_free(port.protocol, *port.host_port))
+        throw Error("host port " + key + " is in use on the host");
+    } else {
+      for (uint32_t candidate = kFirstAutoPort; candidate <= kLastAutoPort; ++candidate) {
+        auto host_port = static_cast<uint16_t>(candidate);
+        if (taken.count(port_key(port.protocol, host_port)) == 0 &&
+            net::host_port_free(port.protocol, host_port)) {
+          port.host_port = host_port;
+          break;
+        }
+      }
+      if (!port.host_port) throw Error("no free host port left for " + port.str());
+    }
+    taken.insert(port_key(port.protocol, *port.host_port));
+  }
+  conf.set("pot.export.ports", net::format_port_exports(exports));
+  ctx.save_conf(pot, conf);
+}
+
+}  // namespace pot
