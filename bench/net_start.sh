@@ -59,9 +59,14 @@ net_cleanup() {
   [[ -n $tag ]] || exit "$rc"
   local bridge=potbr$tag table=pot_$tag veth left=()
   veth=$(pot_veth_name "$tag" "$NET_POT")
-  ip link show "$veth" >/dev/null 2>&1 && ip link del "$veth" 2>/dev/null
-  ip link show "$bridge" >/dev/null 2>&1 && ip link del "$bridge" 2>/dev/null
-  nft list table inet "$table" >/dev/null 2>&1 && nft delete table inet "$table" 2>/dev/null
+  # What de-init should have removed: removed here if not, and reported.
+  local by_hand=()
+  ip link show "$veth" >/dev/null 2>&1 && by_hand+=("veth $veth") && ip link del "$veth" 2>/dev/null
+  ip link show "$bridge" >/dev/null 2>&1 && by_hand+=("bridge $bridge") &&
+    ip link del "$bridge" 2>/dev/null
+  nft list table inet "$table" >/dev/null 2>&1 && by_hand+=("nft table inet $table") &&
+    nft delete table inet "$table" 2>/dev/null
+  (( ${#by_hand[@]} )) && echo "${0##*/}: pot de-init left (removed by hand): ${by_hand[*]}" >&2
   ip link show "$veth" >/dev/null 2>&1 && left+=("veth $veth")
   ip link show "$bridge" >/dev/null 2>&1 && left+=("bridge $bridge")
   nft list tables 2>/dev/null | grep -qw "$table" && left+=("nft table inet $table")

@@ -10,6 +10,17 @@
 # Each case runs ROUNDS times, the cases interleaved; the figures are the medians of the
 # rounds. Target: exported within 10% of direct (requests/s ratio >= 0.90).
 #
+# busybox httpd serves one request per connection, so wrk opens thousands of connections a
+# second and both ends leave TIME_WAIT sockets. Left alone, that measures TCP port reuse, not
+# the network path: the host runs out of ephemeral ports towards non-loopback addresses
+# (tcp_tw_reuse=2 reuses them for loopback only), and new SYNs that meet a TIME_WAIT socket in
+# the pot are rejected by PAWS (TcpExtPAWSTimewait) and retried after 1 s, more or less
+# depending on which case ran before. With TCP_TUNING=1 (the default) the script sets the
+# host's net.ipv4.tcp_tw_reuse=1 for the run (put back on exit) and
+# net.ipv4.tcp_max_tw_buckets=0 in the pot's own network namespace (gone with the pot).
+# Each run records the host's SYN retransmits, the listen-queue overflows (host and pot; busybox
+# httpd listens with a backlog of 9), the pot's PAWS rejections and the load average.
+#
 # Only loopback, the bridge's gateway (a host address) and the pot's own address receive
 # traffic: the script checks that the gateway is local and the pot's address is routed
 # through this root's bridge before it sends anything.
@@ -18,7 +29,8 @@
 # env:   ROUNDS (3), DURATION (10s, per wrk run), THREADS (2), CONNECTIONS (32),
 #        PAGE_KB (4, size of /www/index.html), HOST_PORT (18080), HOST_HTTPD_PORT (18081),
 #        POT_NETWORK (10.231.0.0/16), POT_GATEWAY (10.231.0.1), POT_EXTIF (unset: the
-#        default route's interface), OUT_JSON (build/bench/net_throughput.json)
+#        default route's interface), TCP_TUNING (1; 0: leave TCP settings alone),
+#        OUT_JSON (build/bench/net_throughput.json)
 #
 # Everything it makes (pot pool + loop device, the pot's bridge, veth and nftables table,
 # the host httpd, temp dirs) is removed on exit, and the removal is checked.
@@ -34,6 +46,7 @@ CONNECTIONS=${CONNECTIONS:-32}
 PAGE_KB=${PAGE_KB:-4}
 HOST_PORT=${HOST_PORT:-18080}
 HOST_HTTPD_PORT=${HOST_HTTPD_PORT:-18081}
+TCP_TUNING=${TCP_TUNING:-1}
 OUT_JSON=${OUT_JSON:-$REPO_ROOT/build/bench/net_throughput.json}
 export POT_NETWORK=${POT_NETWORK:-10.231.0.0/16}
 export POT_GATEWAY=${POT_GATEWAY:-10.231.0.1}
@@ -42,7 +55,7 @@ export POT_GATEWAY=${POT_GATEWAY:-10.231.0.1}
 HTTPD_POT=bench-httpd
 HOST_HTTPD_PID=""
 
-bench_init "${1:-$REPO_ROOT/build/release/pot}" wrk curl ip nft ss
+bench_init "${1:-$REPO_ROOT/build/release/pot}" wrk curl ip nft ss nsenter pgrep
 (( ROUNDS >= 1 )) || bench_die "ROUNDS must be at least 1"
 
 # The names pot gives this root's network objects (src/net/interface_names.cc): the public
@@ -67,6 +80,7 @@ net_cleanup() {
     kill "$HOST_HTTPD_PID" 2>/dev/null
     wait "$HOST_HTTPD_PID" 2>/dev/null
   fi
+  [[ -n $TW_REUSE_BEFORE ]] && echo "$TW_REUSE_BEFORE" >/proc/sys/net/ipv4/tcp_tw_reuse
   local tag=$POT_TAG root=$POT_FS_ROOT
   (exit "$rc")
   (bench_cleanup)
@@ -74,25 +88,33 @@ net_cleanup() {
   [[ -n $tag ]] || exit "$rc"
   local bridge=potbr$tag table=pot_$tag veth left=()
   veth=$(pot_veth_name "$tag" "$HTTPD_POT")
-  ip link show "$veth" >/dev/null 2>&1 && ip link del "$veth" 2>/dev/null
-  ip link show "$bridge" >/dev/null 2>&1 && ip link del "$bridge" 2>/dev/null
-  nft list table inet "$table" >/dev/null 2>&1 && nft delete table inet "$table" 2>/dev/null
+  # What de-init should have removed: removed here if not, and reported.
+  local by_hand=()
+  ip link show "$veth" >/dev/null 2>&1 && by_hand+=("veth $veth") && ip link del "$veth" 2>/dev/null
+  ip link show "$bridge" >/dev/null 2>&1 && by_hand+=("bridge $bridge") &&
+    ip link del "$bridge" 2>/dev/null
+  nft list table inet "$table" >/dev/null 2>&1 && by_hand+=("nft table inet $table") &&
+    nft delete table inet "$table" 2>/dev/null
+  (( ${#by_hand[@]} )) && echo "${0##*/}: pot de-init left (removed by hand): ${by_hand[*]}" >&2
   ip link show "$veth" >/dev/null 2>&1 && left+=("veth $veth")
   ip link show "$bridge" >/dev/null 2>&1 && left+=("bridge $bridge")
   nft list tables 2>/dev/null | grep -qw "$table" && left+=("nft table inet $table")
   [[ -n $root ]] && grep -qF " $root" /proc/self/mountinfo && left+=("mounts under $root")
   [[ -n $HOST_HTTPD_PID ]] && kill -0 "$HOST_HTTPD_PID" 2>/dev/null && left+=("httpd $HOST_HTTPD_PID")
+  [[ -n $TW_REUSE_BEFORE && $(cat /proc/sys/net/ipv4/tcp_tw_reuse) != "$TW_REUSE_BEFORE" ]] &&
+    left+=("net.ipv4.tcp_tw_reuse=$(cat /proc/sys/net/ipv4/tcp_tw_reuse), was $TW_REUSE_BEFORE")
   if (( ${#left[@]} )); then
     echo "${0##*/}: cleanup left: ${left[*]}" >&2
     (( rc == 0 )) && rc=1
   else
-    echo "cleanup: bridge $bridge, veth $veth, nft table $table, host httpd removed"
+    echo "cleanup: bridge $bridge, veth $veth, nft table $table, host httpd removed${TW_REUSE_BEFORE:+, tcp_tw_reuse back to $TW_REUSE_BEFORE}"
   fi
   echo "  (host sysctls now: ip_forward=$(cat /proc/sys/net/ipv4/ip_forward)," \
     "was $IP_FORWARD_BEFORE before the run)"
   exit "$rc"
 }
 IP_FORWARD_BEFORE=$(cat /proc/sys/net/ipv4/ip_forward)
+TW_REUSE_BEFORE=""
 trap net_cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -131,6 +153,32 @@ ip -4 route get "$POT_GATEWAY" | grep -q '^local ' ||
   bench_die "POT_GATEWAY $POT_GATEWAY is not a host address after start: $(ip -4 route get "$POT_GATEWAY")"
 ip -4 route get "$POT_IP" | grep -q " dev $BRIDGE " ||
   bench_die "the pot's address $POT_IP is not routed through $BRIDGE: $(ip -4 route get "$POT_IP")"
+
+# The pot's httpd (in the pot's network namespace, unlike this shell), for its counters.
+POT_HTTPD_PID=""
+for _ in $(seq 50); do
+  POT_HTTPD_PID=$(pgrep -xf "/bin/busybox httpd -f -p 80 -h /www" | head -n1 || true)
+  [[ -n $POT_HTTPD_PID ]] && break
+  sleep 0.1
+done
+[[ -n $POT_HTTPD_PID ]] || bench_die "the pot's httpd is not running"
+[[ $(readlink "/proc/$POT_HTTPD_PID/ns/net") != "$(readlink /proc/self/ns/net)" ]] ||
+  bench_die "the pot's httpd ($POT_HTTPD_PID) is in the host's network namespace"
+in_pot_net() { nsenter -t "$POT_HTTPD_PID" -n "$@"; }
+# A counter of /proc/net/netstat (TcpExt), on the host or (with `pot`) in the pot's netns.
+tcpext() {
+  local reader=(cat /proc/net/netstat)
+  [[ ${2:-} == pot ]] && reader=(in_pot_net cat /proc/net/netstat)
+  "${reader[@]}" | awk -v key="$1" '$1 == "TcpExt:" && !n { for (i = 2; i <= NF; i++) col[$i] = i; n = 1; next }
+    $1 == "TcpExt:" { print $col[key] }'
+}
+
+if (( TCP_TUNING )); then
+  TW_REUSE_BEFORE=$(cat /proc/sys/net/ipv4/tcp_tw_reuse)
+  echo 1 >/proc/sys/net/ipv4/tcp_tw_reuse
+  in_pot_net sysctl -qw net.ipv4.tcp_max_tw_buckets=0
+  echo "== TCP: host net.ipv4.tcp_tw_reuse=1 (was $TW_REUSE_BEFORE), pot netns net.ipv4.tcp_max_tw_buckets=0"
+fi
 
 # The host's httpd: the pot's own (static) busybox serving the pot's own file.
 "$HTTPD_ROOT/bin/busybox" httpd -f -p "127.0.0.1:$HOST_HTTPD_PORT" -h "$HTTPD_ROOT/www" &
@@ -180,11 +228,20 @@ for round in $(seq "$ROUNDS"); do
   for i in "${!URLS[@]}"; do
     # A short untimed warm-up, then the measured run.
     wrk -t"$THREADS" -c"$CONNECTIONS" -d2s "${URLS[i]}" >/dev/null
+    syn0=$(tcpext TCPSynRetrans)
+    paws0=$(tcpext PAWSTimewait pot)
+    lo0=$(( $(tcpext ListenOverflows) + $(tcpext ListenOverflows pot) ))
     out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$WORK/report.lua" "${URLS[i]}")
     line=$(tail -n1 <<<"$out")
     jq -c --arg case "${NAMES[i]}" --arg url "${URLS[i]}" --argjson round "$round" \
-      '. + {case: $case, url: $url, round: $round}' <<<"$line" >>"$RAW"
-    jq -r '"  round \(.round) \(.case | . + " " * (12 - length)) \(.rps | floor) req/s  avg \(.lat_mean_us / 1000 * 100 | round / 100) ms  p99 \(.lat_p99_us / 1000 * 100 | round / 100) ms  errors \(.errors | add)"' \
+      --argjson syn $(( $(tcpext TCPSynRetrans) - syn0 )) \
+      --argjson paws $(( $(tcpext PAWSTimewait pot) - paws0 )) \
+      --argjson overflows $(( $(tcpext ListenOverflows) + $(tcpext ListenOverflows pot) - lo0 )) \
+      --argjson load "$(cut -d' ' -f1 /proc/loadavg)" \
+      '. + {case: $case, url: $url, round: $round, host_syn_retrans: $syn, pot_paws_timewait: $paws,
+            listen_overflows: $overflows, loadavg_1min_after: $load}' \
+      <<<"$line" >>"$RAW"
+    jq -r '"  round \(.round) \(.case | . + " " * (12 - length)) \(.rps | floor) req/s  avg \(.lat_mean_us / 1000 * 100 | round / 100) ms  p99 \(.lat_p99_us / 1000 * 100 | round / 100) ms  errors \(.errors | add)  SYN retransmits \(.host_syn_retrans)  listen overflows \(.listen_overflows)  pot PAWS rejects \(.pot_paws_timewait)  load \(.loadavg_1min_after)"' \
       <<<"$(tail -n1 "$RAW")"
   done
 done
@@ -192,7 +249,8 @@ done
 mkdir -p "$(dirname "$OUT_JSON")"
 jq -s --arg pot "$POT" --arg kernel "$(uname -r)" --argjson cpus "$(nproc)" \
   --arg date "$(date -u +%FT%TZ)" --arg wrk "wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency" \
-  --arg pot_ip "$POT_IP" --arg gateway "$POT_GATEWAY" --argjson page "$(stat -c %s "$HTTPD_ROOT/www/index.html")" '
+  --arg pot_ip "$POT_IP" --arg gateway "$POT_GATEWAY" --argjson page "$(stat -c %s "$HTTPD_ROOT/www/index.html")" \
+  --argjson tcp_tuning "$TCP_TUNING" '
   def median: sort | if length % 2 == 1 then .[length / 2 | floor]
                      else (.[length / 2 - 1] + .[length / 2]) / 2 end;
   . as $runs
@@ -205,10 +263,13 @@ jq -s --arg pot "$POT" --arg kernel "$(uname -r)" --argjson cpus "$(nproc)" \
          lat_mean_ms: (map(.lat_mean_us) | median / 1000),
          lat_p99_ms: (map(.lat_p99_us) | median / 1000),
          errors: (map(.errors | add) | add),
+         host_syn_retrans: (map(.host_syn_retrans) | add),
+         pot_paws_timewait: (map(.pot_paws_timewait) | add),
+         listen_overflows: (map(.listen_overflows) | add),
          rounds_rps: map(.rps)}})
      | from_entries) as $c
   | {date: $date, pot: $pot, kernel: $kernel, cpus: $cpus, wrk: $wrk, page_bytes: $page,
-     pot_ip: $pot_ip, gateway: $gateway, cases: $c,
+     pot_ip: $pot_ip, gateway: $gateway, tcp_tuning: $tcp_tuning, cases: $c,
      ratios: {exported_lo_over_direct: ($c["exported-lo"].rps / $c.direct.rps),
               exported_gw_over_direct: ($c["exported-gw"].rps / $c.direct.rps),
               direct_over_host: ($c.direct.rps / $c.host.rps)},
@@ -216,8 +277,8 @@ jq -s --arg pot "$POT" --arg kernel "$(uname -r)" --argjson cpus "$(nproc)" \
 
 jq -r '
   "\n== results (medians of \(.runs | map(.round) | max) round(s); \(.wrk))",
-  "  case          req/s     avg ms   p99 ms  errors",
-  (.cases | to_entries[] | "  \(.key | . + " " * (12 - length)) \(.value.rps | floor | tostring | " " * (8 - length) + .)   \(.value.lat_mean_ms * 100 | round / 100 | tostring | " " * (6 - length) + .)   \(.value.lat_p99_ms * 100 | round / 100 | tostring | " " * (6 - length) + .)  \(.value.errors)"),
+  "  case          req/s     avg ms   p99 ms  errors  SYN retransmits  pot PAWS rejects (all rounds)",
+  (.cases | to_entries[] | "  \(.key | . + " " * (12 - length)) \(.value.rps | floor | tostring | " " * (8 - length) + .)   \(.value.lat_mean_ms * 100 | round / 100 | tostring | " " * (6 - length) + .)   \(.value.lat_p99_ms * 100 | round / 100 | tostring | " " * (6 - length) + .)  \(.value.errors | tostring | " " * (6 - length) + .)  \(.value.host_syn_retrans | tostring | " " * (15 - length) + .)  \(.value.pot_paws_timewait | tostring | " " * (16 - length) + .)"),
   "",
   (.ratios | "  exported-lo / direct = \(.exported_lo_over_direct * 1000 | round / 1000)   target >= 0.90   \(if .exported_lo_over_direct >= 0.9 then "PASS" else "FAIL" end)",
              "  exported-gw / direct = \(.exported_gw_over_direct * 1000 | round / 1000)   target >= 0.90   \(if .exported_gw_over_direct >= 0.9 then "PASS" else "FAIL" end)",
