@@ -37,6 +37,12 @@ std::string nft_add_forwards(const std::string& table, const std::vector<PortFor
 std::string nft_remove_forwards(const std::string& table, const std::vector<PortForward>& forwards);
 std::string nft_delete_table(const std::string& table);  // no error when missing
 
+// The name of the empty set that marks the version of the table's rules.
+extern const char* const kRulesetMarker;
+// True when a JSON `list table` output shows this version's rules and `bridge`'s elements,
+// so the setup need not run again.
+bool nft_bridge_current(const std::string& table_listing, const std::string& bridge);
+
 // A libnftables context in the caller's network namespace.
 class Nftables {
  public:

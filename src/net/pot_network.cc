@@ -18,6 +18,13 @@ namespace pot::net {
 
 namespace {
 
+// The table has this pot's rules and the bridge's elements: nothing to write. (A write
+// makes the kernel wait for an RCU grace period, about 14 ms, on every start.)
+bool bridge_rules_current(Nftables& nft, const std::string& table, const std::string& bridge) {
+  if (!nft.table_exists(table)) return false;
+  return nft_bridge_current(nft.list_json("list table inet " + table), bridge);
+}
+
 BridgeRules rules_of(const BridgeSpec& bridge) {
   return BridgeRules{bridge.interface, bridge.network4, bridge.network6, bridge.isolated};
 }
@@ -41,9 +48,10 @@ void bring_up_bridge(const std::string& table, const BridgeSpec& bridge) {
     set_net_sysctl("ipv6/conf/" + bridge.interface + "/accept_dad", "0");
   }
   host.set_up(bridge.interface);
-  // The table's set-up is idempotent and replaces its rules whole: run every time, in the
-  // same transaction, a newer pot's rules replace an older one's.
-  Nftables().run(nft_setup_table(table) + nft_add_bridge(table, rules_of(bridge)));
+  Nftables nft;
+  if (bridge_rules_current(nft, table, bridge.interface)) return;
+  // Set-up replaces the rules whole, and the bridge's elements come in the same transaction.
+  nft.run(nft_setup_table(table) + nft_add_bridge(table, rules_of(bridge)));
 }
 
 void take_down_bridge(const std::string& table, const BridgeSpec& bridge) {
@@ -68,6 +76,9 @@ void attach_pot_interface(pid_t init_pid, const PotInterface& interface) {
   if (!netns) throw_sys("opening the pot's network namespace");
   Netlink host;
   if (interface.kind == PotInterface::Kind::kVeth) {
+    // The host end of an earlier run's veth goes with that run's namespace; a namespace
+    // something still holds keeps it, and this run takes the name back.
+    if (host.link_exists(interface.host_interface)) host.delete_link(interface.host_interface);
     host.create_veth(interface.host_interface, "eth0", netns.get());
     host.set_master(interface.host_interface, interface.bridge);
     // A pot reaching its own exported port: the DNATed packet goes back out the port it came
@@ -85,7 +96,8 @@ void attach_pot_interface(pid_t init_pid, const PotInterface& interface) {
 
 void add_port_forwards(const std::string& table, const std::vector<PortForward>& forwards) {
   if (forwards.empty()) return;
-  Nftables().run(nft_setup_table(table) + nft_add_forwards(table, forwards));
+  // The table exists: the pot's bridge was brought up first (bring_up_bridge).
+  Nftables().run(nft_add_forwards(table, forwards));
 }
 
 void remove_port_forwards(const std::string& table, const std::vector<PortForward>& forwards) {

@@ -66,8 +66,7 @@ void export_ports(Context& ctx, const std::string& pot, const std::vector<std::s
 // What a start made on the host's network, saved in the pot's run state before it is made,
 // so that any later command can remove it (release_pot_network).
 struct NetworkRecord {
-  bool veth = false;  // the pot's veth (its name follows from the pot's)
-  std::vector<net::PortForward> forwards;
+  std::vector<net::PortForward> forwards;  // the veth needs no record: it dies with the pot
 
   std::string format() const;
   // Malformed parts are skipped: a damaged record must not block a stop forever.

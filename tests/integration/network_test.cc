@@ -144,6 +144,10 @@ class NetworkTest : public PotTest {
   bool veth_exists(const std::string& name) {
     return pot::net::Netlink().link_exists(pot::net::pot_veth_interface(tag_, name));
   }
+  // The kernel removes a veth with its namespace, shortly after the pot's last process.
+  bool veth_gone(const std::string& name) {
+    return wait_until([&] { return !veth_exists(name); }, 5000);
+  }
 
   std::string tag_;
 };
@@ -168,7 +172,7 @@ TEST_F(NetworkTest, PublicBridgePotReachesTheGatewayAndTheOutsideThroughNat) {
   auto hosts = pot({"exec", "-p", name, "cat", "/etc/hosts"});
   EXPECT_NE(hosts.out.find(ip + "\t" + name), std::string::npos) << hosts.out;
   ASSERT_POT_OK(pot({"stop", "-p", name}));
-  EXPECT_FALSE(veth_exists(name)) << "stop removes the pot's veth";
+  EXPECT_TRUE(veth_gone(name)) << "no veth after stop";
 }
 
 TEST_F(NetworkTest, ExportedPortIsReachableFromTheClientTheHostAndOtherPots) {
@@ -205,7 +209,7 @@ TEST_F(NetworkTest, ExportedPortIsReachableFromTheClientTheHostAndOtherPots) {
   ports = forwarded_ports();
   EXPECT_EQ(std::count(ports.begin(), ports.end(), "tcp:18080"), 0) << "stop removes the rules";
   EXPECT_NE(http_get("127.0.0.1", 18080, 500), page) << "stopped: the port goes nowhere";
-  EXPECT_FALSE(veth_exists(web));
+  EXPECT_TRUE(veth_gone(web));
 }
 
 TEST_F(NetworkTest, PrivateBridgesKeepTheirPotsApart) {
@@ -280,8 +284,7 @@ TEST_F(NetworkTest, KilledStartIsCleanedByTheNextCommand) {
   ASSERT_TRUE(veth_exists(name));
   start->kill(SIGKILL);
   start->wait(5000);
-  ASSERT_TRUE(wait_until([&] { return !veth_exists(name); }, 5000))
-      << "the veth goes with the pot's namespace";
+  ASSERT_TRUE(veth_gone(name)) << "the veth goes with the pot's namespace";
   auto left = forwarded_ports();
   EXPECT_EQ(std::count(left.begin(), left.end(), "tcp:18090"), 1) << "the killed start's rule";
 
@@ -304,7 +307,7 @@ TEST_F(NetworkTest, KilledStartIsCleanedByTheNextCommand) {
   ASSERT_POT_OK(pot({"stop", "-p", name}));
   EXPECT_EQ(http_get("127.0.0.1", 18090), "page of " + heir + "\n");
   ASSERT_POT_OK(pot({"stop", "-p", heir}));
-  EXPECT_FALSE(veth_exists(name));
+  EXPECT_TRUE(veth_gone(name));
   auto ports = forwarded_ports();
   EXPECT_EQ(std::count(ports.begin(), ports.end(), "tcp:18090"), 0);
 }
@@ -370,7 +373,7 @@ TEST_F(NetworkTest, FailedStartOfABridgePotSaysWhyAndLeavesNothing) {
         << "the error names the missing mount source\n"
         << start;
     EXPECT_EQ(root().status(name), "stopped");
-    EXPECT_FALSE(veth_exists(name));
+    EXPECT_TRUE(veth_gone(name));
     auto ports = forwarded_ports();
     EXPECT_EQ(std::count(ports.begin(), ports.end(), "tcp:18097"), 0);
   }
