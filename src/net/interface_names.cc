@@ -29,8 +29,15 @@ std::string private_bridge_interface(const std::string& root_tag, const std::str
   return "potpb" + short_hash(root_tag + "/" + bridge, 10);
 }
 
-std::string pot_veth_interface(const std::string& root_tag, const std::string& pot) {
-  return "potv" + short_hash(root_tag + "/" + pot, 10);
+std::string pot_veth_prefix(const std::string& root_tag, const std::string& pot) {
+  return "potv" + short_hash(root_tag + "/" + pot, 7);
+}
+
+std::string pot_veth_interface(const std::string& root_tag, const std::string& pot, unsigned run) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string suffix(4, '0');
+  for (int i = 3; i >= 0; --i, run >>= 4) suffix[static_cast<size_t>(i)] = kHex[run & 0xf];
+  return pot_veth_prefix(root_tag, pot) + suffix;
 }
 
 std::string firewall_table(const std::string& root_tag) {

@@ -76,8 +76,8 @@ void attach_pot_interface(pid_t init_pid, const PotInterface& interface) {
   if (!netns) throw_sys("opening the pot's network namespace");
   Netlink host;
   if (interface.kind == PotInterface::Kind::kVeth) {
-    // The host end of an earlier run's veth goes with that run's namespace; a namespace
-    // something still holds keeps it, and this run takes the name back.
+    // A run's veth goes with its namespace; one that something kept alive and that has
+    // this run's name too is in the way.
     if (host.link_exists(interface.host_interface)) host.delete_link(interface.host_interface);
     host.create_veth(interface.host_interface, "eth0", netns.get());
     host.set_master(interface.host_interface, interface.bridge);

@@ -94,5 +94,7 @@ void attach_pot_network(Context& ctx, const std::string& pot, const PotNetworkPl
 // Removes what a record says a start made; fine when some or all of it is gone. Best
 // effort: a failing step is reported on stderr and the rest still runs.
 void release_pot_network(Context& ctx, const std::string& pot, const std::string& record);
+// Removes veths of the pot that outlived their run (something held the namespace): destroy.
+void remove_pot_links(Context& ctx, const std::string& pot);
 
 }  // namespace pot

@@ -162,7 +162,7 @@ PotNetworkPlan plan_pot_network(Context& ctx, const std::string& pot, const PotC
     std::string bridge_name = conf.get_or("bridge", "");
     net::BridgeSpec bridge = bridge_spec_for(s, type, bridge_name);
     net::PotInterface interface;
-    interface.host_interface = net::pot_veth_interface(s.root_tag(), pot);
+    // interface.host_interface: named per run, in attach_pot_network
     interface.bridge = bridge.interface;
     auto exports = net::parse_port_exports(conf.get_or("pot.export.ports", ""));
     for (const auto& address : addresses) {
@@ -201,9 +201,15 @@ void prepare_pot_network(Context& ctx, const PotNetworkPlan& plan) {
 
 void attach_pot_network(Context& ctx, const std::string& pot, const PotNetworkPlan& plan,
                         pid_t init_pid) {
-  if (plan.interface) net::attach_pot_interface(init_pid, *plan.interface);
-  if (plan.forwards.empty()) return;
   const Settings& s = ctx.settings();
+  if (plan.interface) {
+    net::PotInterface interface = *plan.interface;
+    if (interface.kind == net::PotInterface::Kind::kVeth)
+      interface.host_interface =
+          net::pot_veth_interface(s.root_tag(), pot, static_cast<unsigned>(init_pid));
+    net::attach_pot_interface(init_pid, interface);
+  }
+  if (plan.forwards.empty()) return;
   std::string table = net::firewall_table(s.root_tag());
   FileLock lock = lock_network(s);
   // A host port forwarded already: to a pot that runs or is starting, refuse; left by a
@@ -235,9 +241,16 @@ void release_pot_network(Context& ctx, const std::string& pot, const std::string
   } catch (const std::exception& e) {
     warn(pot, "removing the port forwards", e);
   }
-  // The veth needs nothing: the kernel removes it with the pot's network namespace (and a
-  // start finds and replaces one that something kept alive). Deleting it here would wait
-  // for the kernel's teardown of that namespace: about 20 ms on every stop, measured.
+  // The veth needs nothing: the kernel removes it with the pot's network namespace.
+  // Deleting it here would wait for that teardown, about 20 ms on every stop (measured);
+  // one that something kept alive goes with the pot (remove_pot_links).
+}
+
+void remove_pot_links(Context& ctx, const std::string& pot) {
+  net::Netlink host;
+  for (const auto& link :
+       host.links_with_prefix(net::pot_veth_prefix(ctx.settings().root_tag(), pot)))
+    host.delete_link(link);
 }
 
 }  // namespace pot

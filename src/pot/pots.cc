@@ -221,6 +221,8 @@ void destroy_pot(Context& ctx, const std::string& name, bool force) {
   std::string group = ctx.cgroup_group(name);
   ctx.cgroups().remove(group);
   ctx.cgroups().remove_parent_if_empty(group);
+  if (is_bridge_network(ctx.load_conf(name).get_or("network_type", "none")))
+    remove_pot_links(ctx, name);
   ctx.storage().destroy(s.jail_dir(name));
   std::error_code ec;
   fs::remove(state_path(s, name), ec);

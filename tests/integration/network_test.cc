@@ -142,7 +142,7 @@ class NetworkTest : public PotTest {
     return pot::net::forwarded_host_ports(pot::net::firewall_table(tag_));
   }
   bool veth_exists(const std::string& name) {
-    return pot::net::Netlink().link_exists(pot::net::pot_veth_interface(tag_, name));
+    return !pot::net::Netlink().links_with_prefix(pot::net::pot_veth_prefix(tag_, name)).empty();
   }
   // The kernel removes a veth with its namespace, shortly after the pot's last process.
   bool veth_gone(const std::string& name) {

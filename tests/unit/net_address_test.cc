@@ -788,7 +788,7 @@ TEST(InterfaceNames, FitInIfnamsiz) {
     for (const std::string& name : {std::string("a"), std::string("web"), long_name}) {
       EXPECT_LE(public_bridge_interface(tag).size(), kIfNameMax);
       EXPECT_LE(private_bridge_interface(tag, name).size(), kIfNameMax) << name;
-      EXPECT_LE(pot_veth_interface(tag, name).size(), kIfNameMax) << name;
+      EXPECT_LE(pot_veth_prefix(tag, name).size(), kIfNameMax) << name;
     }
   }
 }
@@ -804,10 +804,14 @@ TEST(InterfaceNames, PrefixesAndHexDigits) {
   EXPECT_EQ(priv.size(), 5u + 10u);
   EXPECT_TRUE(is_hex(priv.substr(5))) << priv;
 
-  std::string veth = pot_veth_interface("1a2b3c4d", "my-pot.13_2");
+  std::string veth = pot_veth_prefix("1a2b3c4d", "my-pot.13_2");
   EXPECT_EQ(veth.substr(0, 4), "potv");
-  EXPECT_EQ(veth.size(), 4u + 10u);
+  EXPECT_EQ(veth.size(), 4u + 7u);
   EXPECT_TRUE(is_hex(veth.substr(4))) << veth;
+  // One run's veth: the pot's prefix and the run, within IFNAMSIZ.
+  std::string run = pot_veth_interface("1a2b3c4d", "my-pot.13_2", 0x12345);
+  EXPECT_EQ(run, veth + "2345");
+  EXPECT_NE(run, pot_veth_interface("1a2b3c4d", "my-pot.13_2", 0x12346));
 
   EXPECT_EQ(firewall_table("1a2b3c4d"), "pot_1a2b3c4d");
 }
@@ -815,7 +819,7 @@ TEST(InterfaceNames, PrefixesAndHexDigits) {
 TEST(InterfaceNames, Stable) {
   EXPECT_EQ(public_bridge_interface("1a2b3c4d"), public_bridge_interface("1a2b3c4d"));
   EXPECT_EQ(private_bridge_interface("1a2b3c4d", "b"), private_bridge_interface("1a2b3c4d", "b"));
-  EXPECT_EQ(pot_veth_interface("1a2b3c4d", "web"), pot_veth_interface("1a2b3c4d", "web"));
+  EXPECT_EQ(pot_veth_prefix("1a2b3c4d", "web"), pot_veth_prefix("1a2b3c4d", "web"));
   EXPECT_EQ(firewall_table("1a2b3c4d"), firewall_table("1a2b3c4d"));
 }
 
@@ -824,7 +828,7 @@ TEST(InterfaceNames, DifferentRootsDifferentNames) {
   for (const char* tag : kTags) {
     publics.insert(public_bridge_interface(tag));
     privates.insert(private_bridge_interface(tag, "backend"));
-    veths.insert(pot_veth_interface(tag, "web"));
+    veths.insert(pot_veth_prefix(tag, "web"));
     tables.insert(firewall_table(tag));
   }
   size_t n = std::size(kTags);
@@ -839,26 +843,26 @@ TEST(InterfaceNames, DifferentPotsAndBridgesDifferentNames) {
   const int count = 2000;
   for (int i = 0; i < count; ++i) {
     std::string name = "pot" + std::to_string(i);
-    veths.insert(pot_veth_interface("1a2b3c4d", name));
+    veths.insert(pot_veth_prefix("1a2b3c4d", name));
     privates.insert(private_bridge_interface("1a2b3c4d", name));
   }
   EXPECT_EQ(veths.size(), static_cast<size_t>(count));
   EXPECT_EQ(privates.size(), static_cast<size_t>(count));
   // Names differing only at the end, or by one character, still differ.
-  EXPECT_NE(pot_veth_interface("1a2b3c4d", std::string(40, 'a') + "1"),
-            pot_veth_interface("1a2b3c4d", std::string(40, 'a') + "2"));
-  EXPECT_NE(pot_veth_interface("1a2b3c4d", "web"), pot_veth_interface("1a2b3c4d", "Web"));
+  EXPECT_NE(pot_veth_prefix("1a2b3c4d", std::string(40, 'a') + "1"),
+            pot_veth_prefix("1a2b3c4d", std::string(40, 'a') + "2"));
+  EXPECT_NE(pot_veth_prefix("1a2b3c4d", "web"), pot_veth_prefix("1a2b3c4d", "Web"));
 }
 
 TEST(InterfaceNames, KindsNeverCollide) {
   // A pot and a bridge with the same name get different interfaces.
-  EXPECT_NE(pot_veth_interface("1a2b3c4d", "web"), private_bridge_interface("1a2b3c4d", "web"));
+  EXPECT_NE(pot_veth_prefix("1a2b3c4d", "web"), private_bridge_interface("1a2b3c4d", "web"));
   EXPECT_NE(public_bridge_interface("1a2b3c4d"), private_bridge_interface("1a2b3c4d", ""));
 }
 
 TEST(InterfaceNames, RootAndNameDoNotBlur) {
   // The root tag and the name are kept apart: ("ab", "c") is not ("a", "bc").
-  EXPECT_NE(pot_veth_interface("1a2b3c4d", "x"), pot_veth_interface("1a2b3c4", "dx"));
+  EXPECT_NE(pot_veth_prefix("1a2b3c4d", "x"), pot_veth_prefix("1a2b3c4", "dx"));
   EXPECT_NE(private_bridge_interface("1a2b3c4d", "x"), private_bridge_interface("1a2b3c4", "dx"));
 }
 
