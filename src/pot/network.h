@@ -60,7 +60,7 @@ void vnet_stop(Context& ctx, const std::string& bridge);
 void remove_root_network(Context& ctx);
 
 // `pot export-ports`: checks the specs, picks free host ports for those without one, and
-// records them (pot.export.ports). Bridge pots only.
+// records them (pot.export.ports). Only bridge pots use them (others get a note).
 void export_ports(Context& ctx, const std::string& pot, const std::vector<std::string>& specs);
 
 // What a start made on the host's network, saved in the pot's run state before it is made,

@@ -1,4 +1,5 @@
 // `pot export-ports`: checking the specs and picking free host ports.
+#include <cstdio>
 #include <set>
 
 #include "core/error.h"
@@ -43,9 +44,12 @@ void export_ports(Context& ctx, const std::string& pot, const std::vector<std::s
   FileLock network_lock = lock_network(ctx.settings());
   PotConf conf = ctx.load_conf(pot);
   std::string type = conf.get_or("network_type", "none");
+  // As the original: recorded all the same (a note, not an error), and ignored at start.
   if (!is_bridge_network(type))
-    throw Error("pot " + quote_name(pot) + " has network type " + type +
-                ": only public-bridge and private-bridge pots export ports");
+    std::fprintf(stderr,
+                 "pot: note: pot %s has network type %s: only public-bridge and private-bridge "
+                 "pots export ports; recorded, ignored at start\n",
+                 quote_name(pot).c_str(), type.c_str());
   std::set<std::string> taken = ports_of_other_pots(ctx, pot);
   for (auto& port : exports) {
     if (port.host_port) {
