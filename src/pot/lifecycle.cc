@@ -238,7 +238,7 @@ int run_in_foreground(Context& ctx, const std::string& name, const JailSpec& spe
   try {
     jail = launch_jail(spec, ctx.cgroups(),
                        [&](pid_t init) { attach_pot_network(ctx, name, network, init); });
-  } catch (const Error&) {
+  } catch (...) {
     state.status = Status::kDoa;
     state.save(ctx.settings(), name);
     clean_stale_locked(ctx, name, state);

@@ -42,6 +42,7 @@ std::string read_custom_resolv_conf(const fs::path& file) {
   };
   if (!file.is_absolute()) throw fail("must be an absolute path");
   UniqueFd fd(::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+  if (!fd && errno == ELOOP) throw fail("is a symlink");
   if (!fd) throw_sys("opening dns file " + quote_name(file.string()));
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) throw fail("not a regular file");
@@ -49,11 +50,13 @@ std::string read_custom_resolv_conf(const fs::path& file) {
   return read_file(file);
 }
 
-std::optional<std::string> resolv_conf_for(const Settings& s, const PotConf& conf) {
+std::optional<std::string> resolv_conf_for(const Settings& s, const std::string& pot,
+                                           const PotConf& conf) {
   std::string dns = conf.get_or("pot.dns", "inherit");
   if (dns == "off") return std::nullopt;
   if (dns == "pot") {
-    if (s.dns_ip.empty()) throw Error("pot.dns is `pot` but POT_DNS_IP is not set");
+    if (s.dns_ip.empty())
+      throw Error("pot " + quote_name(pot) + " has pot.dns `pot` but POT_DNS_IP is not set");
     return "nameserver " + s.dns_ip + "\n";
   }
   if (dns.rfind("custom:", 0) == 0) return read_custom_resolv_conf(dns.substr(7));
@@ -151,7 +154,7 @@ PotNetworkPlan plan_pot_network(Context& ctx, const std::string& pot, const PotC
   const Settings& s = ctx.settings();
   PotNetworkPlan plan;
   std::string type = conf.get_or("network_type", "none");
-  plan.resolv_conf = resolv_conf_for(s, conf);
+  plan.resolv_conf = resolv_conf_for(s, pot, conf);
   if (type == "none" || type == "inherit") return plan;
   std::vector<IpAddress> addresses = configured_addresses(pot, conf);
   if (addresses.empty())
@@ -229,7 +232,8 @@ void attach_pot_network(Context& ctx, const std::string& pot, const PotNetworkPl
       net::remove_port_forwards(table, {current});
     }
   }
-  net::add_port_forwards(table, plan.forwards);
+  with_context("adding the port forwards of pot " + quote_name(pot),
+               [&] { net::add_port_forwards(table, plan.forwards); });
 }
 
 void release_pot_network(Context& ctx, const std::string& pot, const std::string& record_text) {

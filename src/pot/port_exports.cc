@@ -1,8 +1,9 @@
 // `pot export-ports`: checking the specs and picking free host ports.
 #include <cstdio>
-#include <set>
+#include <map>
 
 #include "core/error.h"
+#include "core/file_util.h"
 #include "core/names.h"
 #include "net/port_spec.h"
 #include "pot/network.h"
@@ -20,14 +21,16 @@ std::string port_key(const std::string& protocol, uint16_t port) {
   return protocol + ":" + std::to_string(port);
 }
 
-// Host ports other pots export: theirs even while they are stopped.
-std::set<std::string> ports_of_other_pots(Context& ctx, const std::string& pot) {
-  std::set<std::string> taken;
+// Host ports other pots export (theirs even while they are stopped), and which pot has each.
+std::map<std::string, std::string> ports_of_other_pots(Context& ctx, const std::string& pot) {
+  std::map<std::string, std::string> taken;
   for (const auto& other : list_pots(ctx)) {
     if (other == pot) continue;
+    auto text = read_file_if_exists(ctx.settings().conf_path(other));
+    if (!text) continue;  // destroyed meanwhile
     for (const auto& port :
-         net::parse_port_exports(ctx.load_conf(other).get_or("pot.export.ports", "")))
-      taken.insert(port_key(port.protocol, port.host_port.value_or(port.pot_port)));
+         net::parse_port_exports(PotConf::parse(*text).get_or("pot.export.ports", "")))
+      taken[port_key(port.protocol, port.host_port.value_or(port.pot_port))] = other;
   }
   return taken;
 }
@@ -50,12 +53,14 @@ void export_ports(Context& ctx, const std::string& pot, const std::vector<std::s
                  "pot: note: pot %s has network type %s: only public-bridge and private-bridge "
                  "pots export ports; recorded, ignored at start\n",
                  quote_name(pot).c_str(), type.c_str());
-  std::set<std::string> taken = ports_of_other_pots(ctx, pot);
+  std::map<std::string, std::string> taken = ports_of_other_pots(ctx, pot);
   for (auto& port : exports) {
     if (port.host_port) {
       std::string key = port_key(port.protocol, *port.host_port);
-      if (taken.count(key) != 0)
-        throw Error("host port " + key + " is already exported by another pot");
+      if (auto owner = taken.find(key); owner != taken.end())
+        throw Error("host port " + key + " is already exported by " +
+                    (owner->second.empty() ? std::string("this command")
+                                           : "pot " + quote_name(owner->second)));
       if (!net::host_port_free(port.protocol, *port.host_port))
         throw Error("host port " + key + " is in use on the host");
     } else {
@@ -69,7 +74,7 @@ void export_ports(Context& ctx, const std::string& pot, const std::vector<std::s
       }
       if (!port.host_port) throw Error("no free host port left for " + port.str());
     }
-    taken.insert(port_key(port.protocol, *port.host_port));
+    taken[port_key(port.protocol, *port.host_port)] = "";  // given twice in this command
   }
   conf.set("pot.export.ports", net::format_port_exports(exports));
   ctx.save_conf(pot, conf);

@@ -198,6 +198,9 @@ void rename_pot(Context& ctx, const std::string& from, const std::string& to) {
   FileLock second = lock_pot(s, std::max(from, to));
   if (ctx.pot_exists(to)) throw Error("pot " + quote_name(to) + " already exists");
   require_stopped_locked(ctx, from);
+  // Veths named after the old name (kept alive by something) would outlive the pot.
+  if (is_bridge_network(ctx.load_conf(from).get_or("network_type", "none")))
+    remove_pot_links(ctx, from);
   FileLock network_lock = lock_network(s);  // see move_into_place
   if (::rename(s.jail_dir(from).c_str(), s.jail_dir(to).c_str()) != 0)
     throw_sys("renaming pot " + quote_name(from) + " to " + quote_name(to));
