@@ -44,6 +44,39 @@ for c in sys.argv[1].encode():
 print("%08x" % h)' "$1"
 }
 
+# The host ends of pot POT's veths in root TAG that exist now, one per line: potv + 7 hex
+# digits of the 64-bit FNV-1a of "<tag>/<pot>", then 4 of the run (src/net/interface_names.cc).
+bench_pot_veths() {
+  local prefix
+  prefix=$(python3 -c 'import sys
+h = 14695981039346656037
+for c in sys.argv[1].encode():
+    h = ((h ^ c) * 1099511628211) & 0xffffffffffffffff
+print("potv" + ("%016x" % h)[-7:])' "$1/$2")
+  ip -o link show | sed -n 's/^[0-9]*: \([^:@]*\).*/\1/p' | grep "^$prefix" || true
+}
+
+# After bench_cleanup (pot de-init): the network objects of root TAG and pot POT that de-init
+# should have removed (the bridge potbr<tag>, the table inet pot_<tag>, the pot's veths) are
+# removed by hand if there, and reported. Sets BENCH_NET_LEFT to what is still there and
+# BENCH_NET_OBJECTS to their names, for the scripts' own summary.
+bench_net_cleanup() {
+  local tag=$1 pot=$2 bridge=potbr$1 table=pot_$1 veth by_hand=()
+  for veth in $(bench_pot_veths "$tag" "$pot"); do
+    by_hand+=("veth $veth") && ip link del "$veth" 2>/dev/null
+  done
+  ip link show "$bridge" >/dev/null 2>&1 && by_hand+=("bridge $bridge") &&
+    ip link del "$bridge" 2>/dev/null
+  nft list table inet "$table" >/dev/null 2>&1 && by_hand+=("nft table inet $table") &&
+    nft delete table inet "$table" 2>/dev/null
+  (( ${#by_hand[@]} )) && echo "${0##*/}: pot de-init left (removed by hand): ${by_hand[*]}" >&2
+  BENCH_NET_LEFT=()
+  for veth in $(bench_pot_veths "$tag" "$pot"); do BENCH_NET_LEFT+=("veth $veth"); done
+  ip link show "$bridge" >/dev/null 2>&1 && BENCH_NET_LEFT+=("bridge $bridge")
+  nft list tables 2>/dev/null | grep -qw "$table" && BENCH_NET_LEFT+=("nft table inet $table")
+  BENCH_NET_OBJECTS="bridge $bridge, veths of $pot, nft table $table"
+}
+
 # A fresh POT_FS_ROOT (1G btrfs pool), a busybox base and a clone of it (type single: a
 # btrfs snapshot), non-persistent, running /bin/true. Sets ROOTFS to the pot's root.
 bench_setup_pot() {

@@ -34,17 +34,6 @@ NET_POT=bench-bridge
 bench_init "${1:-$REPO_ROOT/build/release/pot}" ip nft
 (( RUNS >= 10 )) || bench_die "RUNS must be at least 10"
 
-# The names pot gives this root's network objects (src/net/interface_names.cc): the public
-# bridge potbr<tag>, the table inet pot_<tag>, and the host end of a pot's veth, potv + the
-# last 10 hex digits of the 64-bit FNV-1a of "<tag>/<pot>".
-pot_veth_name() {
-  python3 -c 'import sys
-h = 14695981039346656037
-for c in sys.argv[1].encode():
-    h = ((h ^ c) * 1099511628211) & 0xffffffffffffffff
-print("potv" + ("%016x" % h)[-10:])' "$1/$2"
-}
-
 # The EXIT trap: lib.sh's cleanup (pot de-init: pots, pool, loop device, bridges, table) in
 # a subshell, then the network objects by hand if de-init left any, and the check that
 # none is left.
@@ -57,25 +46,14 @@ net_cleanup() {
   (bench_cleanup)
   rc=$?
   [[ -n $tag ]] || exit "$rc"
-  local bridge=potbr$tag table=pot_$tag veth left=()
-  veth=$(pot_veth_name "$tag" "$NET_POT")
-  # What de-init should have removed: removed here if not, and reported.
-  local by_hand=()
-  ip link show "$veth" >/dev/null 2>&1 && by_hand+=("veth $veth") && ip link del "$veth" 2>/dev/null
-  ip link show "$bridge" >/dev/null 2>&1 && by_hand+=("bridge $bridge") &&
-    ip link del "$bridge" 2>/dev/null
-  nft list table inet "$table" >/dev/null 2>&1 && by_hand+=("nft table inet $table") &&
-    nft delete table inet "$table" 2>/dev/null
-  (( ${#by_hand[@]} )) && echo "${0##*/}: pot de-init left (removed by hand): ${by_hand[*]}" >&2
-  ip link show "$veth" >/dev/null 2>&1 && left+=("veth $veth")
-  ip link show "$bridge" >/dev/null 2>&1 && left+=("bridge $bridge")
-  nft list tables 2>/dev/null | grep -qw "$table" && left+=("nft table inet $table")
+  bench_net_cleanup "$tag" "$NET_POT"
+  local left=("${BENCH_NET_LEFT[@]}")
   [[ -n $root ]] && grep -qF " $root" /proc/self/mountinfo && left+=("mounts under $root")
   if (( ${#left[@]} )); then
     echo "${0##*/}: cleanup left: ${left[*]}" >&2
     (( rc == 0 )) && rc=1
   else
-    echo "cleanup: bridge $bridge, veth $veth, nft table $table removed"
+    echo "cleanup: $BENCH_NET_OBJECTS removed"
   fi
   echo "  (host sysctls now: ip_forward=$(cat /proc/sys/net/ipv4/ip_forward)," \
     "was $IP_FORWARD_BEFORE before the run)"
@@ -108,9 +86,10 @@ $CMD_NONE || bench_die "\`$CMD_NONE\` fails"
 $CMD_BRIDGE || bench_die "\`$CMD_BRIDGE\` fails"
 ip link show "potbr$POT_TAG" >/dev/null 2>&1 ||
   bench_die "no bridge potbr$POT_TAG after \`$CMD_BRIDGE\`"
-leftover=$(pot_veth_name "$POT_TAG" "$NET_POT")
-! ip link show "$leftover" >/dev/null 2>&1 ||
-  bench_die "the veth $leftover outlives \`$CMD_BRIDGE\` (the pot has exited)"
+# The kernel removes the veth with the pot's namespace, shortly after the pot exits.
+for _ in $(seq 50); do [[ -z $(bench_pot_veths "$POT_TAG" "$NET_POT") ]] && break; sleep 0.1; done
+[[ -z $(bench_pot_veths "$POT_TAG" "$NET_POT") ]] ||
+  bench_die "the veth $(bench_pot_veths "$POT_TAG" "$NET_POT") outlives \`$CMD_BRIDGE\` (the pot has exited)"
 if (( COLD )); then
   $CMD_VNET_STOP || bench_die "\`$CMD_VNET_STOP\` fails"
   ! ip link show "potbr$POT_TAG" >/dev/null 2>&1 ||

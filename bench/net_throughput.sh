@@ -58,17 +58,6 @@ HOST_HTTPD_PID=""
 bench_init "${1:-$REPO_ROOT/build/release/pot}" wrk curl ip nft ss nsenter pgrep
 (( ROUNDS >= 1 )) || bench_die "ROUNDS must be at least 1"
 
-# The names pot gives this root's network objects (src/net/interface_names.cc): the public
-# bridge potbr<tag>, the table inet pot_<tag>, and the host end of a pot's veth, potv + the
-# last 10 hex digits of the 64-bit FNV-1a of "<tag>/<pot>".
-pot_veth_name() {
-  python3 -c 'import sys
-h = 14695981039346656037
-for c in sys.argv[1].encode():
-    h = ((h ^ c) * 1099511628211) & 0xffffffffffffffff
-print("potv" + ("%016x" % h)[-10:])' "$1/$2"
-}
-
 # The EXIT trap: the host httpd, then lib.sh's cleanup (pot de-init: pots, pool, loop
 # device, bridges, table) in a subshell, then the network objects by hand if de-init left
 # any, and the check that none is left.
@@ -86,19 +75,8 @@ net_cleanup() {
   (bench_cleanup)
   rc=$?
   [[ -n $tag ]] || exit "$rc"
-  local bridge=potbr$tag table=pot_$tag veth left=()
-  veth=$(pot_veth_name "$tag" "$HTTPD_POT")
-  # What de-init should have removed: removed here if not, and reported.
-  local by_hand=()
-  ip link show "$veth" >/dev/null 2>&1 && by_hand+=("veth $veth") && ip link del "$veth" 2>/dev/null
-  ip link show "$bridge" >/dev/null 2>&1 && by_hand+=("bridge $bridge") &&
-    ip link del "$bridge" 2>/dev/null
-  nft list table inet "$table" >/dev/null 2>&1 && by_hand+=("nft table inet $table") &&
-    nft delete table inet "$table" 2>/dev/null
-  (( ${#by_hand[@]} )) && echo "${0##*/}: pot de-init left (removed by hand): ${by_hand[*]}" >&2
-  ip link show "$veth" >/dev/null 2>&1 && left+=("veth $veth")
-  ip link show "$bridge" >/dev/null 2>&1 && left+=("bridge $bridge")
-  nft list tables 2>/dev/null | grep -qw "$table" && left+=("nft table inet $table")
+  bench_net_cleanup "$tag" "$HTTPD_POT"
+  local left=("${BENCH_NET_LEFT[@]}")
   [[ -n $root ]] && grep -qF " $root" /proc/self/mountinfo && left+=("mounts under $root")
   [[ -n $HOST_HTTPD_PID ]] && kill -0 "$HOST_HTTPD_PID" 2>/dev/null && left+=("httpd $HOST_HTTPD_PID")
   [[ -n $TW_REUSE_BEFORE && $(cat /proc/sys/net/ipv4/tcp_tw_reuse) != "$TW_REUSE_BEFORE" ]] &&
@@ -107,7 +85,7 @@ net_cleanup() {
     echo "${0##*/}: cleanup left: ${left[*]}" >&2
     (( rc == 0 )) && rc=1
   else
-    echo "cleanup: bridge $bridge, veth $veth, nft table $table, host httpd removed${TW_REUSE_BEFORE:+, tcp_tw_reuse back to $TW_REUSE_BEFORE}"
+    echo "cleanup: $BENCH_NET_OBJECTS, host httpd removed${TW_REUSE_BEFORE:+, tcp_tw_reuse back to $TW_REUSE_BEFORE}"
   fi
   echo "  (host sysctls now: ip_forward=$(cat /proc/sys/net/ipv4/ip_forward)," \
     "was $IP_FORWARD_BEFORE before the run)"
