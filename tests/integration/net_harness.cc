@@ -1,88 +1,22 @@
 #include "net_harness.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <sched.h>
-#include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstring>
 #include <stdexcept>
 
+#include "helpers/netns.h"
 #include "net/ip_address.h"
 #include "net/netlink.h"
 
 namespace potit {
 
-namespace {
-
-sockaddr_storage socket_address(const std::string& address, uint16_t port, socklen_t& length) {
-  sockaddr_storage storage{};
-  auto ip = pot::net::IpAddress::parse(address);
-  if (ip.is_v4()) {
-    auto* in = reinterpret_cast<sockaddr_in*>(&storage);
-    in->sin_family = AF_INET;
-    in->sin_port = htons(port);
-    std::memcpy(&in->sin_addr, ip.bytes.data(), 4);
-    length = sizeof(sockaddr_in);
-  } else {
-    auto* in6 = reinterpret_cast<sockaddr_in6*>(&storage);
-    in6->sin6_family = AF_INET6;
-    in6->sin6_port = htons(port);
-    std::memcpy(&in6->sin6_addr, ip.bytes.data(), 16);
-    length = sizeof(sockaddr_in6);
-  }
-  return storage;
-}
-
-}  // namespace
-
-NetNamespace::NetNamespace() {
-  int ready[2];
-  if (::pipe2(ready, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
-  holder_ = ::fork();
-  if (holder_ == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive a crashed test
-    ::close(ready[0]);
-    if (::unshare(CLONE_NEWNET) != 0) ::_exit(1);
-    (void)!::write(ready[1], "r", 1);
-    for (;;) ::pause();
-  }
-  ::close(ready[1]);
-  char c = 0;
-  bool ok = ::read(ready[0], &c, 1) == 1;
-  ::close(ready[0]);
-  if (!ok) throw std::runtime_error("could not make a network namespace");
-  std::string path = "/proc/" + std::to_string(holder_) + "/ns/net";
-  fd_.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd_) throw std::runtime_error("opening " + path);
-}
-
-NetNamespace::~NetNamespace() {
-  fd_.reset();
-  if (holder_ > 0) {
-    ::kill(holder_, SIGKILL);
-    ::waitpid(holder_, nullptr, 0);
-  }
-}
+NetNamespace::NetNamespace() : fd_(pot::testing::new_network_namespace()) {}
 
 void NetNamespace::run(const std::function<void()>& fn) const {
-  std::exception_ptr error;
-  std::thread thread([&] {
-    try {
-      if (::setns(fd_.get(), CLONE_NEWNET) != 0) throw std::runtime_error("setns");
-      fn();
-    } catch (...) {
-      error = std::current_exception();
-    }
-  });
-  thread.join();
-  if (error) std::rethrow_exception(error);
+  pot::testing::in_network_namespace(fd_.get(), fn);
 }
 
 ClientNetwork::ClientNetwork(const std::string& host_if) : host_if_(host_if) {
@@ -109,7 +43,8 @@ ClientNetwork::~ClientNetwork() {
 
 std::string http_get(const std::string& address, uint16_t port, int timeout_ms) {
   socklen_t length = 0;
-  sockaddr_storage target = socket_address(address, port, length);
+  sockaddr_storage target =
+      pot::testing::socket_address(pot::net::IpAddress::parse(address), port, length);
   pot::UniqueFd sock(::socket(target.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (!sock) return "";
   if (::connect(sock.get(), reinterpret_cast<sockaddr*>(&target), length) != 0 &&
@@ -144,7 +79,8 @@ PeerAddressServer::PeerAddressServer(const NetNamespace* ns, const std::string& 
                                      uint16_t port) {
   auto make_listener = [&] {
     socklen_t length = 0;
-    sockaddr_storage local = socket_address(address, port, length);
+    sockaddr_storage local =
+        pot::testing::socket_address(pot::net::IpAddress::parse(address), port, length);
     listener_.reset(::socket(local.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
     int one = 1;
     ::setsockopt(listener_.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -169,13 +105,7 @@ PeerAddressServer::PeerAddressServer(const NetNamespace* ns, const std::string& 
       if (!conn) continue;
       char buf[2048];
       (void)::recv(conn.get(), buf, sizeof buf, 0);  // the request: one packet is enough here
-      char text[INET6_ADDRSTRLEN] = {};
-      if (peer.ss_family == AF_INET)
-        ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&peer)->sin_addr, text, sizeof text);
-      else
-        ::inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&peer)->sin6_addr, text,
-                    sizeof text);
-      std::string body = text;
+      std::string body = pot::testing::address_of(peer);
       std::string response =
           "HTTP/1.0 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
       (void)::send(conn.get(), response.data(), response.size(), MSG_NOSIGNAL);

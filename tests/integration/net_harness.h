@@ -15,11 +15,10 @@
 
 namespace potit {
 
-// A network namespace of its own, alive while this object is.
+// A network namespace of its own, alive while this object (its only fd) is.
 class NetNamespace {
  public:
   NetNamespace();
-  ~NetNamespace();
   NetNamespace(const NetNamespace&) = delete;
   NetNamespace& operator=(const NetNamespace&) = delete;
   int fd() const { return fd_.get(); }
@@ -27,7 +26,6 @@ class NetNamespace {
   void run(const std::function<void()>& fn) const;
 
  private:
-  pid_t holder_ = -1;
   pot::UniqueFd fd_;
 };
 

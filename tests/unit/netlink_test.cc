@@ -20,6 +20,7 @@
 
 #include "core/error.h"
 #include "core/unique_fd.h"
+#include "helpers/netns.h"
 #include "net/ip_address.h"
 #include "test_util.h"
 
@@ -28,41 +29,8 @@ namespace {
 
 using ::pot::testing::ErrorOf;
 using ::pot::testing::HasText;
-
-// Runs `fn` on a thread of its own inside the network namespace `netns_fd` (setns moves
-// only the calling thread, so the test's own thread never leaves its namespace).
-template <typename Fn>
-void in_namespace(int netns_fd, Fn&& fn) {
-  std::exception_ptr failure;
-  std::thread([&] {
-    try {
-      if (::setns(netns_fd, CLONE_NEWNET) != 0) throw_sys("setns");
-      fn();
-    } catch (...) {
-      failure = std::current_exception();
-    }
-  }).join();
-  if (failure) std::rethrow_exception(failure);
-}
-
-// A new, empty network namespace held only by the returned fd: a thread unshares, opens
-// its namespace and ends. Closing the fd destroys the namespace with every link in it, so
-// nothing outlives the test and nothing ever touches the host's namespace.
-UniqueFd new_network_namespace() {
-  UniqueFd fd;
-  std::exception_ptr failure;
-  std::thread([&] {
-    try {
-      if (::unshare(CLONE_NEWNET) != 0) throw_sys("unshare(CLONE_NEWNET)");
-      fd.reset(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
-      if (!fd) throw_sys("opening the new network namespace");
-    } catch (...) {
-      failure = std::current_exception();
-    }
-  }).join();
-  if (failure) std::rethrow_exception(failure);
-  return fd;
-}
+using ::pot::testing::in_network_namespace;
+using ::pot::testing::new_network_namespace;
 
 std::string this_thread_namespace() {
   char target[64] = {};
@@ -79,7 +47,7 @@ struct LinkState {
 
 LinkState link_state(int netns_fd, const std::string& name) {
   LinkState state;
-  in_namespace(netns_fd, [&] {
+  in_network_namespace(netns_fd, [&] {
     nl_sock* sock = nl_socket_alloc();
     if (sock == nullptr || nl_connect(sock, NETLINK_ROUTE) < 0) throw Error("nl_connect");
     rtnl_link* link = nullptr;
@@ -147,7 +115,7 @@ TEST_F(NetlinkTest, BadNamespaceFdIsAnErrorAndTheThreadStaysPut) {
 TEST_F(NetlinkTest, DefaultConstructorUsesTheCallingThreadsNamespace) {
   host_->ensure_bridge("potbr0");
   bool seen = false;
-  in_namespace(host_ns_.get(), [&] { seen = Netlink().link_exists("potbr0"); });
+  in_network_namespace(host_ns_.get(), [&] { seen = Netlink().link_exists("potbr0"); });
   EXPECT_TRUE(seen);
 }
 
@@ -329,7 +297,7 @@ TEST_F(NetlinkTest, SetNetSysctlWritesInTheCallersNamespaceOnly) {
   std::string own_before = ::pot::testing::read_text("/proc/sys/net/ipv4/ip_forward");
   std::string after_on;
   std::string after_off;
-  in_namespace(host_ns_.get(), [&] {
+  in_network_namespace(host_ns_.get(), [&] {
     set_net_sysctl("ipv4/ip_forward", "1");
     after_on = ::pot::testing::read_text("/proc/sys/net/ipv4/ip_forward");
     set_net_sysctl("ipv4/ip_forward", "1");  // already set: no write
@@ -341,8 +309,8 @@ TEST_F(NetlinkTest, SetNetSysctlWritesInTheCallersNamespaceOnly) {
   EXPECT_EQ(::pot::testing::read_text("/proc/sys/net/ipv4/ip_forward"), own_before);
 
   std::string message;
-  in_namespace(host_ns_.get(),
-               [&] { message = ErrorOf([] { set_net_sysctl("ipv4/nosuch", "1"); }); });
+  in_network_namespace(host_ns_.get(),
+                       [&] { message = ErrorOf([] { set_net_sysctl("ipv4/nosuch", "1"); }); });
   EXPECT_TRUE(HasText(message, "/proc/sys/net/ipv4/nosuch"));
 }
 

@@ -20,14 +20,19 @@
 
 #include "core/error.h"
 #include "core/unique_fd.h"
+#include "helpers/netns.h"
 #include "net/ip_address.h"
 #include "test_util.h"
 
 namespace pot::net {
 namespace {
 
+using ::pot::testing::address_of;
 using ::pot::testing::ErrorOf;
 using ::pot::testing::HasText;
+using ::pot::testing::in_network_namespace;
+using ::pot::testing::new_network_namespace;
+using ::pot::testing::socket_address;
 
 size_t count(const std::string& text, const std::string& part) {
   size_t n = 0;
@@ -136,40 +141,6 @@ TEST(NftablesText, RefusesWhatCouldBreakTheCommands) {
 // a network namespace, so nothing here reaches the host's firewall.
 // ---------------------------------------------------------------------------------------
 
-// Runs `fn` on a thread of its own inside the network namespace `netns_fd` (setns moves only
-// the calling thread; libnftables opens its netlink socket in nft_ctx_new, on that thread).
-template <typename Fn>
-void in_namespace(int netns_fd, Fn&& fn) {
-  std::exception_ptr failure;
-  std::thread([&] {
-    try {
-      if (::setns(netns_fd, CLONE_NEWNET) != 0) throw_sys("setns");
-      fn();
-    } catch (...) {
-      failure = std::current_exception();
-    }
-  }).join();
-  if (failure) std::rethrow_exception(failure);
-}
-
-// A new, empty network namespace held only by the returned fd; closing it destroys the
-// namespace with its links and its nftables tables.
-UniqueFd new_network_namespace() {
-  UniqueFd fd;
-  std::exception_ptr failure;
-  std::thread([&] {
-    try {
-      if (::unshare(CLONE_NEWNET) != 0) throw_sys("unshare(CLONE_NEWNET)");
-      fd.reset(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
-      if (!fd) throw_sys("opening the new network namespace");
-    } catch (...) {
-      failure = std::current_exception();
-    }
-  }).join();
-  if (failure) std::rethrow_exception(failure);
-  return fd;
-}
-
 class NftablesNetns : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -179,7 +150,7 @@ class NftablesNetns : public ::testing::Test {
 
   template <typename Fn>
   void in_netns(Fn&& fn) {
-    in_namespace(netns_.get(), [&] {
+    in_network_namespace(netns_.get(), [&] {
       Nftables nft;
       fn(nft);
     });
@@ -317,7 +288,7 @@ TEST_F(NftablesNetns, ErrorsAreOneLineAndNameTheProblem) {
 
 // Runs a shell command in `netns_fd` (the shell inherits the calling thread's namespace).
 void sh(int netns_fd, const std::string& command) {
-  in_namespace(netns_fd, [&] {
+  in_network_namespace(netns_fd, [&] {
     int status = std::system(command.c_str());
     if (status != 0) throw Error("`" + command + "` failed with status " + std::to_string(status));
   });
@@ -325,41 +296,11 @@ void sh(int netns_fd, const std::string& command) {
 
 UniqueFd socket_in(int netns_fd, int family) {
   UniqueFd fd;
-  in_namespace(netns_fd, [&] {
+  in_network_namespace(netns_fd, [&] {
     fd.reset(::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!fd) throw_sys("socket");
   });
   return fd;
-}
-
-void fill_address(const IpAddress& ip, uint16_t port, sockaddr_storage& storage,
-                  socklen_t& length) {
-  storage = {};
-  if (ip.is_v4()) {
-    auto* in = reinterpret_cast<sockaddr_in*>(&storage);
-    in->sin_family = AF_INET;
-    in->sin_port = htons(port);
-    std::memcpy(&in->sin_addr, ip.bytes.data(), 4);
-    length = sizeof(sockaddr_in);
-  } else {
-    auto* in6 = reinterpret_cast<sockaddr_in6*>(&storage);
-    in6->sin6_family = AF_INET6;
-    in6->sin6_port = htons(port);
-    std::memcpy(&in6->sin6_addr, ip.bytes.data(), 16);
-    length = sizeof(sockaddr_in6);
-  }
-}
-
-std::string address_of(const sockaddr_storage& storage) {
-  char text[INET6_ADDRSTRLEN] = {};
-  if (storage.ss_family == AF_INET) {
-    ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&storage)->sin_addr, text,
-                sizeof text);
-  } else {
-    ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_addr, text,
-                sizeof text);
-  }
-  return text;
 }
 
 UniqueFd listener_in(int netns_fd, const std::string& address, uint16_t port) {
@@ -368,9 +309,8 @@ UniqueFd listener_in(int netns_fd, const std::string& address, uint16_t port) {
   int one = 1;
   ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (!ip.is_v4()) ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-  sockaddr_storage storage;
   socklen_t length = 0;
-  fill_address(ip, port, storage, length);
+  sockaddr_storage storage = socket_address(ip, port, length);
   if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&storage), length) != 0) throw_sys("bind");
   if (::listen(fd.get(), 8) != 0) throw_sys("listen");
   return fd;
@@ -383,9 +323,8 @@ std::string peer_seen(int netns_fd, const std::string& address, uint16_t port, i
   IpAddress ip = IpAddress::parse(address);
   UniqueFd client = socket_in(netns_fd, ip.af());
   ::fcntl(client.get(), F_SETFL, O_NONBLOCK);
-  sockaddr_storage storage;
   socklen_t length = 0;
-  fill_address(ip, port, storage, length);
+  sockaddr_storage storage = socket_address(ip, port, length);
   if (::connect(client.get(), reinterpret_cast<sockaddr*>(&storage), length) != 0 &&
       errno != EINPROGRESS) {
     return std::string("no connection: ") + std::strerror(errno);
@@ -464,7 +403,7 @@ TEST(NftablesTraffic, ExportedPortsMasqueradeAndPrivateBridges) {
   std::vector<PortForward> forwards = {forward("tcp", 3000, "10.192.0.5", 80),
                                        forward("tcp", 3000, "fd00:1::5", 80)};
   auto apply = [&](const std::string& commands) {
-    in_namespace(host.get(), [&] { Nftables().run(commands); });
+    in_network_namespace(host.get(), [&] { Nftables().run(commands); });
   };
   apply(nft_setup_table(table) + nft_add_bridge(table, potbr0) + nft_add_forwards(table, forwards));
 
