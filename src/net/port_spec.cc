@@ -10,16 +10,23 @@ namespace pot::net {
 namespace {
 
 uint16_t parse_port(const std::string& text, const std::string& spec) {
+  auto port = parse_port_number(text);
+  if (!port)
+    throw Error("invalid port export " + quote_name(spec) + ": " + quote_name(text) +
+                " is not a port number (1-65535)");
+  return *port;
+}
+
+}  // namespace
+
+std::optional<uint16_t> parse_port_number(const std::string& text) {
   unsigned value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value == 0 ||
       value > 65535)
-    throw Error("invalid port export " + quote_name(spec) + ": " + quote_name(text) +
-                " is not a port number (1-65535)");
+    return std::nullopt;
   return static_cast<uint16_t>(value);
 }
-
-}  // namespace
 
 PortExport PortExport::parse(const std::string& spec) {
   PortExport result;

@@ -21,6 +21,9 @@ struct PortExport {
   bool operator==(const PortExport& other) const = default;
 };
 
+// A port number, 1-65535, in decimal; nullopt for anything else.
+std::optional<uint16_t> parse_port_number(const std::string& text);
+
 // A pot.export.ports value: space-separated specs.
 std::vector<PortExport> parse_port_exports(const std::string& list);
 std::string format_port_exports(const std::vector<PortExport>& exports);

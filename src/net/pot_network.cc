@@ -100,22 +100,11 @@ void add_port_forwards(const std::string& table, const std::vector<PortForward>&
   Nftables().run(nft_add_forwards(table, forwards));
 }
 
-void remove_port_forwards(const std::string& table, const std::vector<PortForward>& forwards) {
-  if (forwards.empty()) return;
-  Nftables nft;
-  if (!nft.table_exists(table)) return;
-  auto current = current_port_forwards(table);
-  std::vector<PortForward> present;
-  for (const auto& forward : forwards) {
-    if (std::find(current.begin(), current.end(), forward) != current.end())
-      present.push_back(forward);
-  }
-  if (!present.empty()) nft.run(nft_remove_forwards(table, present));
-}
+namespace {
 
-std::vector<PortForward> current_port_forwards(const std::string& table) {
+// The forwards in the table now, read through `nft`.
+std::vector<PortForward> read_port_forwards(Nftables& nft, const std::string& table) {
   std::vector<PortForward> forwards;
-  Nftables nft;
   if (!nft.table_exists(table)) return forwards;
   for (const char* map : {"fwd4", "fwd6"}) {
     auto json = nlohmann::json::parse(nft.list_json("list map inet " + table + " " + map));
@@ -134,11 +123,23 @@ std::vector<PortForward> current_port_forwards(const std::string& table) {
   return forwards;
 }
 
-std::vector<std::string> forwarded_host_ports(const std::string& table) {
-  std::vector<std::string> ports;
-  for (const auto& forward : current_port_forwards(table))
-    ports.push_back(forward.protocol + ":" + std::to_string(forward.host_port));
-  return ports;
+}  // namespace
+
+void remove_port_forwards(const std::string& table, const std::vector<PortForward>& forwards) {
+  if (forwards.empty()) return;
+  Nftables nft;
+  auto current = read_port_forwards(nft, table);
+  std::vector<PortForward> present;
+  for (const auto& forward : forwards) {
+    if (std::find(current.begin(), current.end(), forward) != current.end())
+      present.push_back(forward);
+  }
+  if (!present.empty()) nft.run(nft_remove_forwards(table, present));
+}
+
+std::vector<PortForward> current_port_forwards(const std::string& table) {
+  Nftables nft;
+  return read_port_forwards(nft, table);
 }
 
 bool host_port_free(const std::string& protocol, uint16_t port) {

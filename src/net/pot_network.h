@@ -51,8 +51,6 @@ void add_port_forwards(const std::string& table, const std::vector<PortForward>&
 void remove_port_forwards(const std::string& table, const std::vector<PortForward>& forwards);
 // The forwards in the firewall table now.
 std::vector<PortForward> current_port_forwards(const std::string& table);
-// Host ports in use by the firewall table's forwards ("tcp:3000"), for conflict checks.
-std::vector<std::string> forwarded_host_ports(const std::string& table);
 
 // True when nothing on the host listens on (or holds) this port, on IPv4 or IPv6.
 bool host_port_free(const std::string& protocol, uint16_t port);

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cstdio>
 #include <sstream>
 
@@ -26,14 +25,6 @@ using net::IpNetwork;
 namespace {
 
 constexpr size_t kMaxResolvConf = 64 * 1024;
-
-std::optional<uint16_t> parse_port(const std::string& text) {
-  unsigned value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value == 0 || value > 65535)
-    return std::nullopt;
-  return static_cast<uint16_t>(value);
-}
 
 // A custom resolv.conf: an absolute path to a regular file of sensible size, not a symlink.
 std::string read_custom_resolv_conf(const fs::path& file) {
@@ -138,7 +129,7 @@ NetworkRecord NetworkRecord::parse(const std::string& text) {
     std::getline(fields, host_port, '/');
     std::getline(fields, address, '/');
     std::getline(fields, pot_port, '/');
-    auto host = parse_port(host_port), inside = parse_port(pot_port);
+    auto host = net::parse_port_number(host_port), inside = net::parse_port_number(pot_port);
     auto ip = IpAddress::try_parse(address);
     if ((protocol != "tcp" && protocol != "udp") || !host || !inside || !ip) continue;
     record.forwards.push_back(net::PortForward{protocol, *host, *ip, *inside});

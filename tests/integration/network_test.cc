@@ -139,7 +139,10 @@ class NetworkTest : public PotTest {
   }
 
   std::vector<std::string> forwarded_ports() {
-    return pot::net::forwarded_host_ports(pot::net::firewall_table(tag_));
+    std::vector<std::string> ports;  // "tcp:3000"
+    for (const auto& forward : pot::net::current_port_forwards(pot::net::firewall_table(tag_)))
+      ports.push_back(forward.protocol + ":" + std::to_string(forward.host_port));
+    return ports;
   }
   bool veth_exists(const std::string& name) {
     return !pot::net::Netlink().links_with_prefix(pot::net::pot_veth_prefix(tag_, name)).empty();
