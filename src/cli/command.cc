@@ -41,6 +41,7 @@ const std::vector<Command>& command_table() {
     register_lifecycle_commands(t);
     register_config_commands(t);
     register_network_commands(t);
+    register_image_commands(t);
     return t;
   }();
   return table;

@@ -28,6 +28,7 @@ void register_pot_commands(std::vector<Command>& table);
 void register_lifecycle_commands(std::vector<Command>& table);
 void register_config_commands(std::vector<Command>& table);
 void register_network_commands(std::vector<Command>& table);
+void register_image_commands(std::vector<Command>& table);
 
 const std::vector<Command>& command_table();
 // Runs `pot <argv...>` as the CLI does (also for flavour lines); returns the exit code.

@@ -72,8 +72,9 @@ int cmd_create(Invocation& inv) {
 }
 
 int cmd_clone(Invocation& inv) {
-  Options o = Options::parse(inv.name, "vp:P:i:", inv.args);
-  clone_pot(inv.ctx, o.require('P', "SOURCE"), o.require('p', "NAME"), o.all('i'));
+  Options o = Options::parse(inv.name, "vp:P:i:N:B:", inv.args);
+  CloneNetwork network{o.get('N').value_or(""), o.all('i'), o.get('B').value_or("")};
+  clone_pot(inv.ctx, o.require('P', "SOURCE"), o.require('p', "NAME"), network);
   return 0;
 }
 
@@ -200,7 +201,8 @@ void register_pot_commands(std::vector<Command>& table) {
            "-p NAME -b BASE [-t single|multi] [-N TYPE] [-i auto|ADDR]... [-B BRIDGE] "
            "[-d DNS] [-f FLAVOUR]...",
            "create a pot (TYPE: none, inherit, alias, public-bridge, private-bridge)", cmd_create},
-          {"clone", "-P SOURCE -p NAME [-i auto|ADDR]...", "clone a pot", cmd_clone},
+          {"clone", "-P SOURCE -p NAME [-N TYPE] [-i auto|ADDR]... [-B BRIDGE]", "clone a pot",
+           cmd_clone},
           {"rename", "-p NAME -n NEWNAME", "rename a stopped pot", cmd_rename},
           {"destroy", "-p NAME [-F] | -b BASE", "destroy a pot (-F: stop it first) or a base",
            cmd_destroy},

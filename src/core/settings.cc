@@ -78,6 +78,8 @@ void Settings::apply(const std::map<std::string, std::string>& values) {
       network6 = value;
     } else if (key == "POT_DNS_IP") {
       dns_ip = value;
+    } else if (key == "POT_DEFAULT_SIGNATURE_PUBKEY") {
+      signature_pubkey = value;
     } else if (key == "POT_STOP_TIMEOUT") {
       char* end = nullptr;
       long seconds = std::strtol(value.c_str(), &end, 10);

@@ -21,6 +21,9 @@ struct Settings {
   std::string extif;                                     // POT_EXTIF (default: the default route's)
   std::string network6;  // POT_NETWORK6: IPv6 for bridge pots when set, e.g. fd00:504f:5400::/64
   std::string dns_ip;    // POT_DNS_IP: the nameserver of pots with pot.dns=pot
+  // POT_DEFAULT_SIGNATURE_PUBKEY: a public key file; when set, import refuses images not
+  // signed by it (-C overrides it).
+  fs::path signature_pubkey;
   std::string cgroup = "auto";    // POT_CGROUP: auto | v1 | v2
   int stop_timeout_seconds = 10;  // POT_STOP_TIMEOUT: SIGTERM, then SIGKILL after this
 

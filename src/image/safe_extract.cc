@@ -8,14 +8,21 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <system_error>
+#include <thread>
 #include <vector>
 
 #include "core/error.h"
@@ -43,6 +50,194 @@ int open_strict(int dirfd, const std::string& path, int flags, mode_t mode = 0) 
 
 struct ArchiveFree {
   void operator()(archive* a) const { archive_read_free(a); }
+};
+
+// zstd, the compression of pot images, decompressed on a thread of its own: libarchive's zstd
+// filter would do it on the thread that writes the files, and it takes about half of that
+// thread's time. The producer thread reads the file and decompresses it into a few fixed
+// buffers; libarchive reads the plain tar from them through the callbacks below. Buffers go
+// round: free -> filled by the producer -> queued -> held by libarchive until its next read
+// -> free. A zstd error, a read error or input ending inside a frame is queued after the data
+// decoded before it, so the tar reader sees it where it happens; stopping (the destructor)
+// wakes and joins the producer whatever it is waiting for.
+class ZstdSource {
+ public:
+  static constexpr size_t kBuffers = 4;
+  static constexpr size_t kBufferSize = 1 << 20;
+  // After the end of the tar, the rest of the stream is decoded to check that it is whole;
+  // beyond this much the rest is ignored, so trailing data cannot make the check run long.
+  static constexpr uint64_t kMaxTrailing = 16 << 20;
+
+  // Reads `fd` (borrowed; kept open until this is destroyed) from its current offset.
+  explicit ZstdSource(int fd) : fd_(fd), dctx_(ZSTD_createDCtx()) {
+    if (!dctx_) throw Error("creating a zstd context: out of memory");
+    // Default decoder limits stay: frames needing a window over 128 MiB are refused.
+    for (size_t i = 0; i < kBuffers; ++i) {
+      buffers_[i] = std::make_unique<char[]>(kBufferSize);
+      free_.push_back(i);
+    }
+    try {
+      thread_ = std::thread([this] { produce(); });
+    } catch (const std::system_error& e) {
+      throw Error(std::string("starting the decompression thread: ") + e.what(), e.code().value());
+    }
+  }
+  ZstdSource(const ZstdSource&) = delete;
+  ZstdSource& operator=(const ZstdSource&) = delete;
+  ~ZstdSource() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+  // Hands the stream to `a`; this must outlive it.
+  int open(archive* a) { return archive_read_open(a, this, nullptr, &read_cb, nullptr); }
+
+  // Called once the tar reader reached the end of the archive: throws if the rest of the
+  // zstd stream is corrupt or ends inside a frame.
+  void finish() {
+    std::unique_lock lock(mutex_);
+    release_held();
+    uint64_t trailing = 0;
+    for (;;) {
+      cv_.wait(lock, [&] { return !filled_.empty() || done_; });
+      if (filled_.empty()) break;
+      trailing += filled_.front().size;
+      free_.push_back(filled_.front().index);
+      filled_.pop_front();
+      cv_.notify_all();
+      if (trailing > kMaxTrailing) return;
+    }
+    if (!error_.empty())
+      throw Error("corrupt or truncated archive at its end: " + error_, error_errno_);
+  }
+
+ private:
+  struct DctxFree {
+    void operator()(ZSTD_DCtx* d) const { ZSTD_freeDCtx(d); }
+  };
+  struct Filled {
+    size_t index;
+    size_t size;
+  };
+
+  static la_ssize_t read_cb(archive* a, void* self, const void** out) {
+    return static_cast<ZstdSource*>(self)->read(a, out);
+  }
+
+  // libarchive's read callback: the next block of tar, 0 at the end, -1 on error.
+  la_ssize_t read(archive* a, const void** out) noexcept {
+    std::unique_lock lock(mutex_);
+    release_held();
+    cv_.wait(lock, [&] { return !filled_.empty() || done_; });
+    if (filled_.empty()) {
+      if (error_.empty()) return 0;
+      archive_set_error(a, error_errno_, "%s", error_.c_str());
+      return -1;
+    }
+    Filled block = filled_.front();
+    filled_.pop_front();
+    held_ = static_cast<int>(block.index);
+    *out = buffers_[block.index].get();
+    return static_cast<la_ssize_t>(block.size);
+  }
+
+  // The buffer libarchive had may be reused once it asks for the next one. Needs mutex_.
+  void release_held() {
+    if (held_ < 0) return;
+    free_.push_back(static_cast<size_t>(held_));
+    held_ = -1;
+    cv_.notify_all();
+  }
+
+  void produce() noexcept {
+    try {
+      decompress();
+    } catch (const std::exception& e) {
+      finish_producing(nullptr, 0, std::string("zstd: ") + e.what(), 0);
+    }
+  }
+
+  void decompress() {
+    std::vector<char> in_buf(ZSTD_DStreamInSize());
+    ZSTD_inBuffer in{in_buf.data(), 0, 0};
+    bool eof = false;
+    size_t hint = 1;  // ZSTD_decompressStream's last result: 0 once a frame is complete
+    for (;;) {
+      size_t index;
+      {
+        std::unique_lock lock(mutex_);
+        cv_.wait(lock, [&] { return !free_.empty() || stop_; });
+        if (stop_) return;
+        index = free_.front();
+        free_.pop_front();
+      }
+      ZSTD_outBuffer out{buffers_[index].get(), kBufferSize, 0};
+      while (out.pos < out.size) {
+        if (in.pos == in.size && !eof) {
+          ssize_t n = ::read(fd_, in_buf.data(), in_buf.size());
+          if (n < 0) {
+            int err = errno;
+            if (err == EINTR) continue;
+            return finish_producing(&index, out.pos, std::string("reading: ") + std::strerror(err),
+                                    err);
+          }
+          in = {in_buf.data(), static_cast<size_t>(n), 0};
+          eof = n == 0;
+        }
+        // The input may end only between frames.
+        if (in.pos == in.size && eof && hint == 0) return finish_producing(&index, out.pos, "", 0);
+        size_t before = out.pos;
+        hint = ZSTD_decompressStream(dctx_.get(), &out, &in);
+        if (ZSTD_isError(hint)) {
+          return finish_producing(&index, out.pos, std::string("zstd: ") + ZSTD_getErrorName(hint),
+                                  0);
+        }
+        // Without input and without output the frame cannot go on.
+        if (eof && hint != 0 && out.pos == before)
+          return finish_producing(&index, out.pos, "zstd: unexpected end of data", 0);
+      }
+      std::lock_guard lock(mutex_);
+      filled_.push_back({index, out.pos});
+      cv_.notify_all();
+    }
+  }
+
+  // Queues the last (partly) filled buffer if any, then the end: clean when `error` is empty.
+  void finish_producing(const size_t* index, size_t size, std::string error, int err) {
+    {
+      std::lock_guard lock(mutex_);
+      if (index) {
+        if (size > 0) {
+          filled_.push_back({*index, size});
+        } else {
+          free_.push_back(*index);
+        }
+      }
+      error_ = std::move(error);
+      error_errno_ = err;
+      done_ = true;
+    }
+    cv_.notify_all();
+  }
+
+  int fd_;
+  std::unique_ptr<ZSTD_DCtx, DctxFree> dctx_;
+  std::array<std::unique_ptr<char[]>, kBuffers> buffers_;
+
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<size_t> free_;
+  std::deque<Filled> filled_;
+  int held_ = -1;      // the buffer libarchive is reading from
+  bool stop_ = false;  // the consumer is gone
+  bool done_ = false;  // the producer queued its last buffer
+  std::string error_;  // why the stream ended early, if it did
+  int error_errno_ = 0;
+  std::thread thread_;  // last: started once everything above exists
 };
 
 // A checked entry name: relative, without `.` or empty components, with no `..`.
@@ -202,6 +397,8 @@ void Extractor::check_owner_result(int rc) const {
 }
 
 ExtractStats Extractor::run(archive* a) {
+  constexpr uint64_t kProgressStep = 4 << 20;
+  uint64_t reported_bytes = 0;
   for (;;) {
     archive_entry* entry = nullptr;
     int rc = archive_read_next_header(a, &entry);
@@ -217,6 +414,10 @@ ExtractStats Extractor::run(archive* a) {
       throw Error("archive has more than " + std::to_string(options_.max_entries) + " entries");
     ++stats_.entries;
     extract_entry(a, entry);
+    if (options_.progress && stats_.bytes - reported_bytes >= kProgressStep) {
+      reported_bytes = stats_.bytes;
+      options_.progress(stats_.bytes);
+    }
   }
   fix_directories();
   return stats_;
@@ -425,6 +626,22 @@ ExtractStats extract_archive(const std::string& archive_path, const std::string&
                              const ExtractOptions& options) {
   return with_context("extracting " + quote_name(archive_path), [&] {
     UniqueFd root = open_root_dir(target_dir.c_str());
+    UniqueFd file(::open(archive_path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!file) throw_sys("opening");
+    unsigned char magic[4] = {};
+    ssize_t got;
+    do {
+      got = ::pread(file.get(), magic, sizeof magic, 0);
+    } while (got < 0 && errno == EINTR);
+    // A pipe cannot be peeked at: libarchive reads it and finds the compression itself.
+    if (got < 0 && errno != ESPIPE) throw_sys("reading");
+    // zstd frames start with 0xFD2FB528, little-endian.
+    const bool zstd =
+        got == 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd;
+
+    // Declared before the archive, which reads from it until freed.
+    std::unique_ptr<ZstdSource> zstd_source;
+    if (zstd) zstd_source = std::make_unique<ZstdSource>(file.get());
     std::unique_ptr<archive, ArchiveFree> a(archive_read_new());
     if (!a) throw Error("out of memory");
     // The compressions root filesystem tarballs and pot images come in; naming them (rather
@@ -435,11 +652,18 @@ ExtractStats extract_archive(const std::string& archive_path, const std::string&
     }
     // The tar reader covers ustar, pax and the GNU extensions (sparse, long names).
     archive_read_support_format_tar(a.get());
-    if (archive_read_open_filename(a.get(), archive_path.c_str(), 1 << 16) != ARCHIVE_OK) {
+    int rc = zstd_source ? zstd_source->open(a.get())
+                         : archive_read_open_fd(a.get(), file.get(), 1 << 16);
+    if (rc != ARCHIVE_OK) {
       const char* msg = archive_error_string(a.get());
-      throw Error(std::string("opening: ") + (msg ? msg : "unknown error"), archive_errno(a.get()));
+      // Behind the zstd thread, what fails here is the data, not the file.
+      throw Error(std::string(zstd_source ? "corrupt or truncated archive: " : "opening: ") +
+                      (msg ? msg : "unknown error"),
+                  archive_errno(a.get()));
     }
-    return Extractor(archive_path, options, root.get()).run(a.get());
+    ExtractStats stats = Extractor(archive_path, options, root.get()).run(a.get());
+    if (zstd_source) zstd_source->finish();
+    return stats;
   });
 }
 

@@ -19,6 +19,12 @@
 // owner, mode and times are applied at the end, deepest first, since adding entries would change
 // a directory's mtime and a read-only mode would block its children.
 //
+// A zstd archive (pot's images: a series of independent frames, or any single-frame file) is
+// decompressed by libzstd on a thread of its own, which feeds libarchive the plain tar through a
+// few buffers, so decompression and file writing overlap; a stream that is corrupt or ends
+// inside a frame, even after the tar's last entry, is an error. Other compressions go through
+// libarchive's filters.
+//
 // Ownership is applied when running as euid 0; otherwise a refused chown is ignored (tar's
 // behaviour for unprivileged users).
 //
@@ -27,6 +33,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace pot {
@@ -36,6 +43,9 @@ struct ExtractOptions {
   bool keep_setuid = true;                 // when false, setuid/setgid bits of files are dropped
   uint64_t max_total_bytes = 64ULL << 30;  // decompression-bomb guard: sum of regular file sizes
   uint64_t max_entries = 10'000'000;
+  // Called between entries, every few MB of file data, with the bytes written so far. It may
+  // throw (an interrupt): the extraction stops there like on any other error.
+  std::function<void(uint64_t bytes)> progress;
 };
 
 struct ExtractStats {

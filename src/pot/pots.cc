@@ -56,13 +56,6 @@ void stop_if_running_or_refuse(Context& ctx, const std::string& name, bool force
   stop_pot(ctx, name);
 }
 
-// Renames a pot directory under the network lock: a scan of the pots' addresses (which
-// holds that lock) could otherwise miss a directory renamed while it reads the directory.
-void move_into_place(const Settings& s, const fs::path& from, const fs::path& to) {
-  FileLock network_lock = lock_network(s);
-  if (::rename(from.c_str(), to.c_str()) != 0) throw_sys("renaming into place");
-}
-
 // With the pot's lock held: refuses a running pot (a stale state counts as stopped).
 void require_stopped_locked(Context& ctx, const std::string& name) {
   if (pot_is_running(ctx, name))
@@ -75,6 +68,11 @@ void require_stopped(Context& ctx, const std::string& name) {
 }
 
 }  // namespace
+
+void move_pot_into_place(const Settings& settings, const fs::path& from, const fs::path& to) {
+  FileLock network_lock = lock_network(settings);
+  if (::rename(from.c_str(), to.c_str()) != 0) throw_sys("renaming into place");
+}
 
 fs::path creation_path(const fs::path& dir, const std::string& name) {
   pid_t pid = ::getpid();
@@ -138,7 +136,7 @@ void create_pot(Context& ctx, const CreateOptions& options,
         make_dir(tmp / "upper" / "root");
         make_dir(tmp / "upper" / "work");
       }
-      move_into_place(s, tmp, s.jail_dir(name));
+      move_pot_into_place(s, tmp, s.jail_dir(name));
     } catch (...) {
       ctx.storage().destroy(tmp);
       throw;
@@ -153,7 +151,7 @@ void create_pot(Context& ctx, const CreateOptions& options,
 }
 
 void clone_pot(Context& ctx, const std::string& source, const std::string& name,
-               const std::vector<std::string>& addresses) {
+               const CloneNetwork& network) {
   ctx.storage().ensure_ready();
   ctx.require_pot(source);
   validate_name("pot", name);
@@ -168,8 +166,11 @@ void clone_pot(Context& ctx, const std::string& source, const std::string& name,
     make_dir(tmp / "conf");
     {
       FileLock network_lock = lock_network(s);
-      NetworkRequest request{conf.get_or("network_type", "none"), addresses,
-                             conf.get_or("bridge", ""), conf.get_or("pot.dns", "inherit")};
+      NetworkRequest request{
+          network.type.empty() ? conf.get_or("network_type", "none") : network.type,
+          network.addresses, network.bridge, conf.get_or("pot.dns", "inherit")};
+      if (request.bridge.empty() && request.type == "private-bridge")
+        request.bridge = conf.get_or("bridge", "");
       assign_network(ctx, request, conf);
       conf.save(tmp / "conf" / "pot.conf");
     }
@@ -181,7 +182,7 @@ void clone_pot(Context& ctx, const std::string& source, const std::string& name,
     }
     if (auto fscomp = read_file_if_exists(s.jail_dir(source) / "conf" / "fscomp.conf"))
       write_file_atomic(tmp / "conf" / "fscomp.conf", *fscomp);
-    move_into_place(s, tmp, s.jail_dir(name));
+    move_pot_into_place(s, tmp, s.jail_dir(name));
   } catch (...) {
     ctx.storage().destroy(tmp);
     throw;
@@ -201,7 +202,7 @@ void rename_pot(Context& ctx, const std::string& from, const std::string& to) {
   // Veths named after the old name (kept alive by something) would outlive the pot.
   if (is_bridge_network(ctx.load_conf(from).get_or("network_type", "none")))
     remove_pot_links(ctx, from);
-  FileLock network_lock = lock_network(s);  // see move_into_place
+  FileLock network_lock = lock_network(s);  // see move_pot_into_place
   if (::rename(s.jail_dir(from).c_str(), s.jail_dir(to).c_str()) != 0)
     throw_sys("renaming pot " + quote_name(from) + " to " + quote_name(to));
   std::error_code ec;

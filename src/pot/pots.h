@@ -26,9 +26,16 @@ using FlavourCommandRunner = std::function<void(const std::vector<std::string>&)
 // or killed create never leaves a half-made pot; a failing flavour removes the pot again.
 void create_pot(Context& ctx, const CreateOptions& options,
                 const FlavourCommandRunner& run_command);
-// The clone gets addresses of its own: `addresses` (-i), or new ones picked as create does.
+// What a clone changes of its source's network (the original's clone -N/-i/-B); an empty
+// field keeps the source's. The clone always gets addresses of its own: `addresses`, or new
+// ones picked as create does.
+struct CloneNetwork {
+  std::string type;
+  std::vector<std::string> addresses;
+  std::string bridge;
+};
 void clone_pot(Context& ctx, const std::string& source, const std::string& name,
-               const std::vector<std::string>& addresses = {});
+               const CloneNetwork& network = {});
 void rename_pot(Context& ctx, const std::string& from, const std::string& to);
 void destroy_pot(Context& ctx, const std::string& name, bool force);
 
@@ -49,5 +56,8 @@ std::optional<CreationEntry> parse_creation_entry(const std::string& file);
 void remove_abandoned_creations(Context& ctx, const fs::path& dir);
 // A hidden temporary path in `dir` for `name`, owned by this process.
 fs::path creation_path(const fs::path& dir, const std::string& name);
+// Renames a finished creation directory to jails/<pot>, under the network lock (a scan of
+// the pots' addresses, which holds that lock, could otherwise miss a directory mid-rename).
+void move_pot_into_place(const Settings& settings, const fs::path& from, const fs::path& to);
 
 }  // namespace pot

@@ -33,6 +33,11 @@ ClientNetwork::ClientNetwork(const std::string& host_if) : host_if_(host_if) {
   client.set_up("lo");
 }
 
+ClientNetwork& shared_client_network() {
+  static ClientNetwork network(ClientNetwork::kHostInterface);
+  return network;
+}
+
 ClientNetwork::~ClientNetwork() {
   try {
     pot::net::Netlink().delete_link(host_if_);

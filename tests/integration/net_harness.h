@@ -37,6 +37,7 @@ class ClientNetwork {
   ~ClientNetwork();
   const std::string& host_interface() const { return host_if_; }
   const NetNamespace& ns() const { return ns_; }
+  static constexpr const char* kHostInterface = "pottest-ext0";
   static constexpr const char* kHostAddress = "198.51.100.1";
   static constexpr const char* kClientAddress = "198.51.100.2";
   static constexpr const char* kHostAddress6 = "2001:db8:5::1";
@@ -46,6 +47,10 @@ class ClientNetwork {
   std::string host_if_;
   NetNamespace ns_;
 };
+
+// The one client network of this test binary (on kHostInterface), made on first use: every
+// suite that needs a POT_EXTIF network shares it, as two would claim the same subnet.
+ClientNetwork& shared_client_network();
 
 // GET / over HTTP/1.0 to address:port from the calling thread's namespace; the body, or
 // "" when the connection fails or times out.

@@ -18,13 +18,7 @@
 namespace potit {
 namespace {
 
-constexpr const char* kExtif = "pottest-ext0";
-
-// One client network for the whole binary run; made on first use.
-ClientNetwork& client() {
-  static ClientNetwork network(kExtif);
-  return network;
-}
+ClientNetwork& client() { return shared_client_network(); }
 
 class NetworkTest : public PotTest {
  public:
@@ -78,7 +72,7 @@ class NetworkTest : public PotTest {
 
   std::vector<std::string> root_env() const override {
     return {"POT_NETWORK=10.123.0.0/16", "POT_GATEWAY=10.123.0.1",
-            std::string("POT_EXTIF=") + kExtif};
+            std::string("POT_EXTIF=") + ClientNetwork::kHostInterface};
   }
 
   std::string ip_of(const std::string& name, bool v6 = false) {

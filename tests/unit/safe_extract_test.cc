@@ -10,6 +10,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <zstd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -19,108 +21,23 @@
 #include <vector>
 
 #include "core/error.h"
+#include "helpers/test_archive.h"
+#include "image/archive_writer.h"
 
 namespace pot {
 namespace {
 
 namespace fs = std::filesystem;
 
-constexpr time_t kMtime = 1700000000;
-
-struct TestEntry {
-  std::string name;
-  mode_t type = AE_IFREG;
-  mode_t perm = 0644;
-  std::string data;
-  std::string symlink;   // symlink target
-  std::string hardlink;  // hard link target
-  unsigned rdev_major = 0;
-  unsigned rdev_minor = 0;
-  int64_t uid = 0;
-  int64_t gid = 0;
-};
-
-TestEntry file(std::string name, std::string data, mode_t perm = 0644) {
-  TestEntry e;
-  e.name = std::move(name);
-  e.data = std::move(data);
-  e.perm = perm;
-  return e;
-}
-
-TestEntry dir(std::string name, mode_t perm = 0755) {
-  TestEntry e;
-  e.name = std::move(name);
-  e.type = AE_IFDIR;
-  e.perm = perm;
-  return e;
-}
-
-TestEntry symlink(std::string name, std::string target) {
-  TestEntry e;
-  e.name = std::move(name);
-  e.type = AE_IFLNK;
-  e.perm = 0777;
-  e.symlink = std::move(target);
-  return e;
-}
-
-TestEntry hardlink(std::string name, std::string target) {
-  TestEntry e;
-  e.name = std::move(name);
-  e.hardlink = std::move(target);
-  return e;
-}
-
-TestEntry node(std::string name, mode_t type, unsigned major = 0, unsigned minor = 0) {
-  TestEntry e;
-  e.name = std::move(name);
-  e.type = type;
-  e.perm = 0600;
-  e.rdev_major = major;
-  e.rdev_minor = minor;
-  return e;
-}
-
-enum class Filter { kNone, kGzip, kZstd };
-
-// Writes `entries` as a pax archive; libarchive's writer stores names as given, `..` included.
-void write_archive(const std::string& path, const std::vector<TestEntry>& entries,
-                   Filter filter = Filter::kNone) {
-  archive* a = archive_write_new();
-  ASSERT_NE(a, nullptr);
-  ASSERT_EQ(archive_write_set_format_pax_restricted(a), ARCHIVE_OK);
-  if (filter == Filter::kGzip) {
-    ASSERT_EQ(archive_write_add_filter_gzip(a), ARCHIVE_OK);
-  } else if (filter == Filter::kZstd) {
-    ASSERT_EQ(archive_write_add_filter_zstd(a), ARCHIVE_OK);
-  }
-  ASSERT_EQ(archive_write_open_filename(a, path.c_str()), ARCHIVE_OK) << archive_error_string(a);
-  for (const TestEntry& t : entries) {
-    archive_entry* e = archive_entry_new();
-    archive_entry_set_pathname(e, t.name.c_str());
-    archive_entry_set_filetype(e, t.type);
-    archive_entry_set_perm(e, t.perm);
-    archive_entry_set_uid(e, t.uid);
-    archive_entry_set_gid(e, t.gid);
-    archive_entry_set_mtime(e, kMtime, 0);
-    archive_entry_set_size(e, t.type == AE_IFREG && t.hardlink.empty() ? t.data.size() : 0);
-    if (!t.symlink.empty()) archive_entry_set_symlink(e, t.symlink.c_str());
-    if (!t.hardlink.empty()) archive_entry_set_hardlink(e, t.hardlink.c_str());
-    if (t.type == AE_IFCHR || t.type == AE_IFBLK) {
-      archive_entry_set_rdevmajor(e, t.rdev_major);
-      archive_entry_set_rdevminor(e, t.rdev_minor);
-    }
-    ASSERT_EQ(archive_write_header(a, e), ARCHIVE_OK) << archive_error_string(a);
-    if (!t.data.empty()) {
-      ASSERT_EQ(archive_write_data(a, t.data.data(), t.data.size()),
-                static_cast<la_ssize_t>(t.data.size()));
-    }
-    archive_entry_free(e);
-  }
-  ASSERT_EQ(archive_write_close(a), ARCHIVE_OK);
-  archive_write_free(a);
-}
+using testing::dir;
+using testing::file;
+using testing::Filter;
+using testing::hardlink;
+using testing::kMtime;
+using testing::node;
+using testing::symlink;
+using testing::TestEntry;
+using testing::write_archive;
 
 // A mkdtemp directory with an empty `target` inside, removed with everything in it.
 class TempDir {
@@ -378,6 +295,111 @@ TEST(SafeExtract, TruncatedOrCorruptArchiveThrowsNamingIt) {
   TempDir tmp;
   std::ofstream(tmp.archive()) << noise(4096);
   expect_refused(tmp, tmp.archive());
+}
+
+// The tree the zstd tests export with pot's own writer: several frames of data (the writer
+// starts one per 4 MiB of tar), small files, a link and a directory.
+void write_tree(const fs::path& root) {
+  fs::create_directories(root / "etc/sub");
+  std::ofstream(root / "etc/hostname") << "web\n";
+  std::ofstream(root / "etc/sub/empty");
+  std::ofstream(root / "big1", std::ios::binary) << noise(3 << 20);
+  std::ofstream(root / "big2", std::ios::binary) << noise(3 << 20);
+  std::ofstream(root / "big3", std::ios::binary) << noise(3 << 20);
+  fs::create_symlink("etc/hostname", root / "link");
+}
+
+// Counts the zstd frames of `data`, or returns 0 if it is not a whole zstd stream.
+size_t zstd_frames(const std::string& data) {
+  size_t frames = 0;
+  for (size_t pos = 0; pos < data.size(); ++frames) {
+    size_t n = ZSTD_findFrameCompressedSize(data.data() + pos, data.size() - pos);
+    if (ZSTD_isError(n)) return 0;
+    pos += n;
+  }
+  return frames;
+}
+
+TEST(SafeExtractZstd, ExtractsMultiFrameArchive) {
+  TempDir tmp;
+  const fs::path src = tmp.path() + "/src";
+  write_tree(src);
+  image::write_tree_archive(src, tmp.archive());
+  ASSERT_GE(zstd_frames(read_file(tmp.archive())), 3u);
+
+  ExtractStats stats = extract_archive(tmp.archive(), tmp.target());
+  const std::string t = tmp.target();
+  EXPECT_EQ(stats.bytes, 4u + 9u * (1 << 20));
+  EXPECT_EQ(read_file(t + "/etc/hostname"), "web\n");
+  EXPECT_TRUE(fs::is_regular_file(t + "/etc/sub/empty"));
+  EXPECT_EQ(fs::read_symlink(t + "/link"), "etc/hostname");
+  for (const char* name : {"big1", "big2", "big3"})
+    EXPECT_EQ(read_file(t + "/" + name), noise(3 << 20)) << name;
+}
+
+TEST(SafeExtractZstd, TruncatedOrCorruptStreamThrows) {
+  TempDir tmp;
+  const fs::path src = tmp.path() + "/src";
+  write_tree(src);
+  const std::string whole_path = tmp.path() + "/whole.tar.zst";
+  image::write_tree_archive(src, whole_path);
+  const std::string whole = read_file(whole_path);
+  auto write_bytes = [&](const std::string& bytes) {
+    fs::remove_all(tmp.target());
+    fs::create_directory(tmp.target());
+    std::ofstream(tmp.archive(), std::ios::binary | std::ios::trunc) << bytes;
+  };
+
+  // Cut inside a frame in the middle: the files before the cut are there, the error names
+  // the end of the data; removing the partly filled target is the caller's job.
+  write_bytes(whole.substr(0, whole.size() / 2));
+  expect_refused(tmp, "corrupt or truncated archive: zstd: unexpected end of data");
+  EXPECT_TRUE(exists_no_follow(tmp.target() + "/big1"));
+  EXPECT_FALSE(exists_no_follow(tmp.target() + "/link"));
+
+  // Only the last frame's checksum is cut: every tar entry is whole, the stream is not.
+  write_bytes(whole.substr(0, whole.size() - 1));
+  expect_refused(tmp, "truncated archive at its end: zstd: unexpected end of data");
+
+  // A damaged byte inside a frame.
+  std::string corrupt = whole;
+  corrupt[corrupt.size() / 3] ^= 0x5a;
+  write_bytes(corrupt);
+  expect_refused(tmp, "corrupt or truncated archive: zstd: ");
+
+  // Nothing but the magic.
+  write_bytes(whole.substr(0, 4));
+  expect_refused(tmp, "corrupt or truncated archive: zstd: unexpected end of data");
+}
+
+TEST(SafeExtractZstd, StopsWhenTheConsumerStopsEarly) {
+  TempDir tmp;
+  // Far more tar than the decompression buffers hold, so the decompressing thread is waiting
+  // for room when the extraction stops.
+  const fs::path src = tmp.path() + "/src";
+  fs::create_directories(src);
+  for (int i = 0; i < 8; ++i)
+    std::ofstream(src / ("f" + std::to_string(i)))
+        << std::string(4 << 20, static_cast<char>('a' + i));
+  image::write_tree_archive(src, tmp.archive());
+
+  ExtractOptions options;
+  int calls = 0;
+  options.progress = [&](uint64_t) {
+    ++calls;
+    throw Error("interrupted by the test");
+  };
+  expect_refused(tmp, "interrupted by the test", options);
+  EXPECT_EQ(calls, 1);
+  EXPECT_FALSE(exists_no_follow(tmp.target() + "/f7"));
+
+  // The same when an entry is refused before the rest of the stream was read.
+  fs::remove_all(tmp.target());
+  fs::create_directory(tmp.target());
+  std::vector<TestEntry> entries = {file("../evil", "x")};
+  for (int i = 0; i < 8; ++i) entries.push_back(file("f" + std::to_string(i), noise(1 << 20)));
+  write_archive(tmp.archive(), entries, Filter::kZstd);
+  expect_refused(tmp, "`..`");
 }
 
 TEST(SafeExtract, RefusesDecompressionBomb) {

@@ -1,0 +1,415 @@
+#include "pot/images.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <iostream>
+
+#include "core/error.h"
+#include "core/file_util.h"
+#include "core/interrupt.h"
+#include "core/names.h"
+#include "image/archive_writer.h"
+#include "image/digest.h"
+#include "image/http_client.h"
+#include "image/image_ref.h"
+#include "image/manifest.h"
+#include "image/progress.h"
+#include "image/registry_index.h"
+#include "image/safe_extract.h"
+#include "image/signing.h"
+#include "net/port_spec.h"
+#include "pot/lifecycle.h"
+#include "pot/network.h"
+#include "pot/run_state.h"
+#include "pot/settings_ops.h"
+
+namespace pot {
+namespace {
+
+using image::ImageRef;
+using image::Manifest;
+
+// The imported pot keeps the exporter's network type here: it never runs itself, so it has
+// no network, and prepare uses this as the default for -N.
+constexpr const char* kImageNetworkKey = "pot.image.network_type";
+
+// Limits on what an image's small files may be before we look at them.
+constexpr uint64_t kMaxSmallFile = 1 << 20;
+// An archive unpacking to more than its manifest says is refused; this much slack covers
+// nothing legitimate, it only keeps the check simple to state.
+constexpr uint64_t kMaxUnpackedBytes = 256ULL << 30;
+
+bool travels_with_image(const std::string& key) {
+  return key == "pot.cmd" || key == "pot.env" || key == "pot.export.ports" ||
+         key == "network_type" || key.rfind("pot.attr.", 0) == 0;
+}
+
+// The settings an image carries: the pot's command, environment, attributes, network type
+// and the pot side of its exported ports (host ports belong to the host it ran on).
+std::vector<std::pair<std::string, std::string>> travelling_settings(const PotConf& conf) {
+  std::vector<std::pair<std::string, std::string>> settings;
+  for (const auto& [key, value] : conf.entries()) {
+    if (!travels_with_image(key)) continue;
+    if (key == "pot.export.ports") {
+      auto exports = net::parse_port_exports(value);
+      for (auto& port : exports) port.host_port.reset();
+      settings.emplace_back(key, net::format_port_exports(exports));
+    } else {
+      settings.emplace_back(key, value);
+    }
+  }
+  return settings;
+}
+
+// Checks an image's settings (which come from the network) before they reach a pot.conf.
+void apply_image_settings(const Manifest& manifest, PotConf& conf) {
+  for (const auto& [key, value] : manifest.settings) {
+    if (!travels_with_image(key))
+      throw Error("manifest: setting " + quote_name(key) + " cannot travel with an image");
+    if (key.rfind("pot.attr.", 0) == 0) {
+      std::string attr = key.substr(std::strlen("pot.attr."));
+      const auto& known = known_attrs();
+      if (std::none_of(known.begin(), known.end(), [&](const AttrInfo& a) { return a.name == attr; }))
+        throw Error("manifest: unknown attribute " + quote_name(attr));
+      conf.set_attr(attr, parse_bool(value));
+    } else if (key == "pot.export.ports") {
+      auto exports = net::parse_port_exports(value);
+      for (auto& port : exports) port.host_port.reset();
+      conf.set(key, net::format_port_exports(exports));
+    } else if (key == "network_type") {
+      validate_network_type(value);
+      conf.set(kImageNetworkKey, value);
+    } else if (key == "pot.env") {
+      if (value.find('=') == std::string::npos || value.find('\n') != std::string::npos)
+        throw Error("manifest: environment entry " + quote_name(value) + " is not NAME=VALUE");
+      conf.add(key, value);
+    } else {
+      if (value.find('\n') != std::string::npos)
+        throw Error("manifest: " + quote_name(key) + " spans lines");
+      conf.set(key, value);
+    }
+  }
+}
+
+std::string last_or_new_snapshot(Context& ctx, const std::string& pot) {
+  auto snapshots = list_snapshots(ctx, pot);
+  if (!snapshots.empty()) return snapshots.back();
+  return snapshot_pot(ctx, pot);
+}
+
+void remove_file_if_present(const fs::path& path) {
+  std::error_code ec;
+  fs::remove(path, ec);
+}
+
+// The public key an import checks signatures with, when any.
+fs::path signature_key(const Context& ctx, const ImportOptions& options) {
+  if (!options.public_key.empty()) return options.public_key;
+  return ctx.settings().signature_pubkey;
+}
+
+// The image's digest file, fetched fresh each time (it is small, and it is what says whether
+// the cached files are still the image the registry holds).
+std::string fetch_digest_file(const ImageRef& ref, const std::string& url) {
+  try {
+    return image::fetch_to_string(image::join_url(url, ref.digest_file()), kMaxSmallFile);
+  } catch (const image::HttpStatusError& e) {
+    if (e.status() == 404)
+      throw Error("image " + quote_name(ref.name()) + " not found at " + quote_name(url) +
+                  " (no " + ref.digest_file() + ")");
+    throw;
+  }
+}
+
+void verify_signature(const ImageRef& ref, const std::string& url, const fs::path& key,
+                      const std::string& digest_text) {
+  std::string signature;
+  try {
+    signature = image::fetch_to_string(image::join_url(url, ref.signature_file()), kMaxSmallFile);
+  } catch (const image::HttpStatusError& e) {
+    if (e.status() != 404) throw;
+    throw Error("image " + quote_name(ref.name()) + " is not signed, and a signature by " +
+                quote_name(key.string()) + " is required");
+  }
+  with_context("image " + quote_name(ref.name()),
+               [&] { image::verify_message(key, digest_text, signature); });
+}
+
+// Makes `file` in the cache the one the digest list names: kept when it already is,
+// downloaded otherwise. A file that fails the check is removed.
+void cache_image_file(const std::string& url, const fs::path& cache_dir, const std::string& file,
+                      const std::vector<image::DigestEntry>& digests, uint64_t max_bytes,
+                      bool show_progress) {
+  fs::path cached = cache_dir / file;
+  if (fs::exists(cached)) {
+    try {
+      image::verify_file_digest(digests, cache_dir, file);
+      return;
+    } catch (const Error&) {
+      remove_file_if_present(cached);  // another image under the same name: fetch it again
+    }
+  }
+  image::FetchOptions fetch;
+  fetch.max_bytes = max_bytes;
+  std::optional<image::ProgressBar> bar;
+  if (show_progress) {
+    bar.emplace("fetching " + file, 0);
+    fetch.progress = [&](uint64_t done, uint64_t total) {
+      throw_if_interrupted();
+      if (total != 0) bar->set_total(total);
+      bar->update(done);
+    };
+  }
+  try {
+    image::fetch_to_file(image::join_url(url, file), cached, fetch);
+  } catch (const image::HttpStatusError& e) {
+    if (e.status() == 404)
+      throw Error("image file " + quote_name(file) + " not found at " + quote_name(url));
+    throw;
+  }
+  bar.reset();
+  try {
+    image::verify_file_digest(digests, cache_dir, file);
+  } catch (...) {
+    remove_file_if_present(cached);
+    throw;
+  }
+}
+
+PotConf imported_pot_conf(const Manifest& manifest) {
+  PotConf conf;
+  conf.set("pot.level", "0");
+  conf.set("pot.type", "single");
+  conf.set("pot.base", "");
+  conf.set("pot.potbase", "");
+  conf.set("pot.dns", "inherit");
+  for (const auto& attr : known_attrs()) {
+    if (attr.name == "early-start-at-boot" || attr.name == "localhost-tunnel" ||
+        attr.name == "no-etc-hosts")
+      continue;
+    conf.set_attr(attr.name, attr.default_value);
+  }
+  conf.set("pot.stack", "ipv4");
+  conf.set("network_type", "none");
+  conf.set("vnet", "true");
+  conf.set("pot.image", manifest.pot + ":" + manifest.tag);
+  apply_image_settings(manifest, conf);
+  return conf;
+}
+
+// Unpacks the verified archive into a hidden creation directory and renames it into place
+// as the pot `name`; on failure (or interruption) the directory goes again.
+void unpack_image(Context& ctx, const std::string& name, const Manifest& manifest,
+                  const fs::path& archive) {
+  const Settings& s = ctx.settings();
+  PotConf conf = imported_pot_conf(manifest);
+  fs::path tmp = creation_path(s.jails_dir(), name);
+  try {
+    if (::mkdir(tmp.c_str(), 0755) != 0) throw_sys("creating " + quote_name(tmp.string()));
+    if (::mkdir((tmp / "conf").c_str(), 0755) != 0) throw_sys("creating the pot's conf");
+    conf.save(tmp / "conf" / "pot.conf");
+    ctx.storage().create(tmp / "m");
+    ExtractOptions extract;
+    // The manifest is covered by the digest: an archive unpacking to more than it says
+    // is a decompression bomb (or a lie), and stops at that size.
+    extract.max_total_bytes = std::min(manifest.unpacked_size, kMaxUnpackedBytes);
+    extract.max_entries = manifest.entries;
+    image::ProgressBar bar("unpacking " + name, manifest.unpacked_size);
+    extract.progress = [&](uint64_t bytes) {
+      throw_if_interrupted();
+      bar.update(bytes);
+    };
+    with_context("unpacking image " + quote_name(name),
+                 [&] { extract_archive(archive.string(), (tmp / "m").string(), extract); });
+    throw_if_interrupted();
+    move_pot_into_place(s, tmp, s.jail_dir(name));
+  } catch (...) {
+    ctx.storage().destroy(tmp);
+    throw;
+  }
+}
+
+}  // namespace
+
+std::string export_pot(Context& ctx, const ExportOptions& options) {
+  ImageRef ref = image::make_image_ref(options.pot, options.tag);
+  if (options.level < 1 || options.level > 19)
+    throw Error("compression level -l " + std::to_string(options.level) + ": expected 1 to 19");
+  ctx.storage().ensure_ready();
+  ctx.require_pot(options.pot);
+  PotConf conf = ctx.load_conf(options.pot);
+  if (conf.get_or("pot.type", "single") != "single")
+    throw Error("pot " + quote_name(options.pot) + " is a multi pot: only single pots export");
+  if (!fs::is_directory(options.dir))
+    throw Error("export directory " + quote_name(options.dir.string()) + " does not exist");
+  if (!options.secret_key.empty() && !fs::exists(options.secret_key))
+    throw Error("secret key " + quote_name(options.secret_key.string()) + " does not exist");
+
+  InterruptScope interrupt_scope;
+  std::string snapshot = last_or_new_snapshot(ctx, options.pot);
+  fs::path tree = ctx.settings().jail_dir(options.pot) / "snap" / snapshot;
+  fs::path archive = options.dir / ref.archive_file();
+
+  image::ArchiveWriteOptions write;
+  write.level = options.level;
+  image::ProgressBar bar("exporting " + ref.name(), 0);
+  write.progress = [&](uint64_t bytes) {
+    throw_if_interrupted();
+    bar.update(bytes);
+  };
+  image::ArchiveWriteResult written = with_context(
+      "exporting pot " + quote_name(options.pot),
+      [&] { return image::write_tree_archive(tree, archive, write); });
+
+  Manifest manifest;
+  manifest.pot = ref.pot;
+  manifest.tag = ref.tag;
+  manifest.created = static_cast<int64_t>(std::time(nullptr));
+  manifest.archive_file = ref.archive_file();
+  manifest.archive_size = written.compressed_bytes;
+  manifest.unpacked_size = written.unpacked_bytes;
+  manifest.entries = written.entries;
+  manifest.settings = travelling_settings(conf);
+  std::string manifest_text = manifest.to_json();
+  write_file_atomic(options.dir / ref.manifest_file(), manifest_text);
+
+  std::string digest_text = image::format_digest_list(
+      {{written.sha256, ref.archive_file()},
+       {image::sha256_file(options.dir / ref.manifest_file()), ref.manifest_file()}});
+  // Signature before digest file: a reader who sees the new digest file sees its signature.
+  if (!options.secret_key.empty())
+    write_file_atomic(options.dir / ref.signature_file(),
+                      image::sign_message(options.secret_key, digest_text));
+  else
+    remove_file_if_present(options.dir / ref.signature_file());  // it signed another image
+  write_file_atomic(options.dir / ref.digest_file(), digest_text);
+  image::write_registry_index(options.dir);
+  return ref.name();
+}
+
+std::string import_image(Context& ctx, const ImportOptions& options) {
+  ImageRef ref = image::make_image_ref(options.pot, options.tag);
+  std::string name = ref.name();
+  validate_name("pot", name);
+  image::check_url(options.url);
+  fs::path key = signature_key(ctx, options);
+  if (!key.empty() && !fs::exists(key))
+    throw Error("public key " + quote_name(key.string()) + " does not exist");
+  ctx.storage().ensure_ready();
+  const Settings& s = ctx.settings();
+
+  InterruptScope interrupt_scope;
+  // The image's name is locked for the whole import, so two prepares of one image (a job
+  // with several allocations on this host) fetch and unpack it once.
+  FileLock lock = lock_pot(s, name);
+  if (ctx.pot_exists(name)) throw Error("pot " + quote_name(name) + " already exists");
+  remove_abandoned_creations(ctx, s.jails_dir());
+
+  std::string digest_text = fetch_digest_file(ref, options.url);
+  auto digests = with_context("image " + quote_name(name) + ": digest file",
+                              [&] { return image::parse_digest_list(digest_text); });
+  if (!key.empty()) verify_signature(ref, options.url, key, digest_text);
+
+  // Both files are checked against the digest list before anything reads them.
+  make_dirs(s.cache_dir(), 0700);
+  bool tty = ::isatty(STDOUT_FILENO) == 1;
+  try {
+    cache_image_file(options.url, s.cache_dir(), ref.manifest_file(), digests, kMaxSmallFile,
+                     /*show_progress=*/false);
+    Manifest manifest = with_context("image " + quote_name(name), [&] {
+      return Manifest::parse(read_file(s.cache_dir() / ref.manifest_file()));
+    });
+    if (manifest.pot != ref.pot || manifest.tag != ref.tag)
+      throw Error("image " + quote_name(name) + ": its manifest names " +
+                  quote_name(manifest.pot + "_" + manifest.tag));
+    cache_image_file(options.url, s.cache_dir(), ref.archive_file(), digests,
+                     manifest.archive_size, tty);
+    unpack_image(ctx, name, manifest, s.cache_dir() / ref.archive_file());
+  } catch (...) {
+    // An image that cannot be imported is not worth keeping, even when its digests match.
+    remove_file_if_present(s.cache_dir() / ref.archive_file());
+    remove_file_if_present(s.cache_dir() / ref.manifest_file());
+    throw;
+  }
+  return name;
+}
+
+std::string prepare_pot(Context& ctx, const PrepareOptions& options, int* exit_code) {
+  ImageRef ref = image::make_image_ref(options.image.pot, options.image.tag);
+  if (options.allocation.empty()) throw Error("an allocation id (-a) is required");
+  std::string imported = ref.name();
+  std::string name = (options.name.empty() ? imported : options.name) + "_" + options.allocation;
+  validate_name("pot", name);
+  for (const auto& spec : options.ports) net::PortExport::parse(spec);  // bad -e: fail early
+  if (ctx.pot_exists(name)) throw Error("pot " + quote_name(name) + " already exists");
+
+  if (!ctx.pot_exists(imported)) {
+    try {
+      import_image(ctx, options.image);
+    } catch (const Error& e) {
+      // Another prepare of the same image imported it while we waited for its lock.
+      if (!ctx.pot_exists(imported)) throw;
+    }
+  }
+
+  CloneNetwork network = options.network;
+  if (network.type.empty())
+    network.type = ctx.load_conf(imported).get_or(kImageNetworkKey, "none");
+  clone_pot(ctx, imported, name, network);
+  try {
+    PotConf conf = ctx.load_conf(name);
+    conf.remove(kImageNetworkKey);
+    conf.set_attr("persistent", false);
+    conf.set_attr("no-rc-script", true);
+    conf.set_attr("prunable", true);
+    ctx.save_conf(name, conf);
+    if (!options.command.empty()) set_cmd(ctx, name, options.command);
+    std::vector<std::string> ports = options.ports;
+    if (ports.empty() && is_bridge_network(network.type)) {
+      // The image's ports, which name no host port: pick free ones on this host.
+      for (const auto& port : net::parse_port_exports(conf.get_or("pot.export.ports", "")))
+        ports.push_back(port.str());
+    }
+    if (!ports.empty()) export_ports(ctx, name, ports);
+    if (options.start) {
+      int code = start_pot(ctx, name);
+      if (exit_code != nullptr) *exit_code = code;
+    }
+  } catch (...) {
+    // Nothing half-prepared stays: the caller (the driver) sees the error and no pot.
+    try {
+      destroy_pot(ctx, name, /*force=*/true);
+    } catch (const Error& cleanup) {
+      std::fprintf(stderr, "pot: removing %s again: %s\n", quote_name(name).c_str(),
+                   cleanup.what());
+    }
+    throw;
+  }
+  return name;
+}
+
+std::vector<std::string> prune_pots(Context& ctx, bool dry_run) {
+  std::vector<std::string> pruned;
+  for (const auto& pot : list_pots(ctx)) {
+    if (!ctx.load_conf(pot).attr("prunable", false)) continue;
+    if (refresh_pot_state(ctx, pot)) continue;
+    if (!dry_run) {
+      try {
+        destroy_pot(ctx, pot, /*force=*/false);
+      } catch (const Error& e) {
+        // Started again meanwhile: not prunable any more, and not an error of prune's.
+        if (refresh_pot_state(ctx, pot)) continue;
+        throw;
+      }
+    }
+    pruned.push_back(pot);
+  }
+  return pruned;
+}
+
+}  // namespace pot

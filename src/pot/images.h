@@ -1,0 +1,60 @@
+// Pot images: `pot export`, `pot import`, `pot prepare` and `pot prune`, composed from
+// image/ (archives, digests, signatures, HTTP) and the pot operations.
+//
+// An imported image is a pot named `<pot>_<tag>` that is never started: prepare clones it
+// (a btrfs snapshot), as the original clones its received ZFS dataset. The downloaded files
+// stay in $POT_FS_ROOT/cache, so a second import of the same image fetches nothing.
+#pragma once
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "pot/context.h"
+#include "pot/pots.h"
+
+namespace pot {
+
+struct ExportOptions {
+  std::string pot;
+  std::string tag;
+  std::filesystem::path dir = ".";  // -D
+  int level = 3;                    // -l: zstd level 1-19
+  std::filesystem::path secret_key;  // -S: sign with this key
+};
+
+// Writes the image of the pot's last snapshot (taking one when it has none) into
+// options.dir, and refreshes that directory's index.json. Returns the image's name.
+std::string export_pot(Context& ctx, const ExportOptions& options);
+
+struct ImportOptions {
+  std::string pot;
+  std::string tag;
+  std::string url;                   // -U: the registry's base URL
+  std::filesystem::path public_key;  // -C; empty: POT_DEFAULT_SIGNATURE_PUBKEY, if set
+};
+
+// Fetches (or takes from the cache), checks and unpacks the image into the pot
+// `<pot>_<tag>`. Nothing is unpacked before the digest (and signature) checked out; on
+// any failure no pot and no cache file that failed a check is left.
+std::string import_image(Context& ctx, const ImportOptions& options);
+
+struct PrepareOptions {
+  ImportOptions image;               // -U -p -t -C
+  std::string allocation;            // -a
+  std::string name;                  // -n; empty: the image's name
+  std::string command;               // -c
+  CloneNetwork network;              // -N -i -B
+  std::vector<std::string> ports;    // -e
+  bool start = false;                // -s
+};
+
+// The Nomad driver's one call: import unless already imported, clone to NAME_ALLOC, make it
+// a non-persistent, prunable pot without rc script, set its command and ports, and with
+// `start` run it (in the foreground, as a non-persistent pot runs). Returns the new pot's
+// name, or with `start` the command's exit code through `exit_code`.
+std::string prepare_pot(Context& ctx, const PrepareOptions& options, int* exit_code);
+
+// `pot prune`: destroys stopped pots with the prunable attribute; returns their names.
+std::vector<std::string> prune_pots(Context& ctx, bool dry_run);
+
+}  // namespace pot
