@@ -109,8 +109,7 @@ std::string take_token_file(std::vector<std::string>& args) {
 
 std::string read_token(const std::string& file) {
   std::string token = read_file(file);
-  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back())))
-    token.pop_back();
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
   if (token.empty()) throw Error("token file " + quote_name(file) + " is empty");
   return token;
 }
@@ -191,7 +190,8 @@ int cmd_registry(Invocation& inv) {
   if (action == "serve") return registry_serve(rest);
   if (action == "push") return registry_push(rest);
   if (action == "ls") return registry_ls(rest);
-  throw Error("pot registry: unknown action " + quote_name(action) + ": expected serve, push or ls");
+  throw Error("pot registry: unknown action " + quote_name(action) +
+              ": expected serve, push or ls");
 }
 
 }  // namespace
@@ -209,8 +209,7 @@ void register_image_commands(std::vector<Command>& table) {
            "[-e PORT]... [-s] [-C PUBKEY]",
            "import an image and make the pot NAME_ALLOC_ID from it (-s: start it)", cmd_prepare},
           {"prune", "[-n] [-q]", "destroy stopped prunable pots (-n: only show them)", cmd_prune},
-          {"keygen", "-k FILE", "make a key pair for signing images (FILE, FILE.pub)",
-           cmd_keygen},
+          {"keygen", "-k FILE", "make a key pair for signing images (FILE, FILE.pub)", cmd_keygen},
           {"registry",
            "serve -D DIR [-l ADDR:PORT] [--token-file FILE] | push -U URL -p POT -t TAG [-D DIR] "
            "[--token-file FILE] | ls URL",

@@ -11,7 +11,9 @@ namespace {
 constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP};
 std::atomic<int> received_signal{0};
 
-void record_signal(int signal) { received_signal.store(signal); }
+void record_signal(int signal) {
+  received_signal.store(signal);
+}
 
 }  // namespace
 
@@ -21,15 +23,16 @@ InterruptScope::InterruptScope() {
   sigemptyset(&action.sa_mask);
   // No SA_RESTART: a blocking read or write returns EINTR, and the loop around it looks at
   // the flag.
-  for (size_t i = 0; i < std::size(kSignals); ++i)
-    ::sigaction(kSignals[i], &action, &previous_[i]);
+  for (size_t i = 0; i < std::size(kSignals); ++i) ::sigaction(kSignals[i], &action, &previous_[i]);
 }
 
 InterruptScope::~InterruptScope() {
   for (size_t i = 0; i < std::size(kSignals); ++i) ::sigaction(kSignals[i], &previous_[i], nullptr);
 }
 
-bool interrupted() { return received_signal.load() != 0; }
+bool interrupted() {
+  return received_signal.load() != 0;
+}
 
 void throw_if_interrupted() {
   if (int signal = received_signal.load(); signal != 0)

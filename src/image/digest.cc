@@ -40,7 +40,9 @@ const char* file_name_problem(std::string_view file) {
 
 }  // namespace
 
-Sha256::Sha256() { sha256_init(&state_); }
+Sha256::Sha256() {
+  sha256_init(&state_);
+}
 
 void Sha256::update(const void* data, size_t size) {
   sha256_update(&state_, size, static_cast<const uint8_t*>(data));

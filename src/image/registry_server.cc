@@ -14,17 +14,6 @@
 // request reaches outside DIR.
 #include "image/registry_server.h"
 
-// Debian's libcpp-httplib is built with these (the Cflags of its cpp-httplib.pc), and the
-// first changes the layout of httplib's classes: every user must define them the same.
-#ifndef CPPHTTPLIB_OPENSSL_SUPPORT
-#define CPPHTTPLIB_OPENSSL_SUPPORT
-#endif
-#ifndef CPPHTTPLIB_ZLIB_SUPPORT
-#define CPPHTTPLIB_ZLIB_SUPPORT
-#endif
-#ifndef CPPHTTPLIB_BROTLI_SUPPORT
-#define CPPHTTPLIB_BROTLI_SUPPORT
-#endif
 #include <fcntl.h>
 #include <httplib.h>
 #include <poll.h>
@@ -343,8 +332,11 @@ class Registry {
     if (!complete) return answer(req, res, 400, "the upload of " + quote_name(name) + " broke off");
 
     std::lock_guard lock(publish_mutex_);
-    upload.commit();
     std::string image = image_of(name);
+    // The archive comes first in a push: what an abandoned push staged (a signature, say)
+    // must not be published with this one.
+    if (name == image_files(image).archive) unstage(image_files(image));
+    upload.commit();
     if (name != image_files(image).digest) {
       return answer(req, res, 202, "staged " + quote_name(name));
     }
@@ -579,6 +571,13 @@ void serve_registry(const RegistryServerOptions& options) {
                      quote_name(req.path).c_str(), first_line(reason).c_str());
         answer(req, res, 500, reason);
       });
+
+  if (options.log_requests) {
+    server.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+      std::printf("%s %s %d\n", req.method.c_str(), req.path.c_str(), res.status);
+      std::fflush(stdout);
+    });
+  }
 
   StopWatcher watcher(server, options.stop_fd);
   int port = options.port;

@@ -29,6 +29,8 @@ struct RegistryServerOptions {
   uint64_t max_upload_bytes = 64ULL << 30;
   // Called once listening, with the port (tests and `pot registry serve` print it).
   std::function<void(int port)> on_listening;
+  // One line per request on stdout (`GET /web_1.0.tar.zst 200`), as an access log.
+  bool log_requests = false;
   // Also stops when this descriptor (an eventfd, a pipe's read end) becomes readable: tests
   // serve on a thread and cannot send the process a signal. -1: signals only.
   int stop_fd = -1;

@@ -78,6 +78,7 @@ int run(int argc, char** argv) {
   parse_listen(listen, options);
   std::string shown = options.address.find(':') == std::string::npos ? options.address
                                                                      : "[" + options.address + "]";
+  options.log_requests = true;
   options.on_listening = [&](int port) {
     std::cout << "pot registry: serving " << options.dir.string() << " on http://" << shown << ":"
               << port << std::endl;

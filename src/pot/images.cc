@@ -74,7 +74,8 @@ void apply_image_settings(const Manifest& manifest, PotConf& conf) {
     if (key.rfind("pot.attr.", 0) == 0) {
       std::string attr = key.substr(std::strlen("pot.attr."));
       const auto& known = known_attrs();
-      if (std::none_of(known.begin(), known.end(), [&](const AttrInfo& a) { return a.name == attr; }))
+      if (std::none_of(known.begin(), known.end(),
+                       [&](const AttrInfo& a) { return a.name == attr; }))
         throw Error("manifest: unknown attribute " + quote_name(attr));
       conf.set_attr(attr, parse_bool(value));
     } else if (key == "pot.export.ports") {
@@ -120,8 +121,8 @@ std::string fetch_digest_file(const ImageRef& ref, const std::string& url) {
     return image::fetch_to_string(image::join_url(url, ref.digest_file()), kMaxSmallFile);
   } catch (const image::HttpStatusError& e) {
     if (e.status() == 404)
-      throw Error("image " + quote_name(ref.name()) + " not found at " + quote_name(url) +
-                  " (no " + ref.digest_file() + ")");
+      throw Error("image " + quote_name(ref.name()) + " not found at " + quote_name(url) + " (no " +
+                  ref.digest_file() + ")");
     throw;
   }
 }
@@ -262,9 +263,9 @@ std::string export_pot(Context& ctx, const ExportOptions& options) {
     throw_if_interrupted();
     bar.update(bytes);
   };
-  image::ArchiveWriteResult written = with_context(
-      "exporting pot " + quote_name(options.pot),
-      [&] { return image::write_tree_archive(tree, archive, write); });
+  image::ArchiveWriteResult written = with_context("exporting pot " + quote_name(options.pot), [&] {
+    return image::write_tree_archive(tree, archive, write);
+  });
 
   Manifest manifest;
   manifest.pot = ref.pot;
@@ -327,8 +328,8 @@ std::string import_image(Context& ctx, const ImportOptions& options) {
     if (manifest.pot != ref.pot || manifest.tag != ref.tag)
       throw Error("image " + quote_name(name) + ": its manifest names " +
                   quote_name(manifest.pot + "_" + manifest.tag));
-    cache_image_file(options.url, s.cache_dir(), ref.archive_file(), digests,
-                     manifest.archive_size, tty);
+    cache_image_file(options.url, s.cache_dir(), ref.archive_file(), digests, manifest.archive_size,
+                     tty);
     unpack_image(ctx, name, manifest, s.cache_dir() / ref.archive_file());
   } catch (...) {
     // An image that cannot be imported is not worth keeping, even when its digests match.
@@ -358,8 +359,7 @@ std::string prepare_pot(Context& ctx, const PrepareOptions& options, int* exit_c
   }
 
   CloneNetwork network = options.network;
-  if (network.type.empty())
-    network.type = ctx.load_conf(imported).get_or(kImageNetworkKey, "none");
+  if (network.type.empty()) network.type = ctx.load_conf(imported).get_or(kImageNetworkKey, "none");
   clone_pot(ctx, imported, name, network);
   try {
     PotConf conf = ctx.load_conf(name);

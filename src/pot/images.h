@@ -17,8 +17,8 @@ namespace pot {
 struct ExportOptions {
   std::string pot;
   std::string tag;
-  std::filesystem::path dir = ".";  // -D
-  int level = 3;                    // -l: zstd level 1-19
+  std::filesystem::path dir = ".";   // -D
+  int level = 3;                     // -l: zstd level 1-19
   std::filesystem::path secret_key;  // -S: sign with this key
 };
 
@@ -39,13 +39,13 @@ struct ImportOptions {
 std::string import_image(Context& ctx, const ImportOptions& options);
 
 struct PrepareOptions {
-  ImportOptions image;               // -U -p -t -C
-  std::string allocation;            // -a
-  std::string name;                  // -n; empty: the image's name
-  std::string command;               // -c
-  CloneNetwork network;              // -N -i -B
-  std::vector<std::string> ports;    // -e
-  bool start = false;                // -s
+  ImportOptions image;             // -U -p -t -C
+  std::string allocation;          // -a
+  std::string name;                // -n; empty: the image's name
+  std::string command;             // -c
+  CloneNetwork network;            // -N -i -B
+  std::vector<std::string> ports;  // -e
+  bool start = false;              // -s
 };
 
 // The Nomad driver's one call: import unless already imported, clone to NAME_ALLOC, make it

@@ -76,7 +76,7 @@ enum class Filter { kNone, kGzip, kZstd };
 
 // Writes `entries` as a pax archive; libarchive's writer stores names as given, `..` included.
 inline void write_archive(const std::string& path, const std::vector<TestEntry>& entries,
-                   Filter filter = Filter::kNone) {
+                          Filter filter = Filter::kNone) {
   archive* a = archive_write_new();
   ASSERT_NE(a, nullptr);
   ASSERT_EQ(archive_write_set_format_pax_restricted(a), ARCHIVE_OK);

@@ -139,13 +139,13 @@ class ImageTest : public PotTest {
   // `pot registry serve` on a free loopback port; returns its URL once it answers.
   std::string serve_registry(const std::vector<std::string>& extra = {}) {
     uint16_t port = free_loopback_port();
-    std::vector<std::string> args{"registry", "serve", "-D", registry_.string(), "-l",
-                                  "127.0.0.1:" + std::to_string(port)};
+    std::vector<std::string> args{"registry",         "serve", "-D",
+                                  registry_.string(), "-l",    "127.0.0.1:" + std::to_string(port)};
     args.insert(args.end(), extra.begin(), extra.end());
     server_ = root().pot_background(args);
     std::string url = "http://127.0.0.1:" + std::to_string(port);
-    bool up = wait_until([&] { return server_->out().find("serving") != std::string::npos; },
-                         10000, 50);
+    bool up =
+        wait_until([&] { return server_->out().find("serving") != std::string::npos; }, 10000, 50);
     if (!up) throw StepFailed("registry server did not start: " + server_->err());
     return url;
   }
@@ -166,10 +166,10 @@ class ImageTest : public PotTest {
     conf << "  default_type application/octet-stream;\n"
          << "  server { listen 127.0.0.1:" << port << "; root " << registry_.string() << "; }\n}\n";
     write_text(dir / "nginx.conf", conf.str());
-    nginx_ = std::make_unique<Background>(
-        std::vector<std::string>{"/usr/sbin/nginx", "-p", dir.string(), "-c",
-                                 (dir / "nginx.conf").string()},
-        base_environment(), dir / "stdout", dir / "stderr");
+    nginx_ =
+        std::make_unique<Background>(std::vector<std::string>{"/usr/sbin/nginx", "-p", dir.string(),
+                                                              "-c", (dir / "nginx.conf").string()},
+                                     base_environment(), dir / "stdout", dir / "stderr");
     std::string url = "http://127.0.0.1:" + std::to_string(port);
     bool up = wait_until([&] { return read_text(dir / "nginx.pid") != ""; }, 10000, 50);
     if (!up) throw StepFailed("nginx did not start: " + read_text(dir / "error.log"));
@@ -190,13 +190,14 @@ class ImageTest : public PotTest {
   // Runs `pot prepare ... -s` in the background and waits for the page on the exported port
   // from the host; stops the pot again.
   void prepare_start_and_fetch(const std::string& url, const std::string& image_pot,
-                               const std::string& allocation, const std::vector<std::string>& extra) {
+                               const std::string& allocation,
+                               const std::vector<std::string>& extra) {
     std::string task = "task-" + allocation;
     std::string name = task + "_" + allocation;
     track(image_pot + "_1.0");
     track(name);
-    std::vector<std::string> args{"prepare", "-U", url,  "-p", image_pot, "-t", "1.0",
-                                  "-a",      allocation, "-n", task,      "-s"};
+    std::vector<std::string> args{"prepare", "-U", url,        "-p", image_pot, "-t",
+                                  "1.0",     "-a", allocation, "-n", task,      "-s"};
     args.insert(args.end(), extra.begin(), extra.end());
     auto prepare = root().pot_background(args);
     std::string page = "page from the image of " + image_pot + "\n";
@@ -215,7 +216,8 @@ class ImageTest : public PotTest {
     EXPECT_TRUE(prepare->wait(20000).has_value()) << "prepare -s returns once the pot stops";
     EXPECT_EQ(trim(expect_ok(pot({"get-attr", "-p", name, "-A", "persistent", "-q"})).out), "NO");
     EXPECT_EQ(trim(expect_ok(pot({"get-attr", "-p", name, "-A", "prunable", "-q"})).out), "YES");
-    EXPECT_EQ(trim(expect_ok(pot({"get-attr", "-p", name, "-A", "no-rc-script", "-q"})).out), "YES");
+    EXPECT_EQ(trim(expect_ok(pot({"get-attr", "-p", name, "-A", "no-rc-script", "-q"})).out),
+              "YES");
   }
 
   // What a failed import must not leave: the pot, hidden creation directories, cache files
@@ -269,12 +271,14 @@ TEST_F(ImageTest, ExportWritesACheckableSignedImage) {
   std::string web = web_pot("exp");
   fs::path key = root().tmp() / unique_name("key");
   ASSERT_POT_OK(pot({"keygen", "-k", key.string()}));
-  EXPECT_EQ(fs::status(key).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(fs::status(key).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
   EXPECT_TRUE(fs::exists(key.string() + ".pub"));
   EXPECT_NE(pot({"keygen", "-k", key.string()}).code, 0) << "an existing key is kept";
 
   EXPECT_TRUE(expect_ok(pot({"snapshot", "-p", web})).ok());
-  ASSERT_POT_OK(pot({"export", "-p", web, "-t", "1.0", "-D", registry_.string(), "-S", key.string()}));
+  ASSERT_POT_OK(
+      pot({"export", "-p", web, "-t", "1.0", "-D", registry_.string(), "-S", key.string()}));
   std::string name = web + "_1.0";
   for (const char* suffix : {".tar.zst", ".manifest.json", ".sha256", ".sha256.sig"})
     EXPECT_TRUE(fs::exists(registry_ / (name + suffix))) << name << suffix;
@@ -302,7 +306,8 @@ TEST_F(ImageTest, RoundTripThroughThePotRegistryServesThePage) {
   std::string web = web_pot("rt");
   fs::path key = root().tmp() / unique_name("key");
   ASSERT_POT_OK(pot({"keygen", "-k", key.string()}));
-  ASSERT_POT_OK(pot({"export", "-p", web, "-t", "1.0", "-D", registry_.string(), "-S", key.string()}));
+  ASSERT_POT_OK(
+      pot({"export", "-p", web, "-t", "1.0", "-D", registry_.string(), "-S", key.string()}));
   std::string url = serve_registry();
 
   RunResult ls = pot({"registry", "ls", url});
@@ -377,7 +382,8 @@ TEST_F(ImageTest, BadImagesAndServersAreRefusedAndLeaveNothing) {
   fs::path other = root().tmp() / unique_name("other");
   ASSERT_POT_OK(pot({"keygen", "-k", key.string()}));
   ASSERT_POT_OK(pot({"keygen", "-k", other.string()}));
-  ASSERT_POT_OK(pot({"export", "-p", web, "-t", "s", "-D", registry_.string(), "-S", key.string()}));
+  ASSERT_POT_OK(
+      pot({"export", "-p", web, "-t", "s", "-D", registry_.string(), "-S", key.string()}));
   ASSERT_POT_OK(pot({"export", "-p", web, "-t", "u", "-D", registry_.string()}));
   std::string url = "file://" + registry_.string();
   track(web + "_s");
@@ -431,8 +437,9 @@ TEST_F(ImageTest, BadImagesAndServersAreRefusedAndLeaveNothing) {
 TEST_F(ImageTest, ServersThatFailAreReportedAndLeaveNothing) {
   std::string body(1 << 20, 'x');
   CannedServer error500([](int fd, const std::string&) {
-    CannedServer::write_all(fd, "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 4\r\n"
-                                "Connection: close\r\n\r\noops");
+    CannedServer::write_all(fd,
+                            "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 4\r\n"
+                            "Connection: close\r\n\r\noops");
   });
   RunResult r = pot({"import", "-p", "img", "-t", "1", "-U", error500.url()});
   EXPECT_NE(r.code, 0);
@@ -447,14 +454,14 @@ TEST_F(ImageTest, ServersThatFailAreReportedAndLeaveNothing) {
   CannedServer cut([&](int fd, const std::string& path) {
     std::string file = read_text(dir / path.substr(1));
     if (path.find(".tar.zst") != std::string::npos) {
-      CannedServer::write_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: " +
-                                      std::to_string(file.size()) + "\r\n\r\n" +
-                                      file.substr(0, file.size() / 3));
+      CannedServer::write_all(
+          fd, "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(file.size()) + "\r\n\r\n" +
+                  file.substr(0, file.size() / 3));
       return;  // closes mid-transfer
     }
-    CannedServer::write_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: " +
-                                    std::to_string(file.size()) + "\r\nConnection: close\r\n\r\n" +
-                                    file);
+    CannedServer::write_all(fd,
+                            "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(file.size()) +
+                                "\r\nConnection: close\r\n\r\n" + file);
   });
   r = pot({"import", "-p", web, "-t", "1", "-U", cut.url()});
   EXPECT_NE(r.code, 0);

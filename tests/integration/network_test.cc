@@ -18,7 +18,9 @@
 namespace potit {
 namespace {
 
-ClientNetwork& client() { return shared_client_network(); }
+ClientNetwork& client() {
+  return shared_client_network();
+}
 
 class NetworkTest : public PotTest {
  public:

@@ -2,16 +2,6 @@
 // (fetch_to_file, put_file) and with cpp-httplib's, which sends what pot's client never would.
 #include "image/registry_server.h"
 
-// As in registry_server.cc: Debian's libcpp-httplib is built with these.
-#ifndef CPPHTTPLIB_OPENSSL_SUPPORT
-#define CPPHTTPLIB_OPENSSL_SUPPORT
-#endif
-#ifndef CPPHTTPLIB_ZLIB_SUPPORT
-#define CPPHTTPLIB_ZLIB_SUPPORT
-#endif
-#ifndef CPPHTTPLIB_BROTLI_SUPPORT
-#define CPPHTTPLIB_BROTLI_SUPPORT
-#endif
 #include <httplib.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -260,13 +250,29 @@ TEST(RegistryServerTest, PushPublishesAndTagsAreImmutable) {
 TEST(RegistryServerTest, PushPublishesASignature) {
   RunningRegistry registry("s3cret");
   TempDir src;
-  TestImage image = make_image(src.path(), "db", "2");
+  TestImage image = make_image(src.path(), "db", "2", 3 << 20);  // several reads and writes
   write_text(image.path(image.ref.signature_file()), "signature bytes");
   push(registry, image, "s3cret");
   EXPECT_EQ(read_text(registry.dir() / "db_2.sha256.sig"), "signature bytes");
   auto index = parse_index(fetch_to_string(registry.url("index.json")));
   ASSERT_EQ(index.size(), 1u);
   EXPECT_TRUE(index[0].is_signed);
+}
+
+TEST(RegistryServerTest, AbandonedPushLeavesNoSignatureForTheNextOne) {
+  RunningRegistry registry("s3cret");
+  TempDir src;
+  TestImage image = make_image(src.path(), "db", "3");
+  write_text(src.path() / "stale.sig", "a signature of another push");
+  // A push that staged its signature and never sent the digest file.
+  put_file(registry.url(image.ref.signature_file()), src.path() / "stale.sig", "s3cret");
+  push(registry, image, "s3cret");  // unsigned: archive, manifest, digest
+  EXPECT_TRUE(fs::exists(registry.dir() / "db_3.sha256"));
+  EXPECT_FALSE(fs::exists(registry.dir() / "db_3.sha256.sig"))
+      << "a signature staged before this push's archive is not this push's";
+  auto index = parse_index(fetch_to_string(registry.url("index.json")));
+  ASSERT_EQ(index.size(), 1u);
+  EXPECT_FALSE(index[0].is_signed);
 }
 
 TEST(RegistryServerTest, DigestMismatchIsRefusedAndPublishesNothing) {
@@ -393,12 +399,24 @@ TEST(RegistryServerTest, NamesNeverReachOutsideTheDirectory) {
 TEST(RegistryServerTest, OtherMethodsAreNotAllowed) {
   RunningRegistry registry("s3cret");
   httplib::Client client("127.0.0.1", registry.port());
+  client.set_keep_alive(true);  // a refused body must not be read as the next request
+  auto get_index = [&] {
+    auto get = client.Get("/index.json");
+    return get ? get->status : -1;
+  };
   auto post = client.Post("/web_1.0.tar.zst", bearer("s3cret"), "x", "text/plain");
   ASSERT_TRUE(post);
   EXPECT_EQ(post->status, 405);
+  EXPECT_EQ(post->get_header_value("Allow"), "GET, HEAD, PUT");
+  EXPECT_EQ(get_index(), 200);
   auto del = client.Delete("/index.json", bearer("s3cret"));
   ASSERT_TRUE(del);
   EXPECT_EQ(del->status, 405);
+  EXPECT_EQ(get_index(), 200);
+  auto put = client.Put("/x_1.tar.zst", bearer("wrong"), "body", "application/octet-stream");
+  ASSERT_TRUE(put);
+  EXPECT_EQ(put->status, 403);
+  EXPECT_EQ(get_index(), 200);
   EXPECT_TRUE(fs::exists(registry.dir() / "index.json"));
 }
 
