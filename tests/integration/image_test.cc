@@ -335,6 +335,35 @@ TEST_F(ImageTest, RoundTripThroughThePotRegistryServesThePage) {
   EXPECT_EQ(archive_gets, 1U) << "the archive is fetched once\n" << log;
 }
 
+// A job with several allocations on one host: their prepares race for one image, which is
+// fetched and unpacked once, and each gets its own pot.
+TEST_F(ImageTest, ParallelPreparesOfOneImageImportItOnce) {
+  std::string web = create_pot("par");
+  ASSERT_POT_OK(pot({"export", "-p", web, "-t", "1", "-D", registry_.string()}));
+  std::string url = serve_registry();
+  track(web + "_1");
+  std::vector<std::unique_ptr<Background>> prepares;
+  for (int i = 0; i < 4; ++i) {
+    track("job_" + std::to_string(i));
+    prepares.push_back(root().pot_background(
+        {"prepare", "-U", url, "-p", web, "-t", "1", "-a", std::to_string(i), "-n", "job"}));
+  }
+  for (auto& prepare : prepares) {
+    auto code = prepare->wait(60000);
+    ASSERT_TRUE(code.has_value());
+    EXPECT_EQ(*code, 0) << prepare->err();
+  }
+  auto pots = split_lines(pot({"ls", "-q"}).out);
+  for (int i = 0; i < 4; ++i)
+    EXPECT_EQ(std::count(pots.begin(), pots.end(), "job_" + std::to_string(i)), 1) << i;
+  std::string log = server_->out();
+  size_t archive_gets = 0;
+  for (size_t at = log.find("GET /" + web + "_1.tar.zst"); at != std::string::npos;
+       at = log.find("GET /" + web + "_1.tar.zst", at + 1))
+    ++archive_gets;
+  EXPECT_EQ(archive_gets, 1U) << log;
+}
+
 TEST_F(ImageTest, NginxServingTheDirectoryIsARegistry) {
   std::string web = web_pot("ngx");
   ASSERT_POT_OK(pot({"export", "-p", web, "-t", "1.0", "-D", registry_.string()}));
