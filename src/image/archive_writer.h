@@ -3,8 +3,9 @@
 // hashed on the way. Names are sorted, so the same tree gives the same bytes.
 //
 // Numeric owners, modes, times, symlinks, hard links (stored once) and sparse regular files
-// are kept; sockets and device nodes are skipped; the archive's names are relative (`./etc/passwd`). The tree
-// is read without following symlinks and without crossing into other mounts.
+// are kept; sockets and device nodes are skipped; the archive's names are relative
+// (`./etc/passwd`). The tree is read without following symlinks and without crossing into
+// other mounts.
 #pragma once
 #include <cstdint>
 #include <filesystem>
