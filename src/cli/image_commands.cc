@@ -38,8 +38,9 @@ int cmd_export(Invocation& inv) {
   options.dir = o.get('D').value_or(".");
   if (auto level = o.get('l')) options.level = parse_level(*level);
   options.secret_key = o.get('S').value_or("");
-  std::string image = export_pot(inv.ctx, options);
-  std::cout << "exported " << image << " to " << options.dir.string() << "\n";
+  ExportResult result = export_pot(inv.ctx, options);
+  std::cout << "exported " << result.image << " (snapshot " << result.snapshot << ") to "
+            << options.dir.string() << "\n";
   return 0;
 }
 
@@ -78,10 +79,13 @@ int cmd_prepare(Invocation& inv) {
 }
 
 int cmd_prune(Invocation& inv) {
-  Options o = Options::parse(inv.name, "vqn", inv.args);
-  bool dry_run = o.has('n');
-  for (const auto& pot : prune_pots(inv.ctx, dry_run))
-    if (!o.has('q')) std::cout << (dry_run ? "would prune " : "pruned ") << pot << "\n";
+  Options o = Options::parse(inv.name, "vqng", inv.args);
+  PruneOptions options;
+  options.dry_run = o.has('n');
+  // -g: as the original, a minute's grace for pots whose run just ended.
+  if (o.has('g')) options.grace_seconds = 60;
+  for (const auto& pot : prune_pots(inv.ctx, options))
+    if (!o.has('q')) std::cout << (options.dry_run ? "would prune " : "pruned ") << pot << "\n";
   return 0;
 }
 
@@ -208,7 +212,10 @@ void register_image_commands(std::vector<Command>& table) {
            "-U URL -p POT -t TAG -a ALLOC_ID [-n NAME] [-c CMD] [-N TYPE] [-i ADDR] [-B BRIDGE] "
            "[-e PORT]... [-s] [-C PUBKEY]",
            "import an image and make the pot NAME_ALLOC_ID from it (-s: start it)", cmd_prepare},
-          {"prune", "[-n] [-q]", "destroy stopped prunable pots (-n: only show them)", cmd_prune},
+          {"prune", "[-n] [-q] [-g]",
+           "destroy stopped prunable pots that ran (-n: only show them, -g: not those that "
+           "ended in the last minute)",
+           cmd_prune},
           {"keygen", "-k FILE", "make a key pair for signing images (FILE, FILE.pub)", cmd_keygen},
           {"registry",
            "serve -D DIR [-l ADDR:PORT] [--token-file FILE] | push -U URL -p POT -t TAG [-D DIR] "

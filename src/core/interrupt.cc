@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <exception>
 
 #include "core/error.h"
 
@@ -28,6 +29,10 @@ InterruptScope::InterruptScope() {
 
 InterruptScope::~InterruptScope() {
   for (size_t i = 0; i < std::size(kSignals); ++i) ::sigaction(kSignals[i], &previous_[i], nullptr);
+  // A signal that came after the last check must not be lost: with no error on its way
+  // out, the operation finished, and the signal now gets its usual meaning.
+  int signal = received_signal.exchange(0);
+  if (signal != 0 && std::uncaught_exceptions() == 0) ::raise(signal);
 }
 
 bool interrupted() {

@@ -414,8 +414,9 @@ void configure(EasyHandle& easy, Transfer& transfer, const std::string& url, cha
                const char* protocols) {
   easy.set(CURLOPT_URL, url.c_str());
   easy.set(CURLOPT_PROTOCOLS_STR, protocols);
-  // file: never on a redirect: a server could otherwise make us read a local file.
-  easy.set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  // file: never on a redirect: a server could otherwise make us read a local file. And an
+  // https URL stays https: a redirect must not drop the transport's protection.
+  easy.set(CURLOPT_REDIR_PROTOCOLS_STR, url.rfind("https://", 0) == 0 ? "https" : "http,https");
   easy.set(CURLOPT_CONNECTTIMEOUT, kConnectTimeoutSeconds);
   easy.set(CURLOPT_LOW_SPEED_LIMIT, 1L);
   easy.set(CURLOPT_LOW_SPEED_TIME, kStallSeconds);

@@ -42,6 +42,7 @@
 #include "core/unique_fd.h"
 #include "image/digest.h"
 #include "image/image_ref.h"
+#include "image/manifest.h"
 #include "image/progress.h"
 #include "image/registry_index.h"
 
@@ -407,6 +408,10 @@ class Registry {
           throw Error(quote_name(*file) + " was not uploaded before the digest file");
         verify_file_digest(entries, staging, *file);
       }
+      // The index and importers take the image's name from its manifest: it must be this one.
+      Manifest manifest = Manifest::parse(read_file(staging / files.manifest));
+      if (manifest.pot + "_" + manifest.tag != image)
+        throw Error("its manifest names " + quote_name(manifest.pot + "_" + manifest.tag));
     } catch (const Error& e) {
       unstage(files);
       return answer(req, res, 400, "image " + quote_name(image) + ": " + e.what());

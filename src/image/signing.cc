@@ -241,18 +241,34 @@ std::string sign_message(const std::filesystem::path& secret_file, std::string_v
          "\n";
 }
 
-void verify_message(const std::filesystem::path& public_key_file, std::string_view message,
-                    std::string_view signature_text) {
-  init_sodium();
-  std::string name = quote_name(public_key_file.string());
-  std::string key_text = with_context("public key", [&] { return read_file(public_key_file); });
+namespace {
 
+// Reads a public key file into `public_key`; returns its key id.
+std::string read_public_key(const std::filesystem::path& public_key_file,
+                            unsigned char (&public_key)[crypto_sign_PUBLICKEYBYTES]) {
+  init_sodium();
+  std::string key_text = with_context("public key", [&] { return read_file(public_key_file); });
   Line key_line;
-  unsigned char public_key[crypto_sign_PUBLICKEYBYTES];
   if (key_text.size() > kMaxKeyText || !split_line(key_text, kPublicLabel, key_line) ||
       !from_base64(key_line.base64, public_key, sizeof public_key) ||
       key_id(public_key) != key_line.id)
-    throw Error("public key " + name + ": not a pot ed25519 public key");
+    throw Error("public key " + quote_name(public_key_file.string()) +
+                ": not a pot ed25519 public key");
+  return std::string(key_line.id);
+}
+
+}  // namespace
+
+std::string public_key_id(const std::filesystem::path& public_key_file) {
+  unsigned char public_key[crypto_sign_PUBLICKEYBYTES];
+  return read_public_key(public_key_file, public_key);
+}
+
+void verify_message(const std::filesystem::path& public_key_file, std::string_view message,
+                    std::string_view signature_text) {
+  std::string name = quote_name(public_key_file.string());
+  unsigned char public_key[crypto_sign_PUBLICKEYBYTES];
+  std::string id = read_public_key(public_key_file, public_key);
 
   Line signature_line;
   unsigned char signature[crypto_sign_BYTES];
@@ -261,9 +277,9 @@ void verify_message(const std::filesystem::path& public_key_file, std::string_vi
       !from_base64(signature_line.base64, signature, sizeof signature))
     throw Error("signature: malformed");
 
-  if (signature_line.id != key_line.id)
+  if (signature_line.id != id)
     throw Error("signed by key " + std::string(signature_line.id) + ", not by " + name + " (key " +
-                std::string(key_line.id) + ")");
+                id + ")");
   if (crypto_sign_verify_detached(signature, reinterpret_cast<const unsigned char*>(message.data()),
                                   message.size(), public_key) != 0)
     throw Error("signature does not verify with " + name +

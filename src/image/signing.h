@@ -21,6 +21,10 @@ void generate_key_pair(const std::filesystem::path& secret_file);
 // The signature file's text for `message`, signed with the secret key in `secret_file`.
 std::string sign_message(const std::filesystem::path& secret_file, std::string_view message);
 
+// The key id of the public key in `public_key_file`; throws Error naming the file when it is
+// not a pot public key.
+std::string public_key_id(const std::filesystem::path& public_key_file);
+
 // Throws Error naming the key and the reason unless `signature_text` is a valid signature of
 // `message` by the public key in `public_key_file` (a malformed file, another key's
 // signature and a forged one each get their own message).

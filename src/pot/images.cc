@@ -1,6 +1,7 @@
 #include "pot/images.h"
 
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -34,23 +35,31 @@ namespace {
 using image::ImageRef;
 using image::Manifest;
 
-// The imported pot keeps the exporter's network type here: it never runs itself, so it has
-// no network, and prepare uses this as the default for -N.
-constexpr const char* kImageNetworkKey = "pot.image.network_type";
+// What an imported pot records about its image: which image, and the id of the key whose
+// signature was checked (none: no key was asked for), so that prepare with a required key
+// refuses an image pot no such check made.
+constexpr const char* kImageKey = "pot.image";
+constexpr const char* kImageSignerKey = "pot.image.signer";
 
 // Limits on what an image's small files may be before we look at them.
 constexpr uint64_t kMaxSmallFile = 1 << 20;
-// An archive unpacking to more than its manifest says is refused; this much slack covers
-// nothing legitimate, it only keeps the check simple to state.
-constexpr uint64_t kMaxUnpackedBytes = 256ULL << 30;
 
-bool travels_with_image(const std::string& key) {
-  return key == "pot.cmd" || key == "pot.env" || key == "pot.export.ports" ||
-         key == "network_type" || key.rfind("pot.attr.", 0) == 0;
+// The attributes about a pot's inside travel; those deciding what a host does with the pot
+// (boot, pruning) belong to that host.
+bool attribute_travels(std::string_view attr) {
+  return attr == "persistent" || attr == "no-rc-script" || attr == "no-tmpfs" ||
+         attr == "no-etc-hosts";
 }
 
-// The settings an image carries: the pot's command, environment, attributes, network type
-// and the pot side of its exported ports (host ports belong to the host it ran on).
+bool travels_with_image(const std::string& key) {
+  constexpr std::string_view kAttrPrefix = "pot.attr.";
+  if (key.rfind(kAttrPrefix, 0) == 0) return attribute_travels(key.substr(kAttrPrefix.size()));
+  return key == "pot.cmd" || key == "pot.env" || key == "pot.export.ports";
+}
+
+// The settings an image carries: the pot's command, environment, the attributes about its
+// inside, and the pot side of its exported ports. Host ports belong to the host it ran on,
+// and the network type too: an image must not choose the host's network.
 std::vector<std::pair<std::string, std::string>> travelling_settings(const PotConf& conf) {
   std::vector<std::pair<std::string, std::string>> settings;
   for (const auto& [key, value] : conf.entries()) {
@@ -72,19 +81,11 @@ void apply_image_settings(const Manifest& manifest, PotConf& conf) {
     if (!travels_with_image(key))
       throw Error("manifest: setting " + quote_name(key) + " cannot travel with an image");
     if (key.rfind("pot.attr.", 0) == 0) {
-      std::string attr = key.substr(std::strlen("pot.attr."));
-      const auto& known = known_attrs();
-      if (std::none_of(known.begin(), known.end(),
-                       [&](const AttrInfo& a) { return a.name == attr; }))
-        throw Error("manifest: unknown attribute " + quote_name(attr));
-      conf.set_attr(attr, parse_bool(value));
+      conf.set_attr(key.substr(std::strlen("pot.attr.")), parse_bool(value));
     } else if (key == "pot.export.ports") {
       auto exports = net::parse_port_exports(value);
       for (auto& port : exports) port.host_port.reset();
       conf.set(key, net::format_port_exports(exports));
-    } else if (key == "network_type") {
-      validate_network_type(value);
-      conf.set(kImageNetworkKey, value);
     } else if (key == "pot.env") {
       if (value.find('=') == std::string::npos || value.find('\n') != std::string::npos)
         throw Error("manifest: environment entry " + quote_name(value) + " is not NAME=VALUE");
@@ -182,7 +183,7 @@ void cache_image_file(const std::string& url, const fs::path& cache_dir, const s
   }
 }
 
-PotConf imported_pot_conf(const Manifest& manifest) {
+PotConf imported_pot_conf(const Manifest& manifest, const std::string& signer) {
   PotConf conf;
   conf.set("pot.level", "0");
   conf.set("pot.type", "single");
@@ -198,17 +199,89 @@ PotConf imported_pot_conf(const Manifest& manifest) {
   conf.set("pot.stack", "ipv4");
   conf.set("network_type", "none");
   conf.set("vnet", "true");
-  conf.set("pot.image", manifest.pot + ":" + manifest.tag);
+  conf.set(kImageKey, manifest.pot + ":" + manifest.tag);
+  if (!signer.empty()) conf.set(kImageSignerKey, signer);
   apply_image_settings(manifest, conf);
   return conf;
 }
 
+// The image pot prepare clones: an imported image, and with a required key, one whose
+// signature that key checked at import.
+void require_image_pot(Context& ctx, const std::string& imported, const fs::path& key) {
+  PotConf conf = ctx.load_conf(imported);
+  if (!conf.has(kImageKey))
+    throw Error("pot " + quote_name(imported) + " exists but is not an imported image");
+  if (key.empty()) return;
+  std::string wanted = image::public_key_id(key);
+  if (conf.get_or(kImageSignerKey, "") != wanted)
+    throw Error("image pot " + quote_name(imported) + " was imported without checking a " +
+                "signature by " + quote_name(key.string()) + " (key " + wanted +
+                "): destroy it and prepare again");
+}
+
+// True when the pot's last run ended less than `seconds` ago (its .last_run_stats).
+bool ended_recently(const Context& ctx, const std::string& pot, int seconds) {
+  struct stat st {};
+  fs::path stats = ctx.settings().jail_dir(pot) / "conf" / ".last_run_stats";
+  return ::stat(stats.c_str(), &st) == 0 && std::time(nullptr) - st.st_mtime < seconds;
+}
+
+// An image's manifest says how much it unpacks to; refusing one that cannot fit beats
+// filling the pool and failing half-way (and bounds what an unsigned manifest can claim).
+void require_free_space(const fs::path& dir, const std::string& name, uint64_t bytes) {
+  struct statvfs fs_stats {};
+  if (::statvfs(dir.c_str(), &fs_stats) != 0) throw_sys("checking free space on " + dir.string());
+  uint64_t free_bytes = static_cast<uint64_t>(fs_stats.f_bavail) * fs_stats.f_frsize;
+  if (bytes > free_bytes)
+    throw Error("image " + quote_name(name) + " unpacks to " + image::human_bytes(bytes) +
+                ", more than the " + image::human_bytes(free_bytes) + " free in " +
+                quote_name(dir.string()));
+}
+
+// Export writes each file under a hidden name (a creation name: `.creating.<pid>.<start>.`)
+// and renames them all into place at the end, the digest list last, so a failed or
+// interrupted export never leaves a new archive beside an old digest list. Files of an
+// export that was killed are removed by the next export into the directory.
+class ExportFiles {
+ public:
+  explicit ExportFiles(fs::path dir) : dir_(std::move(dir)) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+      auto creation = parse_creation_entry(entry.path().filename().string());
+      if (creation && !creation->creator_alive) remove_file_if_present(entry.path());
+    }
+  }
+  ~ExportFiles() {
+    for (const auto& [file, hidden] : staged_) remove_file_if_present(hidden);
+  }
+  ExportFiles(const ExportFiles&) = delete;
+  ExportFiles& operator=(const ExportFiles&) = delete;
+
+  fs::path stage(const std::string& file) {
+    fs::path hidden = creation_path(dir_, file);
+    staged_.emplace_back(file, hidden);
+    return hidden;
+  }
+  // Renames the staged files into place in the order they were staged.
+  void publish() {
+    for (auto it = staged_.begin(); it != staged_.end(); it = staged_.erase(it)) {
+      if (::rename(it->second.c_str(), (dir_ / it->first).c_str()) != 0)
+        throw_sys("publishing " + quote_name((dir_ / it->first).string()));
+    }
+  }
+
+ private:
+  fs::path dir_;
+  std::vector<std::pair<std::string, fs::path>> staged_;
+};
+
 // Unpacks the verified archive into a hidden creation directory and renames it into place
 // as the pot `name`; on failure (or interruption) the directory goes again.
 void unpack_image(Context& ctx, const std::string& name, const Manifest& manifest,
-                  const fs::path& archive) {
+                  const std::string& signer, const fs::path& archive) {
   const Settings& s = ctx.settings();
-  PotConf conf = imported_pot_conf(manifest);
+  PotConf conf = imported_pot_conf(manifest, signer);
+  require_free_space(s.jails_dir(), name, manifest.unpacked_size);
   fs::path tmp = creation_path(s.jails_dir(), name);
   try {
     if (::mkdir(tmp.c_str(), 0755) != 0) throw_sys("creating " + quote_name(tmp.string()));
@@ -217,9 +290,10 @@ void unpack_image(Context& ctx, const std::string& name, const Manifest& manifes
     ctx.storage().create(tmp / "m");
     ExtractOptions extract;
     // The manifest is covered by the digest: an archive unpacking to more than it says
-    // is a decompression bomb (or a lie), and stops at that size.
-    extract.max_total_bytes = std::min(manifest.unpacked_size, kMaxUnpackedBytes);
-    extract.max_entries = manifest.entries;
+    // is a decompression bomb (or a lie), and stops at that size. What the manifest itself
+    // may claim is bounded by the free space (above) and the extractor's entry limit.
+    extract.max_total_bytes = manifest.unpacked_size;
+    extract.max_entries = std::min(manifest.entries, extract.max_entries);
     image::ProgressBar bar("unpacking " + name, manifest.unpacked_size);
     extract.progress = [&](uint64_t bytes) {
       throw_if_interrupted();
@@ -237,7 +311,7 @@ void unpack_image(Context& ctx, const std::string& name, const Manifest& manifes
 
 }  // namespace
 
-std::string export_pot(Context& ctx, const ExportOptions& options) {
+ExportResult export_pot(Context& ctx, const ExportOptions& options) {
   ImageRef ref = image::make_image_ref(options.pot, options.tag);
   if (options.level < 1 || options.level > 19)
     throw Error("compression level -l " + std::to_string(options.level) + ": expected 1 to 19");
@@ -248,13 +322,14 @@ std::string export_pot(Context& ctx, const ExportOptions& options) {
     throw Error("pot " + quote_name(options.pot) + " is a multi pot: only single pots export");
   if (!fs::is_directory(options.dir))
     throw Error("export directory " + quote_name(options.dir.string()) + " does not exist");
-  if (!options.secret_key.empty() && !fs::exists(options.secret_key))
-    throw Error("secret key " + quote_name(options.secret_key.string()) + " does not exist");
+  // The key is checked (mode, format) before any work, not after the archive is written.
+  if (!options.secret_key.empty()) image::sign_message(options.secret_key, "");
 
   InterruptScope interrupt_scope;
   std::string snapshot = last_or_new_snapshot(ctx, options.pot);
   fs::path tree = ctx.settings().jail_dir(options.pot) / "snap" / snapshot;
-  fs::path archive = options.dir / ref.archive_file();
+  ExportFiles files(options.dir);
+  fs::path archive = files.stage(ref.archive_file());
 
   image::ArchiveWriteOptions write;
   write.level = options.level;
@@ -277,20 +352,23 @@ std::string export_pot(Context& ctx, const ExportOptions& options) {
   manifest.entries = written.entries;
   manifest.settings = travelling_settings(conf);
   std::string manifest_text = manifest.to_json();
-  write_file_atomic(options.dir / ref.manifest_file(), manifest_text);
+  write_file_atomic(files.stage(ref.manifest_file()), manifest_text);
 
+  image::Sha256 manifest_digest;
+  manifest_digest.update(manifest_text.data(), manifest_text.size());
   std::string digest_text = image::format_digest_list(
-      {{written.sha256, ref.archive_file()},
-       {image::sha256_file(options.dir / ref.manifest_file()), ref.manifest_file()}});
+      {{written.sha256, ref.archive_file()}, {manifest_digest.hex_digest(), ref.manifest_file()}});
   // Signature before digest file: a reader who sees the new digest file sees its signature.
   if (!options.secret_key.empty())
-    write_file_atomic(options.dir / ref.signature_file(),
+    write_file_atomic(files.stage(ref.signature_file()),
                       image::sign_message(options.secret_key, digest_text));
-  else
+  write_file_atomic(files.stage(ref.digest_file()), digest_text);
+  throw_if_interrupted();
+  if (options.secret_key.empty())
     remove_file_if_present(options.dir / ref.signature_file());  // it signed another image
-  write_file_atomic(options.dir / ref.digest_file(), digest_text);
+  files.publish();
   image::write_registry_index(options.dir);
-  return ref.name();
+  return ExportResult{ref.name(), snapshot};
 }
 
 std::string import_image(Context& ctx, const ImportOptions& options) {
@@ -314,7 +392,11 @@ std::string import_image(Context& ctx, const ImportOptions& options) {
   std::string digest_text = fetch_digest_file(ref, options.url);
   auto digests = with_context("image " + quote_name(name) + ": digest file",
                               [&] { return image::parse_digest_list(digest_text); });
-  if (!key.empty()) verify_signature(ref, options.url, key, digest_text);
+  std::string signer;
+  if (!key.empty()) {
+    verify_signature(ref, options.url, key, digest_text);
+    signer = image::public_key_id(key);
+  }
 
   // Both files are checked against the digest list before anything reads them.
   make_dirs(s.cache_dir(), 0700);
@@ -330,7 +412,7 @@ std::string import_image(Context& ctx, const ImportOptions& options) {
                   quote_name(manifest.pot + "_" + manifest.tag));
     cache_image_file(options.url, s.cache_dir(), ref.archive_file(), digests, manifest.archive_size,
                      tty);
-    unpack_image(ctx, name, manifest, s.cache_dir() / ref.archive_file());
+    unpack_image(ctx, name, manifest, signer, s.cache_dir() / ref.archive_file());
   } catch (...) {
     // An image that cannot be imported is not worth keeping, even when its digests match.
     remove_file_if_present(s.cache_dir() / ref.archive_file());
@@ -357,13 +439,15 @@ std::string prepare_pot(Context& ctx, const PrepareOptions& options, int* exit_c
       if (!ctx.pot_exists(imported)) throw;
     }
   }
+  require_image_pot(ctx, imported, signature_key(ctx, options.image));
 
   CloneNetwork network = options.network;
-  if (network.type.empty()) network.type = ctx.load_conf(imported).get_or(kImageNetworkKey, "none");
+  if (network.type.empty()) network.type = "none";
   clone_pot(ctx, imported, name, network);
   try {
     PotConf conf = ctx.load_conf(name);
-    conf.remove(kImageNetworkKey);
+    conf.remove(kImageKey);
+    conf.remove(kImageSignerKey);
     conf.set_attr("persistent", false);
     conf.set_attr("no-rc-script", true);
     conf.set_attr("prunable", true);
@@ -393,12 +477,16 @@ std::string prepare_pot(Context& ctx, const PrepareOptions& options, int* exit_c
   return name;
 }
 
-std::vector<std::string> prune_pots(Context& ctx, bool dry_run) {
+std::vector<std::string> prune_pots(Context& ctx, const PruneOptions& options) {
   std::vector<std::string> pruned;
   for (const auto& pot : list_pots(ctx)) {
-    if (!ctx.load_conf(pot).attr("prunable", false)) continue;
+    // As the original: only pots that ran (start marks a prunable pot to-be-pruned), so a
+    // pot prepared and not yet started is kept.
+    PotConf conf = ctx.load_conf(pot);
+    if (!conf.attr("prunable", false) || !conf.attr("to-be-pruned", false)) continue;
     if (refresh_pot_state(ctx, pot)) continue;
-    if (!dry_run) {
+    if (options.grace_seconds > 0 && ended_recently(ctx, pot, options.grace_seconds)) continue;
+    if (!options.dry_run) {
       try {
         destroy_pot(ctx, pot, /*force=*/false);
       } catch (const Error& e) {

@@ -22,9 +22,15 @@ struct ExportOptions {
   std::filesystem::path secret_key;  // -S: sign with this key
 };
 
+struct ExportResult {
+  std::string image;     // <pot>_<tag>
+  std::string snapshot;  // the snapshot it was made from
+};
+
 // Writes the image of the pot's last snapshot (taking one when it has none) into
-// options.dir, and refreshes that directory's index.json. Returns the image's name.
-std::string export_pot(Context& ctx, const ExportOptions& options);
+// options.dir, and refreshes that directory's index.json. The files appear together at the
+// end (the digest list last); a failed export leaves the directory as it was.
+ExportResult export_pot(Context& ctx, const ExportOptions& options);
 
 struct ImportOptions {
   std::string pot;
@@ -43,18 +49,25 @@ struct PrepareOptions {
   std::string allocation;          // -a
   std::string name;                // -n; empty: the image's name
   std::string command;             // -c
-  CloneNetwork network;            // -N -i -B
+  CloneNetwork network;            // -N (default none) -i -B
   std::vector<std::string> ports;  // -e
   bool start = false;              // -s
 };
 
-// The Nomad driver's one call: import unless already imported, clone to NAME_ALLOC, make it
+// The Nomad driver's one call: import unless already imported (with a required key, the
+// imported pot must have been checked against it), clone to NAME_ALLOC, make it
 // a non-persistent, prunable pot without rc script, set its command and ports, and with
 // `start` run it (in the foreground, as a non-persistent pot runs). Returns the new pot's
 // name, or with `start` the command's exit code through `exit_code`.
 std::string prepare_pot(Context& ctx, const PrepareOptions& options, int* exit_code);
 
-// `pot prune`: destroys stopped pots with the prunable attribute; returns their names.
-std::vector<std::string> prune_pots(Context& ctx, bool dry_run);
+struct PruneOptions {
+  bool dry_run = false;   // -n
+  int grace_seconds = 0;  // -g: keep pots whose last run ended less than this ago
+};
+
+// `pot prune`: destroys stopped pots that are prunable and have run (start marks them
+// to-be-pruned, as the original does); returns their names.
+std::vector<std::string> prune_pots(Context& ctx, const PruneOptions& options);
 
 }  // namespace pot

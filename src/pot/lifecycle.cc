@@ -280,6 +280,13 @@ int start_locked(Context& ctx, const std::string& name, std::set<std::string>& v
   clean_stale_locked(ctx, name, state);
   if (state.status != Status::kStopped)
     throw Error("pot " + quote_name(name) + " is already " + std::string(to_string(state.status)));
+  // As the original: a prunable pot is pruned only once it has run, so one prepared and not
+  // yet started is safe from `pot prune`.
+  if (conf.attr("prunable", false) && !conf.attr("to-be-pruned", false)) {
+    PotConf current = ctx.load_conf(name);  // read again: under the lock now
+    current.set_attr("to-be-pruned", true);
+    ctx.save_conf(name, current);
+  }
 
   JailSpec spec = build_jail_spec(ctx, name, conf);
   bool persistent = conf.attr("persistent", true);

@@ -196,8 +196,8 @@ class ImageTest : public PotTest {
     std::string name = task + "_" + allocation;
     track(image_pot + "_1.0");
     track(name);
-    std::vector<std::string> args{"prepare", "-U", url,        "-p", image_pot, "-t",
-                                  "1.0",     "-a", allocation, "-n", task,      "-s"};
+    std::vector<std::string> args{"prepare",  "-U", url,  "-p", image_pot,       "-t", "1.0", "-a",
+                                  allocation, "-n", task, "-N", "public-bridge", "-s"};
     args.insert(args.end(), extra.begin(), extra.end());
     auto prepare = root().pot_background(args);
     std::string page = "page from the image of " + image_pot + "\n";
@@ -457,7 +457,7 @@ TEST_F(ImageTest, BadImagesAndServersAreRefusedAndLeaveNothing) {
 
   // A corrupt archive with matching digests: unpacking fails and the dataset goes.
   write_text(archive, bytes.substr(0, bytes.size() / 2));
-  write_manifest_and_digest(web, "u", 1 << 30, 1000000);
+  write_manifest_and_digest(web, "u", 100 << 20, 1000000);
   refused({"import", "-p", web, "-t", "u", "-U", url}, "truncated");
   expect_nothing_of(web + "_u");
   EXPECT_EQ(dir_entries(root().fs_root() / "jails").count(web + "_u"), 0U);
@@ -553,7 +553,7 @@ TEST_F(ImageTest, HostileArchivesAreRefusedWithNothingWrittenOutside) {
   };
   std::vector<Case> cases{
       {"dotdot", {dir("./"), file("../../../../../.." + victim, "pwned")}, ".."},
-      {"absolute", {dir("./"), file(victim, "pwned"), file("x/../../y", "pwned")}, ".."},
+      {"inner-dotdot", {dir("./"), file("x/../../y", "pwned")}, ".."},
       {"symlink-out", {symlink("link", outside.string()), file("link/victim", "pwned")}, "symlink"},
       {"hardlink-out", {hardlink("h", victim)}, "hard link"},
       {"parent-link", {symlink("etc", outside.string()), file("etc/new", "pwned")}, "symlink"},
@@ -574,6 +574,21 @@ TEST_F(ImageTest, HostileArchivesAreRefusedWithNothingWrittenOutside) {
     EXPECT_EQ(dir_entries(outside), std::set<std::string>{"victim"});
   }
 
+  // An absolute name lands inside the pot, as tar makes it relative.
+  write_raw_image("evil", "absolute", {file(victim, "inside")});
+  track("evil_absolute");
+  ASSERT_POT_OK(pot({"import", "-p", "evil", "-t", "absolute", "-U", url}));
+  EXPECT_EQ(read_text(root().jail_dir("evil_absolute") / "m" / victim.substr(1)), "inside");
+  EXPECT_EQ(read_text(victim), "untouched\n");
+
+  // A manifest claiming more than the disk holds: refused before anything is unpacked.
+  write_raw_image("evil", "huge", {file("a", "a")}, 1ULL << 50);
+  track("evil_huge");
+  RunResult huge = pot({"import", "-p", "evil", "-t", "huge", "-U", url});
+  EXPECT_NE(huge.code, 0) << huge;
+  EXPECT_NE(huge.err.find("more than the"), std::string::npos) << huge;
+  expect_nothing_of("evil_huge");
+
   // Truncated: a valid archive cut short (digests made for the cut file).
   write_raw_image("evil", "cut", {file("a", std::string(1 << 20, 'a')), file("b", "b")});
   std::string bytes = read_text(registry_ / "evil_cut.tar.zst");
@@ -586,38 +601,110 @@ TEST_F(ImageTest, HostileArchivesAreRefusedWithNothingWrittenOutside) {
   expect_nothing_of("evil_cut");
 }
 
-TEST_F(ImageTest, PruneRemovesOnlyStoppedPrunablePots) {
+TEST_F(ImageTest, PruneRemovesOnlyStoppedPrunablePotsThatRan) {
   std::string web = create_pot("prn");
   ASSERT_POT_OK(pot({"set-cmd", "-p", web, "-c", "sleep 3600"}));
   ASSERT_POT_OK(pot({"export", "-p", web, "-t", "1", "-D", registry_.string()}));
   std::string url = "file://" + registry_.string();
   track(web + "_1");
-  for (const char* alloc : {"x", "y"}) {
+  for (const char* alloc : {"x", "y", "z"}) {
     ASSERT_POT_OK(pot({"prepare", "-U", url, "-p", web, "-t", "1", "-a", alloc, "-n", "job"}));
     track(std::string("job_") + alloc);
   }
-  // job_y runs (in the background: a non-persistent pot runs in the foreground).
+  // job_x ran and ended; job_y runs (in the background: a non-persistent pot runs in the
+  // foreground); job_z was prepared and never started, as between the driver's prepare and
+  // start.
+  ASSERT_POT_OK(pot({"set-cmd", "-p", "job_x", "-c", "true"}));
+  ASSERT_POT_OK(pot({"start", "job_x"}));
   auto running = root().pot_background({"start", "job_y"});
   ASSERT_TRUE(wait_until([&] { return is_running("job_y"); }, 10000));
 
   RunResult dry = pot({"prune", "-n"});
   ASSERT_POT_OK(dry);
   EXPECT_EQ(dry.out, "would prune job_x\n");
+  RunResult grace = pot({"prune", "-g"});
+  ASSERT_POT_OK(grace);
+  EXPECT_EQ(grace.out, "") << "-g: job_x ended less than a minute ago";
   ASSERT_POT_OK(pot({"prune"}));
   auto pots = split_lines(pot({"ls", "-q"}).out);
-  EXPECT_EQ(std::count(pots.begin(), pots.end(), "job_x"), 0) << "stopped and prunable: pruned";
+  EXPECT_EQ(std::count(pots.begin(), pots.end(), "job_x"), 0) << "ran, stopped, prunable: pruned";
   EXPECT_EQ(std::count(pots.begin(), pots.end(), "job_y"), 1) << "running: kept";
+  EXPECT_EQ(std::count(pots.begin(), pots.end(), "job_z"), 1) << "never started: kept";
   EXPECT_EQ(std::count(pots.begin(), pots.end(), web), 1) << "not prunable: kept";
   EXPECT_EQ(std::count(pots.begin(), pots.end(), web + "_1"), 1) << "the image: kept";
   ASSERT_POT_OK(pot({"stop", "-p", "job_y"}));
   running->wait(10000);
 
-  RunResult dup = pot({"prepare", "-U", url, "-p", web, "-t", "1", "-a", "y", "-n", "job"});
+  // An image made from a prepared pot does not carry prunable (nor to-be-pruned) along.
+  ASSERT_POT_OK(pot({"export", "-p", "job_y", "-t", "again", "-D", registry_.string()}));
+  std::string manifest = read_text(registry_ / "job_y_again.manifest.json");
+  EXPECT_EQ(manifest.find("prunable"), std::string::npos) << manifest;
+  ASSERT_POT_OK(pot({"import", "-p", "job_y", "-t", "again", "-U", url}));
+  track("job_y_again");
+  ASSERT_POT_OK(pot({"prune"}));
+  pots = split_lines(pot({"ls", "-q"}).out);
+  EXPECT_EQ(std::count(pots.begin(), pots.end(), "job_y_again"), 1) << "an image is not pruned";
+
+  RunResult dup = pot({"prepare", "-U", url, "-p", web, "-t", "1", "-a", "z", "-n", "job"});
   EXPECT_NE(dup.code, 0);
   EXPECT_NE(dup.err.find("already exists"), std::string::npos) << dup;
-  RunResult bad_port = pot({"prepare", "-U", url, "-p", web, "-t", "1", "-a", "z", "-e", "99999"});
+  RunResult bad_port = pot({"prepare", "-U", url, "-p", web, "-t", "1", "-a", "w", "-e", "99999"});
   EXPECT_NE(bad_port.code, 0);
-  EXPECT_EQ(dir_entries(root().fs_root() / "jails").count(web + "_1_z"), 0U);
+  EXPECT_EQ(dir_entries(root().fs_root() / "jails").count(web + "_1_w"), 0U);
+}
+
+// An image pot imported without a signature check does not satisfy a later prepare that
+// requires one; a pot that is no image at all is refused too.
+TEST_F(ImageTest, PrepareWithAKeyRefusesAnImageImportedWithoutIt) {
+  std::string web = create_pot("sig");
+  fs::path key = root().tmp() / unique_name("key");
+  ASSERT_POT_OK(pot({"keygen", "-k", key.string()}));
+  ASSERT_POT_OK(
+      pot({"export", "-p", web, "-t", "1", "-D", registry_.string(), "-S", key.string()}));
+  std::string url = "file://" + registry_.string();
+  ASSERT_POT_OK(pot({"import", "-p", web, "-t", "1", "-U", url}));  // no key asked for
+  track(web + "_1");
+  track("job_a");
+  RunResult refused = pot({"prepare", "-U", url, "-p", web, "-t", "1", "-a", "a", "-n", "job", "-C",
+                           key.string() + ".pub"});
+  EXPECT_NE(refused.code, 0);
+  EXPECT_NE(refused.err.find("without checking a signature"), std::string::npos) << refused;
+  EXPECT_EQ(dir_entries(root().fs_root() / "jails").count("job_a"), 0U);
+
+  ASSERT_POT_OK(pot({"destroy", "-p", web + "_1"}));
+  ASSERT_POT_OK(pot({"prepare", "-U", url, "-p", web, "-t", "1", "-a", "a", "-n", "job", "-C",
+                     key.string() + ".pub"}));
+  ASSERT_POT_OK(pot({"prepare", "-U", url, "-p", web, "-t", "1", "-a", "b", "-n", "job", "-C",
+                     key.string() + ".pub"}))
+      << "the image pot now records the key that checked it";
+  track("job_b");
+
+  std::string fake = create_pot("fake");
+  ASSERT_POT_OK(pot({"rename", "-p", fake, "-n", "made_1"}));
+  track("made_1");
+  RunResult not_image = pot({"prepare", "-U", url, "-p", "made", "-t", "1", "-a", "c"});
+  EXPECT_NE(not_image.code, 0);
+  EXPECT_NE(not_image.err.find("not an imported image"), std::string::npos) << not_image;
+}
+
+// A failed export (here: a secret key others can read) leaves the published image as it was.
+TEST_F(ImageTest, FailedExportLeavesThePublishedImageAlone) {
+  std::string web = create_pot("fexp");
+  fs::path key = root().tmp() / unique_name("key");
+  ASSERT_POT_OK(pot({"keygen", "-k", key.string()}));
+  ASSERT_POT_OK(
+      pot({"export", "-p", web, "-t", "1", "-D", registry_.string(), "-S", key.string()}));
+  std::set<std::string> before = dir_entries(registry_);
+  std::map<std::string, std::string> digests;
+  for (const auto& file : before) digests[file] = sha256_of(registry_ / file);
+
+  fs::permissions(key, fs::perms::others_read, fs::perm_options::add);
+  RunResult refused =
+      pot({"export", "-p", web, "-t", "1", "-D", registry_.string(), "-S", key.string()});
+  EXPECT_NE(refused.code, 0);
+  EXPECT_NE(refused.err.find("readable by others"), std::string::npos) << refused;
+  EXPECT_EQ(dir_entries(registry_), before) << "no staged file left";
+  for (const auto& [file, digest] : digests) EXPECT_EQ(sha256_of(registry_ / file), digest) << file;
 }
 
 }  // namespace
