@@ -1,10 +1,12 @@
 #include "core/file_util.h"
 
 #include <fcntl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <vector>
 
 #include "core/error.h"
 #include "core/unique_fd.h"
@@ -93,6 +95,18 @@ void remove_tree(const fs::path& path) {
   fs::remove_all(path, ec);
   if (ec && ec != std::errc::no_such_file_or_directory)
     throw Error("removing " + quote_name(path.string()) + ": " + ec.message(), ec.value());
+}
+
+std::string random_hex(size_t bytes) {
+  std::vector<unsigned char> buffer(bytes);
+  if (::getrandom(buffer.data(), bytes, 0) != static_cast<ssize_t>(bytes)) throw_sys("getrandom");
+  static const char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char b : buffer) {
+    hex.push_back(kHex[b >> 4]);
+    hex.push_back(kHex[b & 0xf]);
+  }
+  return hex;
 }
 
 }  // namespace pot

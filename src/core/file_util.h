@@ -35,6 +35,9 @@ void write_knob(const fs::path& path, std::string_view value);
 // mkdir -p with a mode for the directories it creates.
 void make_dirs(const fs::path& path, mode_t mode = 0755);
 
+// `bytes` random bytes (getrandom) as lowercase hex: unique parts of temporary names.
+std::string random_hex(size_t bytes);
+
 // rm -rf that stays on one filesystem and never follows symlinks; missing is fine.
 void remove_tree(const fs::path& path);
 

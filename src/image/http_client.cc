@@ -13,7 +13,6 @@
 #include "image/http_client.h"
 
 #include <curl/curl.h>
-#include <dlfcn.h>
 #include <fcntl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -25,7 +24,9 @@
 #include <utility>
 
 #include "core/error.h"
+#include "core/file_util.h"
 #include "core/interrupt.h"
+#include "core/shared_library.h"
 #include "core/unique_fd.h"
 #include "image/progress.h"
 
@@ -40,10 +41,8 @@ constexpr long kStallSeconds = 30;  // less than 1 byte/s for this long ends a t
 constexpr long kMaxRedirects = 5;
 constexpr size_t kMaxErrorBody = 4096;  // of an error answer, only its first line is used
 
-// The libcurl entry points pot uses, with the types its header declares (decltype does not
-// reference the symbols, so nothing links against the library).
+// The libcurl entry points pot uses.
 struct CurlApi {
-  void* library = nullptr;
   decltype(&::curl_global_init) global_init = nullptr;
   decltype(&::curl_easy_init) easy_init = nullptr;
   decltype(&::curl_easy_setopt) easy_setopt = nullptr;
@@ -55,36 +54,20 @@ struct CurlApi {
   decltype(&::curl_slist_free_all) slist_free_all = nullptr;
 };
 
-template <typename Fn>
-void resolve(void* library, const char* name, Fn& fn) {
-  fn = reinterpret_cast<Fn>(::dlsym(library, name));
-  if (fn == nullptr) throw Error(std::string("loading libcurl.so.4: it has no ") + name);
-}
-
 CurlApi load_curl() {
+  SharedLibrary library("libcurl.so.4", "install libcurl4");
   CurlApi api;
-  api.library = ::dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-  if (api.library == nullptr) {
-    const char* why = ::dlerror();
-    throw Error(std::string("loading libcurl.so.4: ") + (why != nullptr ? why : "unknown error") +
-                "; install libcurl4");
-  }
-  try {
-    resolve(api.library, "curl_global_init", api.global_init);
-    resolve(api.library, "curl_easy_init", api.easy_init);
-    resolve(api.library, "curl_easy_setopt", api.easy_setopt);
-    resolve(api.library, "curl_easy_perform", api.easy_perform);
-    resolve(api.library, "curl_easy_getinfo", api.easy_getinfo);
-    resolve(api.library, "curl_easy_cleanup", api.easy_cleanup);
-    resolve(api.library, "curl_easy_strerror", api.easy_strerror);
-    resolve(api.library, "curl_slist_append", api.slist_append);
-    resolve(api.library, "curl_slist_free_all", api.slist_free_all);
-    CURLcode rc = api.global_init(CURL_GLOBAL_DEFAULT);
-    if (rc != CURLE_OK) throw Error(std::string("initialising libcurl: ") + api.easy_strerror(rc));
-  } catch (...) {
-    ::dlclose(api.library);
-    throw;
-  }
+  library.resolve("curl_global_init", api.global_init);
+  library.resolve("curl_easy_init", api.easy_init);
+  library.resolve("curl_easy_setopt", api.easy_setopt);
+  library.resolve("curl_easy_perform", api.easy_perform);
+  library.resolve("curl_easy_getinfo", api.easy_getinfo);
+  library.resolve("curl_easy_cleanup", api.easy_cleanup);
+  library.resolve("curl_easy_strerror", api.easy_strerror);
+  library.resolve("curl_slist_append", api.slist_append);
+  library.resolve("curl_slist_free_all", api.slist_free_all);
+  CURLcode rc = api.global_init(CURL_GLOBAL_DEFAULT);
+  if (rc != CURLE_OK) throw Error(std::string("initialising libcurl: ") + api.easy_strerror(rc));
   return api;
 }
 
@@ -595,7 +578,7 @@ class PartFile {
       std::string proc = "/proc/self/fd/" + std::to_string(fd_.get());
       for (int attempt = 0; named_.empty(); ++attempt) {
         std::string name = part_name();
-        name.replace(name.size() - 6, 6, random_hex());
+        name.replace(name.size() - 6, 6, random_hex(3));
         if (::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, name.c_str(), AT_SYMLINK_FOLLOW) == 0) {
           named_ = name;
         } else if (errno != EEXIST || attempt == 8) {
@@ -615,17 +598,6 @@ class PartFile {
     fs::path part = destination_.parent_path() /
                     (".part." + std::to_string(::getpid()) + "." + name + ".XXXXXX");
     return part.string();
-  }
-  static std::string random_hex() {
-    unsigned char bytes[3];
-    if (::getrandom(bytes, sizeof bytes, 0) != sizeof bytes) throw_sys("getrandom");
-    static const char kHex[] = "0123456789abcdef";
-    std::string hex;
-    for (unsigned char b : bytes) {
-      hex.push_back(kHex[b >> 4]);
-      hex.push_back(kHex[b & 0xf]);
-    }
-    return hex;
   }
 
   fs::path destination_;

@@ -87,18 +87,6 @@ std::string image_of(const std::string& file) {
   throw Error(quote_name(file) + " is not an image file name");
 }
 
-std::string random_hex(size_t bytes) {
-  std::vector<unsigned char> buffer(bytes);
-  if (::getrandom(buffer.data(), bytes, 0) != static_cast<ssize_t>(bytes)) throw_sys("getrandom");
-  static const char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned char b : buffer) {
-    hex.push_back(kHex[b >> 4]);
-    hex.push_back(kHex[b & 0xf]);
-  }
-  return hex;
-}
-
 std::string first_line(std::string_view text) {
   text = text.substr(0, text.find('\n'));
   std::string line;

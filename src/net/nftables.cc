@@ -51,7 +51,6 @@
 // the network namespace it is to work in: libnftables opens its netlink socket in the constructor.
 #include "net/nftables.h"
 
-#include <dlfcn.h>
 #include <nftables/libnftables.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -65,6 +64,7 @@
 #include <utility>
 
 #include "core/error.h"
+#include "core/shared_library.h"
 #include "core/unique_fd.h"
 
 namespace pot::net {
@@ -153,10 +153,8 @@ void check_networks(const BridgeRules& bridge) {
   }
 }
 
-// The libnftables entry points pot uses, with the types its header declares (decltype does
-// not reference the symbols, so nothing links against the library).
+// The libnftables entry points pot uses.
 struct Api {
-  void* library = nullptr;
   decltype(&::nft_ctx_new) ctx_new = nullptr;
   decltype(&::nft_ctx_free) ctx_free = nullptr;
   decltype(&::nft_run_cmd_from_buffer) run_cmd_from_buffer = nullptr;
@@ -168,35 +166,23 @@ struct Api {
   decltype(&::nft_ctx_output_set_flags) output_set_flags = nullptr;
 };
 
-template <typename Fn>
-void resolve(void* library, const char* name, Fn& fn) {
-  fn = reinterpret_cast<Fn>(::dlsym(library, name));
-  if (fn == nullptr) throw Error(std::string("nftables: libnftables.so.1 has no ") + name);
-}
-
 Api load_api() {
+  SharedLibrary library("libnftables.so.1", "install libnftables1");
   Api api;
-  api.library = ::dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
-  if (api.library == nullptr) {
-    const char* why = ::dlerror();
-    throw Error(std::string("nftables: cannot load libnftables.so.1: ") +
-                (why != nullptr ? why : "unknown error"));
-  }
-  resolve(api.library, "nft_ctx_new", api.ctx_new);
-  resolve(api.library, "nft_ctx_free", api.ctx_free);
-  resolve(api.library, "nft_run_cmd_from_buffer", api.run_cmd_from_buffer);
-  resolve(api.library, "nft_run_cmd_from_filename", api.run_cmd_from_filename);
-  resolve(api.library, "nft_ctx_buffer_output", api.buffer_output);
-  resolve(api.library, "nft_ctx_buffer_error", api.buffer_error);
-  resolve(api.library, "nft_ctx_get_output_buffer", api.get_output_buffer);
-  resolve(api.library, "nft_ctx_get_error_buffer", api.get_error_buffer);
-  resolve(api.library, "nft_ctx_output_set_flags", api.output_set_flags);
+  library.resolve("nft_ctx_new", api.ctx_new);
+  library.resolve("nft_ctx_free", api.ctx_free);
+  library.resolve("nft_run_cmd_from_buffer", api.run_cmd_from_buffer);
+  library.resolve("nft_run_cmd_from_filename", api.run_cmd_from_filename);
+  library.resolve("nft_ctx_buffer_output", api.buffer_output);
+  library.resolve("nft_ctx_buffer_error", api.buffer_error);
+  library.resolve("nft_ctx_get_output_buffer", api.get_output_buffer);
+  library.resolve("nft_ctx_get_error_buffer", api.get_error_buffer);
+  library.resolve("nft_ctx_output_set_flags", api.output_set_flags);
   return api;
 }
 
-// Loaded on first use and never unloaded: libnftables hands its allocator to libgmp once per
-// process (in the first nft_ctx_new), which unloading and loading again would break. A
-// failed load throws and is tried again by the next caller.
+// Loaded on first use (core/shared_library.h says why never unloaded). A failed load throws
+// and is tried again by the next caller.
 const Api& api() {
   static const Api loaded = load_api();
   return loaded;
@@ -374,7 +360,6 @@ Nftables::Nftables() {
   if (!probe) throw_sys("nftables: netlink socket");
   probe.reset();
 
-  library_ = nft.library;
   context_ = nft.ctx_new(NFT_CTX_DEFAULT);
   if (context_ == nullptr) throw Error("nftables: cannot create a libnftables context");
   // Without these nft writes to the process's stdout and stderr.

@@ -58,7 +58,6 @@ class Nftables {
   bool table_exists(const std::string& table);
 
  private:
-  void* library_ = nullptr;
   void* context_ = nullptr;
 };
 

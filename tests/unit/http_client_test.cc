@@ -29,13 +29,8 @@ using pot::testing::HasText;
 using pot::testing::list_dir;
 using pot::testing::read_text;
 using pot::testing::TempDir;
+using pot::testing::test_pattern;
 using pot::testing::write_text;
-
-std::string pattern(size_t size) {
-  std::string data(size, '\0');
-  for (size_t i = 0; i < size; ++i) data[i] = static_cast<char>('a' + (i * 7 + i / 251) % 26);
-  return data;
-}
 
 // An HTTP server on 127.0.0.1 that reads one request per connection (headers and a body of
 // Content-Length bytes), sends what `respond` returns for it, and closes the connection.
@@ -175,7 +170,7 @@ TEST(HttpClientTest, JoinUrlUsesExactlyOneSlash) {
 
 TEST(HttpClientTest, FetchesFileUrl) {
   TempDir tmp;
-  std::string data = pattern(100000);
+  std::string data = test_pattern(100000);
   write_text(tmp / "src.bin", data);
   fetch_to_file("file://" + (tmp / "src.bin").string(), tmp / "out.bin");
   EXPECT_EQ(read_text(tmp / "out.bin"), data);
@@ -223,7 +218,7 @@ TEST(HttpClientTest, ServerErrorIsAnHttpStatusErrorAndLeavesNothing) {
 }
 
 TEST(HttpClientTest, ConnectionClosedMidwayIsReportedAndLeavesNothing) {
-  RawServer server([](const std::string&, int) { return cut_short(pattern(1000), 1000000); });
+  RawServer server([](const std::string&, int) { return cut_short(test_pattern(1000), 1000000); });
   TempDir tmp;
   FetchOptions options;
   options.max_resumes = 0;
@@ -236,7 +231,7 @@ TEST(HttpClientTest, ConnectionClosedMidwayIsReportedAndLeavesNothing) {
 }
 
 TEST(HttpClientTest, ResumesWithARangeRequest) {
-  std::string data = pattern(10000);
+  std::string data = test_pattern(10000);
   RawServer server([&](const std::string&, int connection) {
     return connection == 0 ? cut_short(data.substr(0, 4000), data.size()) : partial(data, 4000);
   });
@@ -256,7 +251,7 @@ TEST(HttpClientTest, ResumesWithARangeRequest) {
 }
 
 TEST(HttpClientTest, StartsAgainWhenTheServerIgnoresRanges) {
-  std::string data = pattern(10000);
+  std::string data = test_pattern(10000);
   RawServer server([&](const std::string&, int connection) {
     return connection == 0 ? cut_short(data.substr(0, 4000), data.size()) : ok(data);
   });
@@ -270,7 +265,7 @@ TEST(HttpClientTest, StartsAgainWhenTheServerIgnoresRanges) {
 }
 
 TEST(HttpClientTest, GivesUpWhenTheServerCannotResume) {
-  RawServer server([](const std::string&, int) { return cut_short(pattern(1000), 1000000); });
+  RawServer server([](const std::string&, int) { return cut_short(test_pattern(1000), 1000000); });
   TempDir tmp;
   std::string message = ErrorOf([&] { fetch_to_file(server.url("/f"), tmp / "f"); });
   EXPECT_TRUE(HasText(message, "the server closed the connection after 1.0 kB of 1.0 MB"));
@@ -280,7 +275,7 @@ TEST(HttpClientTest, GivesUpWhenTheServerCannotResume) {
 }
 
 TEST(HttpClientTest, GivesUpWhenAResumeBringsNothing) {
-  std::string data = pattern(10000);
+  std::string data = test_pattern(10000);
   RawServer server([&](const std::string&, int connection) {
     if (connection == 0) return cut_short(data.substr(0, 1000), data.size());
     std::string empty = partial(data, 1000);
@@ -294,7 +289,7 @@ TEST(HttpClientTest, GivesUpWhenAResumeBringsNothing) {
 }
 
 TEST(HttpClientTest, StartsAgainWhenAResumeComesFromTheWrongOffset) {
-  std::string data = pattern(10000);
+  std::string data = test_pattern(10000);
   RawServer server([&](const std::string&, int connection) {
     return connection == 0 ? cut_short(data.substr(0, 4000), data.size()) : partial(data, 0);
   });
@@ -305,7 +300,7 @@ TEST(HttpClientTest, StartsAgainWhenAResumeComesFromTheWrongOffset) {
 }
 
 TEST(HttpClientTest, RefusesAPartNobodyAskedFor) {
-  std::string data = pattern(10000);
+  std::string data = test_pattern(10000);
   RawServer server([&](const std::string&, int) { return partial(data, 4000); });
   TempDir tmp;
   EXPECT_TRUE(HasText(ErrorOf([&] { fetch_to_file(server.url("/f"), tmp / "f"); }),
@@ -314,7 +309,7 @@ TEST(HttpClientTest, RefusesAPartNobodyAskedFor) {
 }
 
 TEST(HttpClientTest, RefusesABodyLargerThanTheLimit) {
-  std::string data = pattern(10000);
+  std::string data = test_pattern(10000);
   // With a Content-Length, and without one (the body ends when the connection does).
   RawServer declared([&](const std::string&, int) { return ok(data); });
   RawServer undeclared([&](const std::string&, int) { return response("200 OK", "", data); });
@@ -351,7 +346,7 @@ TEST(HttpClientTest, PutSendsTheFileAndTheToken) {
     return response("201 Created", "Content-Length: 10\r\n", "published\n");
   });
   TempDir tmp;
-  std::string data = pattern(3000);
+  std::string data = test_pattern(3000);
   write_text(tmp / "f", data);
   put_file(server.url("/web_1.0.tar.zst"), tmp / "f", "s3cret");
   put_file(server.url("/web_1.0.tar.zst"), tmp / "f", "");

@@ -30,13 +30,8 @@ using pot::testing::HasText;
 using pot::testing::list_dir;
 using pot::testing::read_text;
 using pot::testing::TempDir;
+using pot::testing::test_pattern;
 using pot::testing::write_text;
-
-std::string pattern(size_t size) {
-  std::string data(size, '\0');
-  for (size_t i = 0; i < size; ++i) data[i] = static_cast<char>('A' + (i * 5 + i / 253) % 26);
-  return data;
-}
 
 // serve_registry on a thread, serving root()/registry; stopped through its stop_fd.
 class RunningRegistry {
@@ -113,7 +108,7 @@ struct TestImage {
 
 TestImage make_image(const fs::path& dir, const std::string& pot, const std::string& tag,
                      size_t archive_size = 50000) {
-  TestImage image{make_image_ref(pot, tag), dir, pattern(archive_size)};
+  TestImage image{make_image_ref(pot, tag), dir, test_pattern(archive_size)};
   write_text(image.path(image.ref.archive_file()), image.archive);
   Manifest manifest;
   manifest.pot = pot;
@@ -152,7 +147,7 @@ httplib::Headers bearer(const std::string& token) {
 
 TEST(RegistryServerTest, ServesFilesWholeAndInRanges) {
   RunningRegistry registry;
-  std::string data = pattern(100000);
+  std::string data = test_pattern(100000);
   write_text(registry.dir() / "web_1.0.tar.zst", data);
   TempDir out;
   fetch_to_file(registry.url("web_1.0.tar.zst"), out / "web_1.0.tar.zst");
@@ -352,7 +347,7 @@ TEST(RegistryServerTest, UploadLargerThanTheLimitIsRefused) {
 
   // A chunked body has no length to refuse up front: it is cut off at the limit.
   httplib::Client client("127.0.0.1", registry.port());
-  std::string body = pattern(20000);
+  std::string body = test_pattern(20000);
   auto res = client.Put(
       "/web_1.0.tar.zst", bearer("s3cret"),
       [&](size_t offset, httplib::DataSink& sink) {

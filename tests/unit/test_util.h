@@ -30,6 +30,14 @@ namespace pot::testing {
 
 namespace fs = std::filesystem;
 
+// `size` bytes of text that does not repeat with a short period, so that an offset or a
+// length error in a transfer shows up in the comparison.
+inline std::string test_pattern(size_t size) {
+  std::string data(size, '\0');
+  for (size_t i = 0; i < size; ++i) data[i] = static_cast<char>('a' + (i * 7 + i / 251) % 26);
+  return data;
+}
+
 // A fresh directory from mkdtemp, removed (with everything in it) on destruction.
 class TempDir {
  public:
