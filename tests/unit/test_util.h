@@ -3,8 +3,11 @@
 #pragma once
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -102,6 +105,47 @@ std::string ErrorOf(Fn&& fn) {
   }
   ADD_FAILURE() << "expected a pot::Error, nothing was thrown";
   return "<nothing thrown>";
+}
+
+// ErrorOf, with file permissions applying even to root: `fn` runs in a forked child without
+// CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH and CAP_FOWNER in its effective set, so a test of
+// "permission denied" runs (and can fail) as root too, which is how CI runs the suite.
+template <typename Fn>
+std::string ErrorOfWithoutPermissionOverride(Fn&& fn) {
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return "<pipe failed>";
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(pipe_fds[0]);
+    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[2]{};
+    std::string message = "<cannot drop capabilities>";
+    if (::syscall(SYS_capget, &header, data) == 0) {
+      for (int cap : {CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER})
+        data[cap / 32].effective &= ~(1U << (cap % 32));
+      if (::syscall(SYS_capset, &header, data) == 0) {
+        try {
+          fn();
+          message = "<nothing thrown>";
+        } catch (const ::pot::Error& e) {
+          message = e.what();
+        }
+      }
+    }
+    ssize_t written = ::write(pipe_fds[1], message.data(), message.size());
+    ::_exit(written == static_cast<ssize_t>(message.size()) ? 0 : 1);
+  }
+  ::close(pipe_fds[1]);
+  std::string message;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(pipe_fds[0], buf, sizeof buf)) > 0)
+    message.append(buf, static_cast<size_t>(n));
+  ::close(pipe_fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (message == "<nothing thrown>") ADD_FAILURE() << "expected a pot::Error, nothing was thrown";
+  return message;
 }
 
 // Names in a directory, sorted (no "." or "..").
