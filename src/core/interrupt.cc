@@ -29,10 +29,11 @@ InterruptScope::InterruptScope() {
 
 InterruptScope::~InterruptScope() {
   for (size_t i = 0; i < std::size(kSignals); ++i) ::sigaction(kSignals[i], &previous_[i], nullptr);
-  // A signal that came after the last check must not be lost: with no error on its way
-  // out, the operation finished, and the signal now gets its usual meaning.
-  int signal = received_signal.exchange(0);
-  if (signal != 0 && std::uncaught_exceptions() == 0) ::raise(signal);
+  // A signal that came after the last check must not be lost. With no error on its way out
+  // the operation finished, and the signal now gets its usual meaning; with one, it stays
+  // recorded, so a caller that would carry on (prepare after an import) sees it too.
+  if (std::uncaught_exceptions() != 0) return;
+  if (int signal = received_signal.exchange(0); signal != 0) ::raise(signal);
 }
 
 bool interrupted() {

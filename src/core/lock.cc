@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/file_util.h"
+#include "core/interrupt.h"
 
 namespace pot {
 
@@ -27,6 +28,7 @@ FileLock FileLock::lock(const std::filesystem::path& path, Mode mode, bool creat
     int op = mode == Mode::kExclusive ? LOCK_EX : LOCK_SH;
     while (::flock(fd.get(), op) != 0) {
       if (errno != EINTR) throw_sys("locking " + quote_name(path.string()));
+      throw_if_interrupted();  // a ^C while waiting for another command's lock
     }
     // Whoever removes a lock file does so while holding it; if that happened while we
     // waited, our lock is on an unlinked file and protects nothing: take the new one.

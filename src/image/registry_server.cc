@@ -397,6 +397,10 @@ class Registry {
         verify_file_digest(entries, staging, *file);
       }
       // The index and importers take the image's name from its manifest: it must be this one.
+      // (Read only when small: a manifest is a few hundred bytes, an upload may be gigabytes.)
+      constexpr uintmax_t kMaxManifest = 1 << 20;
+      if (fs::file_size(staging / files.manifest) > kMaxManifest)
+        throw Error(quote_name(files.manifest) + " is larger than a manifest can be");
       Manifest manifest = Manifest::parse(read_file(staging / files.manifest));
       if (manifest.pot + "_" + manifest.tag != image)
         throw Error("its manifest names " + quote_name(manifest.pot + "_" + manifest.tag));

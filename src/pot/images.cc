@@ -1,5 +1,7 @@
 #include "pot/images.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -14,6 +16,7 @@
 #include "core/file_util.h"
 #include "core/interrupt.h"
 #include "core/names.h"
+#include "core/unique_fd.h"
 #include "image/archive_writer.h"
 #include "image/digest.h"
 #include "image/http_client.h"
@@ -228,23 +231,44 @@ bool ended_recently(const Context& ctx, const std::string& pot, int seconds) {
 
 // An image's manifest says how much it unpacks to; refusing one that cannot fit beats
 // filling the pool and failing half-way (and bounds what an unsigned manifest can claim).
-void require_free_space(const fs::path& dir, const std::string& name, uint64_t bytes) {
+uint64_t free_bytes(const fs::path& dir) {
   struct statvfs fs_stats {};
   if (::statvfs(dir.c_str(), &fs_stats) != 0) throw_sys("checking free space on " + dir.string());
-  uint64_t free_bytes = static_cast<uint64_t>(fs_stats.f_bavail) * fs_stats.f_frsize;
-  if (bytes > free_bytes)
-    throw Error("image " + quote_name(name) + " unpacks to " + image::human_bytes(bytes) +
-                ", more than the " + image::human_bytes(free_bytes) + " free in " +
-                quote_name(dir.string()));
+  return static_cast<uint64_t>(fs_stats.f_bavail) * fs_stats.f_frsize;
+}
+
+void require_free_space(const Settings& s, const std::string& name, const Manifest& manifest) {
+  struct stat cache {
+  }, jails{};
+  bool same_fs = ::stat(s.cache_dir().c_str(), &cache) == 0 &&
+                 ::stat(s.jails_dir().c_str(), &jails) == 0 && cache.st_dev == jails.st_dev;
+  uint64_t jails_free = free_bytes(s.jails_dir());
+  uint64_t needed = manifest.unpacked_size;
+  if (same_fs && manifest.archive_size <= UINT64_MAX - needed) needed += manifest.archive_size;
+  if (needed > jails_free)
+    throw Error("image " + quote_name(name) + " needs " + image::human_bytes(needed) +
+                ", more than the " + image::human_bytes(jails_free) + " free in " +
+                quote_name(s.jails_dir().string()));
+  uint64_t cache_free = same_fs ? jails_free : free_bytes(s.cache_dir());
+  if (manifest.archive_size > cache_free)
+    throw Error("image " + quote_name(name) + " is " + image::human_bytes(manifest.archive_size) +
+                ", more than the " + image::human_bytes(cache_free) + " free in " +
+                quote_name(s.cache_dir().string()));
 }
 
 // Export writes each file under a hidden name (a creation name: `.creating.<pid>.<start>.`)
 // and renames them all into place at the end, the digest list last, so a failed or
 // interrupted export never leaves a new archive beside an old digest list. Files of an
 // export that was killed are removed by the next export into the directory.
+//
+// The cleanup and the publication hold a lock on the directory itself (as the index writer
+// does, one after the other), so two exports into one directory publish whole images, one
+// after the other. "Killed" is judged by process id on this host: a directory shared with
+// other hosts (NFS) is not supported.
 class ExportFiles {
  public:
   explicit ExportFiles(fs::path dir) : dir_(std::move(dir)) {
+    UniqueFd lock = lock_directory();
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(dir_, ec)) {
       auto creation = parse_creation_entry(entry.path().filename().string());
@@ -262,15 +286,29 @@ class ExportFiles {
     staged_.emplace_back(file, hidden);
     return hidden;
   }
-  // Renames the staged files into place in the order they were staged.
-  void publish() {
+  // Renames the staged files into place in the order they were staged; `obsolete` (a
+  // signature of the image this one replaces) goes just before the last file, so that a
+  // failure before then leaves the old image whole.
+  void publish(const fs::path& obsolete) {
+    UniqueFd lock = lock_directory();
     for (auto it = staged_.begin(); it != staged_.end(); it = staged_.erase(it)) {
+      if (std::next(it) == staged_.end() && !obsolete.empty()) remove_file_if_present(obsolete);
       if (::rename(it->second.c_str(), (dir_ / it->first).c_str()) != 0)
         throw_sys("publishing " + quote_name((dir_ / it->first).string()));
     }
   }
 
  private:
+  UniqueFd lock_directory() const {
+    UniqueFd fd(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) throw_sys("opening " + quote_name(dir_.string()));
+    while (::flock(fd.get(), LOCK_EX) != 0) {
+      if (errno != EINTR) throw_sys("locking " + quote_name(dir_.string()));
+      throw_if_interrupted();
+    }
+    return fd;
+  }
+
   fs::path dir_;
   std::vector<std::pair<std::string, fs::path>> staged_;
 };
@@ -281,7 +319,6 @@ void unpack_image(Context& ctx, const std::string& name, const Manifest& manifes
                   const std::string& signer, const fs::path& archive) {
   const Settings& s = ctx.settings();
   PotConf conf = imported_pot_conf(manifest, signer);
-  require_free_space(s.jails_dir(), name, manifest.unpacked_size);
   fs::path tmp = creation_path(s.jails_dir(), name);
   try {
     if (::mkdir(tmp.c_str(), 0755) != 0) throw_sys("creating " + quote_name(tmp.string()));
@@ -364,9 +401,8 @@ ExportResult export_pot(Context& ctx, const ExportOptions& options) {
                       image::sign_message(options.secret_key, digest_text));
   write_file_atomic(files.stage(ref.digest_file()), digest_text);
   throw_if_interrupted();
-  if (options.secret_key.empty())
-    remove_file_if_present(options.dir / ref.signature_file());  // it signed another image
-  files.publish();
+  // Without -S, an older signature of this name signed another image.
+  files.publish(options.secret_key.empty() ? options.dir / ref.signature_file() : fs::path());
   image::write_registry_index(options.dir);
   return ExportResult{ref.name(), snapshot};
 }
@@ -386,7 +422,10 @@ std::string import_image(Context& ctx, const ImportOptions& options) {
   // The image's name is locked for the whole import, so two prepares of one image (a job
   // with several allocations on this host) fetch and unpack it once.
   FileLock lock = lock_pot(s, name);
-  if (ctx.pot_exists(name)) throw Error("pot " + quote_name(name) + " already exists");
+  if (ctx.pot_exists(name)) {
+    if (options.reuse_existing) return name;  // imported meanwhile, by a parallel prepare
+    throw Error("pot " + quote_name(name) + " already exists");
+  }
   remove_abandoned_creations(ctx, s.jails_dir());
 
   std::string digest_text = fetch_digest_file(ref, options.url);
@@ -410,6 +449,9 @@ std::string import_image(Context& ctx, const ImportOptions& options) {
     if (manifest.pot != ref.pot || manifest.tag != ref.tag)
       throw Error("image " + quote_name(name) + ": its manifest names " +
                   quote_name(manifest.pot + "_" + manifest.tag));
+    // Before the download: what the manifest claims must fit (the archive in the cache, the
+    // files in the pool), which also bounds what an unsigned manifest can make us write.
+    require_free_space(s, name, manifest);
     cache_image_file(options.url, s.cache_dir(), ref.archive_file(), digests, manifest.archive_size,
                      tty);
     unpack_image(ctx, name, manifest, signer, s.cache_dir() / ref.archive_file());
@@ -432,12 +474,9 @@ std::string prepare_pot(Context& ctx, const PrepareOptions& options, int* exit_c
   if (ctx.pot_exists(name)) throw Error("pot " + quote_name(name) + " already exists");
 
   if (!ctx.pot_exists(imported)) {
-    try {
-      import_image(ctx, options.image);
-    } catch (const Error& e) {
-      // Another prepare of the same image imported it while we waited for its lock.
-      if (!ctx.pot_exists(imported)) throw;
-    }
+    ImportOptions import = options.image;
+    import.reuse_existing = true;  // another prepare of the same image may be first
+    import_image(ctx, import);
   }
   require_image_pot(ctx, imported, signature_key(ctx, options.image));
 
@@ -445,13 +484,17 @@ std::string prepare_pot(Context& ctx, const PrepareOptions& options, int* exit_c
   if (network.type.empty()) network.type = "none";
   clone_pot(ctx, imported, name, network);
   try {
-    PotConf conf = ctx.load_conf(name);
-    conf.remove(kImageKey);
-    conf.remove(kImageSignerKey);
-    conf.set_attr("persistent", false);
-    conf.set_attr("no-rc-script", true);
-    conf.set_attr("prunable", true);
-    ctx.save_conf(name, conf);
+    PotConf conf;
+    {
+      FileLock lock = lock_pot(ctx.settings(), name);
+      conf = ctx.load_conf(name);
+      conf.remove(kImageKey);
+      conf.remove(kImageSignerKey);
+      conf.set_attr("persistent", false);
+      conf.set_attr("no-rc-script", true);
+      conf.set_attr("prunable", true);
+      ctx.save_conf(name, conf);
+    }
     if (!options.command.empty()) set_cmd(ctx, name, options.command);
     std::vector<std::string> ports = options.ports;
     if (ports.empty() && is_bridge_network(network.type)) {
@@ -482,16 +525,22 @@ std::vector<std::string> prune_pots(Context& ctx, const PruneOptions& options) {
   for (const auto& pot : list_pots(ctx)) {
     // As the original: only pots that ran (start marks a prunable pot to-be-pruned), so a
     // pot prepared and not yet started is kept.
-    PotConf conf = ctx.load_conf(pot);
-    if (!conf.attr("prunable", false) || !conf.attr("to-be-pruned", false)) continue;
+    std::optional<PotConf> conf;
+    try {
+      conf = ctx.load_conf(pot);
+    } catch (const Error&) {
+      if (!ctx.pot_exists(pot)) continue;  // destroyed meanwhile (another prune)
+      throw;
+    }
+    if (!conf->attr("prunable", false) || !conf->attr("to-be-pruned", false)) continue;
     if (refresh_pot_state(ctx, pot)) continue;
     if (options.grace_seconds > 0 && ended_recently(ctx, pot, options.grace_seconds)) continue;
     if (!options.dry_run) {
       try {
         destroy_pot(ctx, pot, /*force=*/false);
       } catch (const Error& e) {
-        // Started again meanwhile: not prunable any more, and not an error of prune's.
-        if (refresh_pot_state(ctx, pot)) continue;
+        // Destroyed by another prune, or started again meanwhile: not an error of prune's.
+        if (!ctx.pot_exists(pot) || refresh_pot_state(ctx, pot)) continue;
         throw;
       }
     }

@@ -37,6 +37,7 @@ struct ImportOptions {
   std::string tag;
   std::string url;                   // -U: the registry's base URL
   std::filesystem::path public_key;  // -C; empty: POT_DEFAULT_SIGNATURE_PUBKEY, if set
+  bool reuse_existing = false;       // an existing image pot is no error (prepare)
 };
 
 // Fetches (or takes from the cache), checks and unpacks the image into the pot

@@ -280,14 +280,6 @@ int start_locked(Context& ctx, const std::string& name, std::set<std::string>& v
   clean_stale_locked(ctx, name, state);
   if (state.status != Status::kStopped)
     throw Error("pot " + quote_name(name) + " is already " + std::string(to_string(state.status)));
-  // As the original: a prunable pot is pruned only once it has run, so one prepared and not
-  // yet started is safe from `pot prune`.
-  if (conf.attr("prunable", false) && !conf.attr("to-be-pruned", false)) {
-    PotConf current = ctx.load_conf(name);  // read again: under the lock now
-    current.set_attr("to-be-pruned", true);
-    ctx.save_conf(name, current);
-  }
-
   JailSpec spec = build_jail_spec(ctx, name, conf);
   bool persistent = conf.attr("persistent", true);
   if (argv_override) {
@@ -295,17 +287,24 @@ int start_locked(Context& ctx, const std::string& name, std::set<std::string>& v
     persistent = false;
   }
   spec.persistent = persistent;
+  if (!persistent && spec.argv.empty())
+    throw Error("pot " + quote_name(name) +
+                " is not persistent and has no command: use `pot set-cmd`");
   PotNetworkPlan network = plan_pot_network(ctx, name, conf);
   spec.extra_hosts.insert(spec.extra_hosts.begin(), network.hosts.begin(), network.hosts.end());
   spec.resolv_conf = network.resolv_conf;
   prepare_pot_network(ctx, network);
+  // As the original: a prunable pot is pruned only once it has run, so one prepared and not
+  // yet started is safe from `pot prune`.
+  if (conf.attr("prunable", false) && !conf.attr("to-be-pruned", false)) {
+    PotConf current = ctx.load_conf(name);  // read again: under the lock now
+    current.set_attr("to-be-pruned", true);
+    ctx.save_conf(name, current);
+  }
   if (persistent) {
     start_with_monitor(ctx, name, spec, network);
     return 0;
   }
-  if (spec.argv.empty())
-    throw Error("pot " + quote_name(name) +
-                " is not persistent and has no command: use `pot set-cmd`");
   return run_in_foreground(ctx, name, spec, network, lock);
 }
 

@@ -55,18 +55,25 @@ std::vector<char*> c_strings(const std::vector<std::string>& strings) {
   return out;
 }
 
-// In a forked child: never returns.
-[[noreturn]] void exec_child(const std::vector<std::string>& argv,
-                             const std::vector<std::string>& env) {
+// A command line made ready for exec before the fork: the child of a multithreaded test
+// (CpuLoad's threads, ASan's) may only make system calls, since another thread can hold the
+// allocator's lock at the moment of the fork, and a child that allocates then waits forever.
+struct ExecArgs {
+  ExecArgs(const std::vector<std::string>& argv, const std::vector<std::string>& env)
+      : args(c_strings(argv)), vars(c_strings(env)) {}
+  std::vector<char*> args, vars;
+};
+
+// In a forked child: never returns, and allocates nothing.
+[[noreturn]] void exec_child(const ExecArgs& exec) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
   for (int sig : {SIGPIPE, SIGINT, SIGQUIT, SIGTERM, SIGCHLD}) ::signal(sig, SIG_DFL);
   ::close_range(3, ~0U, 0);
-  auto args = c_strings(argv);
-  auto vars = c_strings(env);
-  ::execvpe(args[0], args.data(), vars.data());
-  std::fprintf(stderr, "harness: cannot run %s: %s\n", argv[0].c_str(), std::strerror(errno));
+  ::execvpe(exec.args[0], exec.args.data(), exec.vars.data());
+  const char message[] = "harness: cannot run the command\n";
+  (void)!::write(2, message, sizeof message - 1);
   ::_exit(127);
 }
 
@@ -134,6 +141,7 @@ RunResult run_process(const std::vector<std::string>& argv, const RunOptions& op
     throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
   if (!options.input.empty() && ::pipe2(in_pipe, O_CLOEXEC) != 0)
     throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+  ExecArgs exec(argv, options.env);
   std::fflush(nullptr);
   pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
@@ -142,7 +150,7 @@ RunResult run_process(const std::vector<std::string>& argv, const RunOptions& op
     ::dup2(in, 0);
     ::dup2(out_pipe[1], 1);
     ::dup2(err_pipe[1], 2);
-    exec_child(argv, options.env);
+    exec_child(exec);
   }
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);
@@ -233,6 +241,7 @@ RunResult run_process(const std::vector<std::string>& argv, const RunOptions& op
 Background::Background(const std::vector<std::string>& argv, const std::vector<std::string>& env,
                        const fs::path& out, const fs::path& err)
     : out_(out), err_(err) {
+  ExecArgs exec(argv, env);
   std::fflush(nullptr);
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
@@ -244,7 +253,7 @@ Background::Background(const std::vector<std::string>& argv, const std::vector<s
     ::dup2(in, 0);
     ::dup2(o, 1);
     ::dup2(e, 2);
-    exec_child(argv, env);
+    exec_child(exec);
   }
 }
 

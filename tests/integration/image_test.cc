@@ -22,6 +22,7 @@
 #include "image/digest.h"
 #include "image/manifest.h"
 #include "net_harness.h"
+#include "pot/pots.h"
 
 namespace potit {
 namespace {
@@ -687,7 +688,10 @@ TEST_F(ImageTest, PrepareWithAKeyRefusesAnImageImportedWithoutIt) {
   EXPECT_NE(not_image.err.find("not an imported image"), std::string::npos) << not_image;
 }
 
-// A failed export (here: a secret key others can read) leaves the published image as it was.
+// A failed export leaves the published image as it was: a secret key others can read is
+// refused before any work, and an export interrupted while writing publishes nothing and
+// leaves no staged file. Staged files of a killed export go with the next export; those of
+// a live one stay.
 TEST_F(ImageTest, FailedExportLeavesThePublishedImageAlone) {
   std::string web = create_pot("fexp");
   fs::path key = root().tmp() / unique_name("key");
@@ -697,14 +701,62 @@ TEST_F(ImageTest, FailedExportLeavesThePublishedImageAlone) {
   std::set<std::string> before = dir_entries(registry_);
   std::map<std::string, std::string> digests;
   for (const auto& file : before) digests[file] = sha256_of(registry_ / file);
+  auto unchanged = [&] {
+    EXPECT_EQ(dir_entries(registry_), before) << "no staged file left";
+    for (const auto& [file, digest] : digests)
+      EXPECT_EQ(sha256_of(registry_ / file), digest) << file;
+  };
 
   fs::permissions(key, fs::perms::others_read, fs::perm_options::add);
   RunResult refused =
       pot({"export", "-p", web, "-t", "1", "-D", registry_.string(), "-S", key.string()});
   EXPECT_NE(refused.code, 0);
   EXPECT_NE(refused.err.find("readable by others"), std::string::npos) << refused;
-  EXPECT_EQ(dir_entries(registry_), before) << "no staged file left";
-  for (const auto& [file, digest] : digests) EXPECT_EQ(sha256_of(registry_ / file), digest) << file;
+  unchanged();
+  fs::permissions(key, fs::perms::others_read, fs::perm_options::remove);
+
+  // Enough incompressible data that the export is surely still writing when interrupted.
+  fs::path big = root().tmp() / unique_name("big");
+  RunOptions shell;
+  shell.env = base_environment();
+  expect_ok(
+      run_process({"/bin/sh", "-c", "head -c 300000000 /dev/urandom > " + big.string()}, shell));
+  ASSERT_POT_OK(pot({"copy-in", "-p", web, "-s", big.string(), "-d", "/big"}));
+  fs::remove(big);
+  ASSERT_POT_OK(pot({"snapshot", "-p", web}));
+  auto exporting = root().pot_background(
+      {"export", "-p", web, "-t", "1", "-D", registry_.string(), "-S", key.string()});
+  // The archive is written into an unnamed file in the directory (O_TMPFILE): interrupt
+  // once the export has it open.
+  bool writing = wait_until(
+      [&] {
+        std::error_code ec;
+        fs::path fds = "/proc/" + std::to_string(exporting->pid()) + "/fd";
+        for (const auto& fd : fs::directory_iterator(fds, ec)) {
+          std::string target = fs::read_symlink(fd.path(), ec).string();
+          if (target.rfind(registry_.string() + "/", 0) == 0) return true;
+        }
+        return false;
+      },
+      20000, 5);
+  ASSERT_TRUE(writing) << "the export never wrote into the directory: " << exporting->err();
+  exporting->kill(SIGINT);
+  auto code = exporting->wait(20000);
+  ASSERT_TRUE(code.has_value());
+  EXPECT_NE(*code, 0);
+  EXPECT_NE(exporting->err().find("interrupted"), std::string::npos) << exporting->err();
+  unchanged();
+
+  // Leftovers of a killed export (a process that no longer runs) and of a live one (this
+  // test process, by its creation name).
+  std::string dead = ".creating.999999999.1." + web + "_1.tar.zst";
+  std::string live = pot::creation_path(registry_, web + "_9.tar.zst").filename().string();
+  write_text(registry_ / dead, "half");
+  write_text(registry_ / live, "in progress");
+  ASSERT_POT_OK(pot({"export", "-p", web, "-t", "2", "-D", registry_.string()}));
+  EXPECT_FALSE(fs::exists(registry_ / dead)) << "a killed export's file is removed";
+  EXPECT_TRUE(fs::exists(registry_ / live)) << "a live export's file is kept";
+  fs::remove(registry_ / live);
 }
 
 }  // namespace

@@ -115,6 +115,12 @@ std::string ErrorOfWithoutPermissionOverride(Fn&& fn) {
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return "<pipe failed>";
   pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(pipe_fds[0]);
+    ::close(pipe_fds[1]);
+    ADD_FAILURE() << "fork: " << std::strerror(errno);
+    return "<fork failed>";
+  }
   if (pid == 0) {
     ::close(pipe_fds[0]);
     __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
@@ -143,7 +149,8 @@ std::string ErrorOfWithoutPermissionOverride(Fn&& fn) {
     message.append(buf, static_cast<size_t>(n));
   ::close(pipe_fds[0]);
   int status = 0;
-  ::waitpid(pid, &status, 0);
+  if (::waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    ADD_FAILURE() << "the child running the operation failed (status " << status << ")";
   if (message == "<nothing thrown>") ADD_FAILURE() << "expected a pot::Error, nothing was thrown";
   return message;
 }
