@@ -407,6 +407,12 @@ ExportResult export_pot(Context& ctx, const ExportOptions& options) {
   return ExportResult{ref.name(), snapshot};
 }
 
+namespace {
+// The part of an import that runs with the image pot's lock held.
+void fetch_and_unpack(Context& ctx, const ImportOptions& options, const ImageRef& ref,
+                      const fs::path& key);
+}  // namespace
+
 std::string import_image(Context& ctx, const ImportOptions& options) {
   ImageRef ref = image::make_image_ref(options.pot, options.tag);
   std::string name = ref.name();
@@ -426,6 +432,23 @@ std::string import_image(Context& ctx, const ImportOptions& options) {
     if (options.reuse_existing) return name;  // imported meanwhile, by a parallel prepare
     throw Error("pot " + quote_name(name) + " already exists");
   }
+  try {
+    fetch_and_unpack(ctx, options, ref, key);
+  } catch (...) {
+    // No pot came of it: its lock file goes too, while we hold it (as destroy does).
+    std::error_code ec;
+    if (!ctx.pot_exists(name)) fs::remove(s.run_dir() / (name + ".lock"), ec);
+    throw;
+  }
+  return name;
+}
+
+namespace {
+
+void fetch_and_unpack(Context& ctx, const ImportOptions& options, const ImageRef& ref,
+                      const fs::path& key) {
+  const Settings& s = ctx.settings();
+  std::string name = ref.name();
   remove_abandoned_creations(ctx, s.jails_dir());
 
   std::string digest_text = fetch_digest_file(ref, options.url);
@@ -461,8 +484,9 @@ std::string import_image(Context& ctx, const ImportOptions& options) {
     remove_file_if_present(s.cache_dir() / ref.manifest_file());
     throw;
   }
-  return name;
 }
+
+}  // namespace
 
 std::string prepare_pot(Context& ctx, const PrepareOptions& options, int* exit_code) {
   ImageRef ref = image::make_image_ref(options.image.pot, options.image.tag);

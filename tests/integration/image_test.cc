@@ -228,6 +228,7 @@ class ImageTest : public PotTest {
     EXPECT_EQ(std::count(pots.begin(), pots.end(), image), 0) << "no pot " << image;
     for (const auto& entry : dir_entries(root().fs_root() / "jails"))
       EXPECT_EQ(entry.rfind(".creating.", 0), std::string::npos) << "left behind: " << entry;
+    EXPECT_FALSE(fs::exists(root().fs_root() / "run" / (image + ".lock"))) << "lock file left";
     for (const auto& entry : dir_entries(cache())) {
       if (entry.rfind(image, 0) == 0 && entry.find(".tar.zst") != std::string::npos)
         ADD_FAILURE() << "unverified archive left in the cache: " << entry;
