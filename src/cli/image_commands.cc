@@ -16,16 +16,17 @@
 #include "image/progress.h"
 #include "image/registry_index.h"
 #include "image/signing.h"
+#include "image/token_file.h"
 #include "pot/images.h"
 
 namespace pot {
 namespace {
 
+// -l LEVEL as a number; export_pot checks its range.
 int parse_level(const std::string& text) {
   int level = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), level);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || level < 1 ||
-      level > 19)
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size())
     throw Error("compression level -l " + quote_name(text) + ": expected 1 to 19");
   return level;
 }
@@ -111,13 +112,6 @@ std::string take_token_file(std::vector<std::string>& args) {
   return file;
 }
 
-std::string read_token(const std::string& file) {
-  std::string token = read_file(file);
-  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
-  if (token.empty()) throw Error("token file " + quote_name(file) + " is empty");
-  return token;
-}
-
 // The server is its own program beside `pot` (see CMakeLists.txt): exec it.
 int registry_serve(const std::vector<std::string>& args) {
   char self[PATH_MAX];
@@ -142,7 +136,7 @@ int registry_push(std::vector<std::string> args) {
   image::check_url(url);
   image::ImageRef ref = image::make_image_ref(o.require('p', "POT"), o.require('t', "TAG"));
   fs::path dir = o.get('D').value_or(".");
-  std::string token = token_file.empty() ? std::string() : read_token(token_file);
+  std::string token = token_file.empty() ? std::string() : image::read_token_file(token_file);
   for (const auto& file : ref.files_in_publish_order()) {
     fs::path path = dir / file;
     if (file == ref.signature_file() && !fs::exists(path)) continue;  // unsigned image

@@ -19,6 +19,17 @@ FileLock FileLock::acquire_existing(const std::filesystem::path& path) {
   return lock(path, Mode::kExclusive, /*create=*/false);
 }
 
+FileLock FileLock::acquire_directory(const std::filesystem::path& dir, std::string_view what) {
+  std::string name = (what.empty() ? "" : std::string(what) + " ") + quote_name(dir.string());
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) throw_sys("opening " + name);
+  while (::flock(fd.get(), LOCK_EX) != 0) {
+    if (errno != EINTR) throw_sys("locking " + name);
+    throw_if_interrupted();
+  }
+  return FileLock(std::move(fd));
+}
+
 FileLock FileLock::lock(const std::filesystem::path& path, Mode mode, bool create) {
   for (;;) {
     UniqueFd fd(

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <string_view>
 
 #include "core/unique_fd.h"
 
@@ -17,6 +18,9 @@ class FileLock {
   // Like acquire, but never creates the file: an unheld lock (held() false) when it does not
   // exist, e.g. because its pot was destroyed meanwhile.
   static FileLock acquire_existing(const std::filesystem::path& path);
+  // An exclusive lock on a directory itself (an image directory, where a lock file of ours
+  // would be a stray file). Throws naming the directory, as `what` when given.
+  static FileLock acquire_directory(const std::filesystem::path& dir, std::string_view what = {});
   FileLock() = default;
   FileLock(FileLock&&) = default;
   FileLock& operator=(FileLock&&) = default;

@@ -14,6 +14,7 @@
 
 #include "core/error.h"
 #include "core/file_util.h"
+#include "core/lock.h"
 #include "core/unique_fd.h"
 #include "image/digest.h"
 #include "image/image_ref.h"
@@ -148,14 +149,9 @@ std::vector<IndexEntry> parse_index(std::string_view text) {
 }
 
 void write_registry_index(const std::filesystem::path& dir) {
-  std::string name = quote_name(dir.string());
-  UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!dir_fd) throw_sys("opening registry directory " + name);
   // Two writers (an export and the server after a push) must not interleave a scan with the
   // other's rename, or the older scan could win.
-  while (::flock(dir_fd.get(), LOCK_EX) != 0) {
-    if (errno != EINTR) throw_sys("locking registry directory " + name);
-  }
+  FileLock lock = FileLock::acquire_directory(dir, "registry directory");
   // 0644: the web server serving the directory may run as another user.
   write_file_atomic(dir / kIndexFile, format_index(scan_registry_dir(dir)), 0644);
 }

@@ -13,6 +13,7 @@
 #include "core/file_util.h"
 #include "core/unique_fd.h"
 #include "image/registry_server.h"
+#include "image/token_file.h"
 
 namespace {
 
@@ -49,12 +50,7 @@ std::string read_token(const std::string& path) {
   if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
     throw pot::Error("token file " + pot::quote_name(path) +
                      " is accessible by group or others (chmod 600 it)");
-  std::string token = pot::read_file(path);
-  size_t begin = token.find_first_not_of(" \t\r\n");
-  size_t end = token.find_last_not_of(" \t\r\n");
-  token = begin == std::string::npos ? std::string() : token.substr(begin, end - begin + 1);
-  if (token.empty()) throw pot::Error("token file " + pot::quote_name(path) + " is empty");
-  return token;
+  return pot::image::read_token_file(path);
 }
 
 int run(int argc, char** argv) {

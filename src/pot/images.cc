@@ -47,6 +47,15 @@ constexpr const char* kImageSignerKey = "pot.image.signer";
 // Limits on what an image's small files may be before we look at them.
 constexpr uint64_t kMaxSmallFile = 1 << 20;
 
+constexpr std::string_view kAttrPrefix = "pot.attr.";
+
+// A pot.export.ports value with the host ports left out: they belong to the host it ran on.
+std::string pot_side_of_ports(const std::string& value) {
+  auto exports = net::parse_port_exports(value);
+  for (auto& port : exports) port.host_port.reset();
+  return net::format_port_exports(exports);
+}
+
 // The attributes about a pot's inside travel; those deciding what a host does with the pot
 // (boot, pruning) belong to that host.
 bool attribute_travels(std::string_view attr) {
@@ -55,7 +64,6 @@ bool attribute_travels(std::string_view attr) {
 }
 
 bool travels_with_image(const std::string& key) {
-  constexpr std::string_view kAttrPrefix = "pot.attr.";
   if (key.rfind(kAttrPrefix, 0) == 0) return attribute_travels(key.substr(kAttrPrefix.size()));
   return key == "pot.cmd" || key == "pot.env" || key == "pot.export.ports";
 }
@@ -67,13 +75,7 @@ std::vector<std::pair<std::string, std::string>> travelling_settings(const PotCo
   std::vector<std::pair<std::string, std::string>> settings;
   for (const auto& [key, value] : conf.entries()) {
     if (!travels_with_image(key)) continue;
-    if (key == "pot.export.ports") {
-      auto exports = net::parse_port_exports(value);
-      for (auto& port : exports) port.host_port.reset();
-      settings.emplace_back(key, net::format_port_exports(exports));
-    } else {
-      settings.emplace_back(key, value);
-    }
+    settings.emplace_back(key, key == "pot.export.ports" ? pot_side_of_ports(value) : value);
   }
   return settings;
 }
@@ -83,12 +85,10 @@ void apply_image_settings(const Manifest& manifest, PotConf& conf) {
   for (const auto& [key, value] : manifest.settings) {
     if (!travels_with_image(key))
       throw Error("manifest: setting " + quote_name(key) + " cannot travel with an image");
-    if (key.rfind("pot.attr.", 0) == 0) {
-      conf.set_attr(key.substr(std::strlen("pot.attr.")), parse_bool(value));
+    if (key.rfind(kAttrPrefix, 0) == 0) {
+      conf.set_attr(key.substr(kAttrPrefix.size()), parse_bool(value));
     } else if (key == "pot.export.ports") {
-      auto exports = net::parse_port_exports(value);
-      for (auto& port : exports) port.host_port.reset();
-      conf.set(key, net::format_port_exports(exports));
+      conf.set(key, pot_side_of_ports(value));
     } else if (key == "pot.env") {
       if (value.find('=') == std::string::npos || value.find('\n') != std::string::npos)
         throw Error("manifest: environment entry " + quote_name(value) + " is not NAME=VALUE");
@@ -187,19 +187,7 @@ void cache_image_file(const std::string& url, const fs::path& cache_dir, const s
 }
 
 PotConf imported_pot_conf(const Manifest& manifest, const std::string& signer) {
-  PotConf conf;
-  conf.set("pot.level", "0");
-  conf.set("pot.type", "single");
-  conf.set("pot.base", "");
-  conf.set("pot.potbase", "");
-  conf.set("pot.dns", "inherit");
-  for (const auto& attr : known_attrs()) {
-    if (attr.name == "early-start-at-boot" || attr.name == "localhost-tunnel" ||
-        attr.name == "no-etc-hosts")
-      continue;
-    conf.set_attr(attr.name, attr.default_value);
-  }
-  conf.set("pot.stack", "ipv4");
+  PotConf conf = new_pot_conf("single", /*base=*/"");
   conf.set("network_type", "none");
   conf.set("vnet", "true");
   conf.set(kImageKey, manifest.pot + ":" + manifest.tag);
@@ -268,7 +256,7 @@ void require_free_space(const Settings& s, const std::string& name, const Manife
 class ExportFiles {
  public:
   explicit ExportFiles(fs::path dir) : dir_(std::move(dir)) {
-    UniqueFd lock = lock_directory();
+    FileLock lock = FileLock::acquire_directory(dir_);
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(dir_, ec)) {
       auto creation = parse_creation_entry(entry.path().filename().string());
@@ -290,7 +278,7 @@ class ExportFiles {
   // signature of the image this one replaces) goes just before the last file, so that a
   // failure before then leaves the old image whole.
   void publish(const fs::path& obsolete) {
-    UniqueFd lock = lock_directory();
+    FileLock lock = FileLock::acquire_directory(dir_);
     for (auto it = staged_.begin(); it != staged_.end(); it = staged_.erase(it)) {
       if (std::next(it) == staged_.end() && !obsolete.empty()) remove_file_if_present(obsolete);
       if (::rename(it->second.c_str(), (dir_ / it->first).c_str()) != 0)
@@ -299,16 +287,6 @@ class ExportFiles {
   }
 
  private:
-  UniqueFd lock_directory() const {
-    UniqueFd fd(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!fd) throw_sys("opening " + quote_name(dir_.string()));
-    while (::flock(fd.get(), LOCK_EX) != 0) {
-      if (errno != EINTR) throw_sys("locking " + quote_name(dir_.string()));
-      throw_if_interrupted();
-    }
-    return fd;
-  }
-
   fs::path dir_;
   std::vector<std::pair<std::string, fs::path>> staged_;
 };

@@ -31,12 +31,13 @@ fs::path writable_dataset(const Context& ctx, const std::string& name, const Pot
                                                       : s.root_path(name);
 }
 
-PotConf new_pot_conf(const CreateOptions& options) {
+}  // namespace
+
+PotConf new_pot_conf(const std::string& type, const std::string& base) {
   PotConf conf;
-  bool single = options.type == "single";
-  conf.set("pot.level", single ? "0" : "1");
-  conf.set("pot.type", options.type);
-  conf.set("pot.base", options.base);
+  conf.set("pot.level", type == "single" ? "0" : "1");
+  conf.set("pot.type", type);
+  conf.set("pot.base", base);
   conf.set("pot.potbase", "");
   conf.set("pot.dns", "inherit");
   for (const auto& attr : known_attrs()) {
@@ -48,6 +49,8 @@ PotConf new_pot_conf(const CreateOptions& options) {
   conf.set("pot.stack", "ipv4");
   return conf;
 }
+
+namespace {
 
 void stop_if_running_or_refuse(Context& ctx, const std::string& name, bool force,
                                const char* what) {
@@ -121,7 +124,7 @@ void create_pot(Context& ctx, const CreateOptions& options,
     try {
       make_dir(tmp);
       make_dir(tmp / "conf");
-      PotConf conf = new_pot_conf(options);
+      PotConf conf = new_pot_conf(options.type, options.base);
       {
         // Saved under the lock: the next allocation sees this pot's addresses.
         FileLock network_lock = lock_network(s);

@@ -19,6 +19,10 @@ struct CreateOptions {
   std::vector<std::string> flavours;
 };
 
+// The pot.conf a new pot starts from, before its network is assigned: the original's keys
+// and attribute defaults for a pot of `type` (single or multi) on `base`.
+PotConf new_pot_conf(const std::string& type, const std::string& base);
+
 // Runs one flavour command line (argv of a pot command, `-p <pot>` already added).
 using FlavourCommandRunner = std::function<void(const std::vector<std::string>&)>;
 
