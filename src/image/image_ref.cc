@@ -1,10 +1,24 @@
 #include "image/image_ref.h"
 
-#include <array>
+#include <initializer_list>
 
 #include "core/names.h"
 
 namespace pot::image {
+namespace {
+
+constexpr std::string_view kArchiveSuffix = ".tar.zst";
+constexpr std::string_view kManifestSuffix = ".manifest.json";
+constexpr std::string_view kDigestSuffix = ".sha256";
+constexpr std::string_view kSignatureSuffix = ".sha256.sig";
+
+}  // namespace
+
+ImageFiles::ImageFiles(const std::string& name)
+    : archive(name + std::string(kArchiveSuffix)),
+      manifest(name + std::string(kManifestSuffix)),
+      signature(name + std::string(kSignatureSuffix)),
+      digest(name + std::string(kDigestSuffix)) {}
 
 std::vector<std::string> ImageRef::files_in_publish_order() const {
   return {archive_file(), manifest_file(), signature_file(), digest_file()};
@@ -31,15 +45,18 @@ bool is_image_name(std::string_view name) {
 
 }  // namespace
 
-bool is_image_file_name(std::string_view file_name) {
-  static constexpr std::array<std::string_view, 4> kSuffixes = {".tar.zst", ".manifest.json",
-                                                                ".sha256", ".sha256.sig"};
-  for (std::string_view suffix : kSuffixes) {
-    if (file_name.size() > suffix.size() && file_name.ends_with(suffix) &&
-        is_image_name(file_name.substr(0, file_name.size() - suffix.size())))
-      return true;
+std::string image_name_of(std::string_view file_name) {
+  for (std::string_view suffix :
+       {kArchiveSuffix, kManifestSuffix, kDigestSuffix, kSignatureSuffix}) {
+    if (file_name.size() <= suffix.size() || !file_name.ends_with(suffix)) continue;
+    std::string_view name = file_name.substr(0, file_name.size() - suffix.size());
+    if (is_image_name(name)) return std::string(name);
   }
-  return false;
+  return "";
+}
+
+bool is_image_file_name(std::string_view file_name) {
+  return !image_name_of(file_name).empty();
 }
 
 }  // namespace pot::image

@@ -13,15 +13,22 @@
 
 namespace pot::image {
 
+// The files of the image named `name` (`<pot>_<tag>`). Pots and tags may both contain `_`, so
+// code that starts from a file name (the registry server) knows only the image's name.
+struct ImageFiles {
+  explicit ImageFiles(const std::string& name);
+  std::string archive, manifest, signature, digest;
+};
+
 struct ImageRef {
   std::string pot;
   std::string tag;
 
   std::string name() const { return pot + "_" + tag; }
-  std::string archive_file() const { return name() + ".tar.zst"; }
-  std::string manifest_file() const { return name() + ".manifest.json"; }
-  std::string digest_file() const { return name() + ".sha256"; }
-  std::string signature_file() const { return name() + ".sha256.sig"; }
+  std::string archive_file() const { return ImageFiles(name()).archive; }
+  std::string manifest_file() const { return ImageFiles(name()).manifest; }
+  std::string digest_file() const { return ImageFiles(name()).digest; }
+  std::string signature_file() const { return ImageFiles(name()).signature; }
   // Every file of the image, in the order a publisher makes them visible: the digest file,
   // which names the others, comes after them (the signature, which is optional, before it).
   std::vector<std::string> files_in_publish_order() const;
@@ -31,8 +38,12 @@ struct ImageRef {
 // valid pot name and tag is 1-64 characters of [A-Za-z0-9_.-] not starting with a dot or a dash.
 ImageRef make_image_ref(std::string_view pot, std::string_view tag);
 
-// Whether `file_name` is `<name>.<suffix>` for one of the image suffixes above and a valid
-// name (the registry server accepts uploads of nothing else).
+// The image name `file_name` is a file of (`<name>.<suffix>` for one of the suffixes above,
+// with a valid image name), or "" when it is none.
+std::string image_name_of(std::string_view file_name);
+
+// Whether `file_name` is one of an image's files (the registry server accepts uploads of
+// nothing else).
 bool is_image_file_name(std::string_view file_name);
 
 }  // namespace pot::image

@@ -56,35 +56,11 @@ constexpr const char* kStagingDir = ".staging";
 constexpr size_t kReadChunk = 64 * 1024;
 constexpr uint64_t kMaxDiscard = 1 << 20;
 
-// The files of an image. ImageRef spells them as name() plus a suffix; pots and tags may
-// both contain `_`, so a name is never split back into the two, only the suffixes are used.
-struct ImageFiles {
-  std::string archive, manifest, signature, digest;
-};
-
-const ImageRef& probe_ref() {
-  static const ImageRef probe{"p", "t"};
-  return probe;
-}
-
-std::string suffix_of(const std::string& probe_file) {
-  return probe_file.substr(probe_ref().name().size());
-}
-
-ImageFiles image_files(const std::string& image) {
-  const ImageRef& probe = probe_ref();
-  return {image + suffix_of(probe.archive_file()), image + suffix_of(probe.manifest_file()),
-          image + suffix_of(probe.signature_file()), image + suffix_of(probe.digest_file())};
-}
-
 // The image `file` belongs to (`<pot>_<tag>`); the file must pass is_image_file_name.
 std::string image_of(const std::string& file) {
-  for (const std::string& probe_file : probe_ref().files_in_publish_order()) {
-    std::string suffix = suffix_of(probe_file);
-    if (file.size() > suffix.size() && file.ends_with(suffix))
-      return file.substr(0, file.size() - suffix.size());
-  }
-  throw Error(quote_name(file) + " is not an image file name");
+  std::string image = image_name_of(file);
+  if (image.empty()) throw Error(quote_name(file) + " is not an image file name");
+  return image;
 }
 
 std::string first_line(std::string_view text) {
@@ -324,9 +300,9 @@ class Registry {
     std::string image = image_of(name);
     // The archive comes first in a push: what an abandoned push staged (a signature, say)
     // must not be published with this one.
-    if (name == image_files(image).archive) unstage(image_files(image));
+    if (name == ImageFiles(image).archive) unstage(ImageFiles(image));
     upload.commit();
-    if (name != image_files(image).digest) {
+    if (name != ImageFiles(image).digest) {
       return answer(req, res, 202, "staged " + quote_name(name));
     }
     publish(req, res, image);
@@ -342,7 +318,7 @@ class Registry {
 
   bool published(const std::string& image) const {
     struct stat st {};
-    return ::fstatat(dir_fd_.get(), image_files(image).digest.c_str(), &st, AT_SYMLINK_NOFOLLOW) ==
+    return ::fstatat(dir_fd_.get(), ImageFiles(image).digest.c_str(), &st, AT_SYMLINK_NOFOLLOW) ==
            0;
   }
 
@@ -382,7 +358,7 @@ class Registry {
 
   // Under publish_mutex_, with the digest file just staged.
   void publish(const httplib::Request& req, httplib::Response& res, const std::string& image) {
-    ImageFiles files = image_files(image);
+    ImageFiles files(image);
     if (published(image)) {
       ::unlinkat(staging_fd_.get(), files.digest.c_str(), 0);
       return answer(req, res, 409,
