@@ -2,6 +2,7 @@
 
 #include <initializer_list>
 
+#include "core/error.h"
 #include "core/names.h"
 
 namespace pot::image {
@@ -29,18 +30,20 @@ ImageRef make_image_ref(std::string_view pot, std::string_view tag) {
   // A tag becomes part of file names and URLs exactly like a pot name, so it obeys the same
   // rules.
   validate_name("image tag", tag);
+  // Pot names may contain `_`; tags may not, so `<pot>_<tag>` splits only at its last `_` and
+  // pot `a` tag `b_c` cannot share its files with pot `a_b` tag `c`.
+  if (tag.find('_') != std::string_view::npos)
+    throw Error("invalid image tag name " + quote_name(tag) +
+                ": contains `_`, which separates the pot name from the tag in image names");
   return ImageRef{std::string(pot), std::string(tag)};
 }
 
 namespace {
 
-// Pot names and tags may both contain `_`, so `<pot>_<tag>` can split in more than one
-// place; a name is an image name if any split gives two valid parts.
 bool is_image_name(std::string_view name) {
-  for (size_t pos = name.find('_'); pos != std::string_view::npos; pos = name.find('_', pos + 1)) {
-    if (is_valid_name(name.substr(0, pos)) && is_valid_name(name.substr(pos + 1))) return true;
-  }
-  return false;
+  size_t separator = name.rfind('_');
+  return separator != std::string_view::npos && is_valid_name(name.substr(0, separator)) &&
+         is_valid_name(name.substr(separator + 1));
 }
 
 }  // namespace

@@ -13,8 +13,7 @@
 
 namespace pot::image {
 
-// The files of the image named `name` (`<pot>_<tag>`). Pots and tags may both contain `_`, so
-// code that starts from a file name (the registry server) knows only the image's name.
+// The files of the image named `name` (`<pot>_<tag>`).
 struct ImageFiles {
   explicit ImageFiles(const std::string& name);
   std::string archive, manifest, signature, digest;
@@ -35,7 +34,8 @@ struct ImageRef {
 };
 
 // Throws Error("invalid image tag name `../x`: ...") (or "invalid pot name ...") unless pot is a
-// valid pot name and tag is 1-64 characters of [A-Za-z0-9_.-] not starting with a dot or a dash.
+// valid pot name and tag is 1-64 characters of [A-Za-z0-9.-] not starting with a dot or a dash.
+// A tag has no `_`, so an image name splits into pot and tag at its last `_`.
 ImageRef make_image_ref(std::string_view pot, std::string_view tag);
 
 // The image name `file_name` is a file of (`<name>.<suffix>` for one of the suffixes above,

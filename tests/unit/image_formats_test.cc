@@ -65,6 +65,15 @@ TEST(ImageRef, RefusesBadTags) {
   EXPECT_NO_THROW(make_image_ref(std::string(64, 'p'), std::string(64, 't')));
 }
 
+TEST(ImageRef, TagsHaveNoUnderscoreSoImageNamesSplitOneWay) {
+  // Otherwise pot `a` tag `b_c` and pot `a_b` tag `c` would share every file.
+  std::string message = ErrorOf([] { make_image_ref("a", "b_c"); });
+  EXPECT_TRUE(HasText(message, "invalid image tag name " + quote_name("b_c"))) << message;
+  EXPECT_TRUE(HasText(message, "`_`")) << message;
+  EXPECT_EQ(make_image_ref("a_b", "c").name(), "a_b_c");
+  EXPECT_EQ(image_name_of("a_b_c.sha256"), "a_b_c");
+}
+
 TEST(ImageRef, RecognisesImageFileNames) {
   for (const char* name : {"web_1.0.tar.zst", "web_1.0.manifest.json", "web_1.0.sha256",
                            "web_1.0.sha256.sig", "my_pot_v_2.sha256", "a_b.tar.zst"}) {
@@ -73,7 +82,7 @@ TEST(ImageRef, RecognisesImageFileNames) {
   for (const char* name :
        {"index.json", "web.tar.zst", "_1.0.tar.zst", "web_.sha256", "web_1.0.tar.gz", ".sha256",
         "_.sha256", "../web_1.0.sha256", "a/b_1.sha256", "web_.x.sha256", "web_-x.sha256",
-        "web_1.0.tar.zst.tmp", "web_1.0.sha256.tmp.123", "-web_1.0.sha256", ""}) {
+        "web_1.0.tar.zst.tmp", "web_1.0.sha256.tmp.123", "-web_1.0.sha256", "web_1_.sha256", ""}) {
     EXPECT_FALSE(is_image_file_name(name)) << name;
   }
 }
@@ -386,18 +395,18 @@ TEST(ImageRegistryIndex, ScanListsCompleteImagesSorted) {
   publish(dir.path(), "web", "2.0", 200, true);
   Manifest db = publish(dir.path(), "db", "1", 100);
   publish(dir.path(), "web", "1.0", 150);
-  publish(dir.path(), "my_pot", "v_1", 50);
+  publish(dir.path(), "my_pot", "v-1", 50);
   write_text(dir / "index.json", "{}");
 
   auto entries = scan_registry_dir(dir.path());
   EXPECT_EQ(names_of(entries),
-            (std::vector<std::string>{"db_1", "my_pot_v_1", "web_1.0", "web_2.0"}));
+            (std::vector<std::string>{"db_1", "my_pot_v-1", "web_1.0", "web_2.0"}));
   ASSERT_EQ(entries.size(), 4u);
   EXPECT_EQ(entries[0].created, 100);
   EXPECT_EQ(entries[0].size, db.archive_size);
   EXPECT_FALSE(entries[0].is_signed);
   EXPECT_EQ(entries[1].pot, "my_pot");
-  EXPECT_EQ(entries[1].tag, "v_1");
+  EXPECT_EQ(entries[1].tag, "v-1");
   EXPECT_EQ(entries[3].created, 200);
   EXPECT_TRUE(entries[3].is_signed);
 }
