@@ -14,11 +14,13 @@
 
 #include <curl/curl.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <exception>
 #include <optional>
 #include <utility>
@@ -545,14 +547,36 @@ void download(const std::string& url, Sink& sink, const FetchOptions& options) {
   }
 }
 
+constexpr std::string_view kPartPrefix = ".part.";
+
+// Removes the `.part.<pid>.<name>.*` files of `destination` whose process is gone: a download
+// killed on a filesystem without O_TMPFILE, or between a commit's link and rename.
+void remove_abandoned_part_files(const fs::path& dir, const std::string& name) {
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string entry = it->path().filename().string();
+    if (!entry.starts_with(kPartPrefix)) continue;
+    std::string_view rest = std::string_view(entry).substr(kPartPrefix.size());
+    pid_t pid = 0;
+    auto [after_pid, parse_error] = std::from_chars(rest.data(), rest.data() + rest.size(), pid);
+    if (parse_error != std::errc() || pid <= 0) continue;
+    rest.remove_prefix(static_cast<size_t>(after_pid - rest.data()));
+    if (!rest.starts_with("." + name + ".")) continue;
+    if (::kill(pid, 0) == 0 || errno != ESRCH) continue;  // alive, or not ours to judge
+    ::unlink(it->path().c_str());
+  }
+}
+
 // The download's file: anonymous (O_TMPFILE) in the destination's directory, so nothing is
 // left even when the process is killed; on filesystems without O_TMPFILE a file named
-// `.part.<pid>.<name>.XXXXXX` beside the destination, removed by the destructor.
+// `.part.<pid>.<name>.XXXXXX` beside the destination, removed by the destructor, or by the
+// next download of the same name when the process was killed.
 class PartFile {
  public:
   explicit PartFile(fs::path destination) : destination_(std::move(destination)) {
     fs::path dir = destination_.parent_path();
     if (dir.empty()) dir = ".";
+    remove_abandoned_part_files(dir, part_stem());
     fd_.reset(::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644));
     if (fd_) return;
     if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
@@ -593,10 +617,11 @@ class PartFile {
   }
 
  private:
+  std::string part_stem() const { return destination_.filename().string().substr(0, 160); }
   std::string part_name() const {
-    std::string name = destination_.filename().string().substr(0, 160);
-    fs::path part = destination_.parent_path() /
-                    (".part." + std::to_string(::getpid()) + "." + name + ".XXXXXX");
+    fs::path part =
+        destination_.parent_path() /
+        (std::string(kPartPrefix) + std::to_string(::getpid()) + "." + part_stem() + ".XXXXXX");
     return part.string();
   }
 

@@ -8,8 +8,10 @@
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -190,6 +192,28 @@ TEST(HttpClientTest, MissingFileUrlIsNotFound) {
   }
   EXPECT_TRUE(list_dir(tmp.path()).empty());
   EXPECT_THROW(fetch_to_string(url), HttpStatusError);
+}
+
+TEST(HttpClientTest, RemovesThePartFilesOfKilledDownloads) {
+  TempDir tmp;
+  write_text(tmp / "src", "new");
+  // A process that is gone: a child that has exited and been reaped.
+  pid_t gone = fork();
+  ASSERT_GE(gone, 0);
+  if (gone == 0) _exit(0);
+  ASSERT_EQ(waitpid(gone, nullptr, 0), gone);
+  std::string killed = ".part." + std::to_string(gone) + ".out.Ab12Cd";
+  std::string alive = ".part." + std::to_string(getpid()) + ".out.Ef34Gh";
+  std::string other_file = ".part." + std::to_string(gone) + ".out2.Ij56Kl";
+  for (const auto& name : {killed, alive, other_file}) write_text(tmp / name, "partial");
+
+  fetch_to_file("file://" + (tmp / "src").string(), tmp / "out");
+  EXPECT_EQ(read_text(tmp / "out"), "new");
+  // Only the dead process's part of this destination goes; a live download's stays, and so
+  // does another destination's, which its own next download sweeps.
+  std::vector<std::string> kept{alive, other_file, "out", "src"};
+  std::sort(kept.begin(), kept.end());
+  EXPECT_EQ(list_dir(tmp.path()), kept);
 }
 
 TEST(HttpClientTest, ReplacesTheDestination) {
