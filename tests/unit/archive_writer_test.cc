@@ -35,6 +35,7 @@ using pot::testing::HasText;
 using pot::testing::list_dir;
 using pot::testing::lstat_or_die;
 using pot::testing::read_text;
+using pot::testing::read_until_end;
 using pot::testing::TempDir;
 using pot::testing::write_text;
 
@@ -391,14 +392,7 @@ class StdoutTo {
 
 std::string read_available(int fd) {
   ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-  std::string out;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n <= 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  return out;
+  return read_until_end(fd);
 }
 
 TEST(ProgressBar, PrintsNothingWhenStdoutIsNotATerminal) {

@@ -21,19 +21,9 @@ namespace fs = std::filesystem;
 using ::pot::testing::HasText;
 using ::pot::testing::list_dir;
 using ::pot::testing::read_text;
+using ::pot::testing::read_until_end;
 using ::pot::testing::TempDir;
 using ::pot::testing::write_text;
-
-std::string read_fd(int fd) {
-  std::string out;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n <= 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  return out;
-}
 
 bool same_inode(int fd, const fs::path& path) {
   struct stat a {
@@ -65,16 +55,16 @@ class RootPathTest : public ::testing::Test {
 
 TEST_F(RootPathTest, OpensPlainPaths) {
   UniqueFd fd = open_in_root(root_fd_.get(), "etc/passwd", O_RDONLY);
-  EXPECT_EQ(read_fd(fd.get()), "pot:x:0:0::/root:/bin/sh\n");
+  EXPECT_EQ(read_until_end(fd.get()), "pot:x:0:0::/root:/bin/sh\n");
   UniqueFd abs = open_in_root(root_fd_.get(), "/etc/passwd", O_RDONLY);
-  EXPECT_EQ(read_fd(abs.get()), "pot:x:0:0::/root:/bin/sh\n");
+  EXPECT_EQ(read_until_end(abs.get()), "pot:x:0:0::/root:/bin/sh\n");
   UniqueFd top = open_in_root(root_fd_.get(), "/", O_PATH | O_DIRECTORY);
   EXPECT_TRUE(same_inode(top.get(), root_));
 }
 
 TEST_F(RootPathTest, AbsoluteSymlinkStaysInsideTheRoot) {
   UniqueFd fd = open_in_root(root_fd_.get(), "hostetc/passwd", O_RDONLY);
-  EXPECT_EQ(read_fd(fd.get()), "pot:x:0:0::/root:/bin/sh\n");
+  EXPECT_EQ(read_until_end(fd.get()), "pot:x:0:0::/root:/bin/sh\n");
   EXPECT_TRUE(same_inode(fd.get(), root_ / "etc" / "passwd"));
   EXPECT_FALSE(same_inode(fd.get(), "/etc/passwd"));
 }

@@ -88,6 +88,16 @@ inline std::string read_text(const fs::path& path) {
   return out.str();
 }
 
+// Everything `fd` gives until end of file, an error, or (on a non-blocking fd) nothing more
+// for now.
+inline std::string read_until_end(int fd) {
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  return out;
+}
+
 // EXPECT_TRUE(HasText(e.what(), "`web`")): the message mentions `part`.
 inline ::testing::AssertionResult HasText(std::string_view text, std::string_view part) {
   if (text.find(part) != std::string_view::npos) return ::testing::AssertionSuccess();
@@ -142,11 +152,7 @@ std::string ErrorOfWithoutPermissionOverride(Fn&& fn) {
     ::_exit(written == static_cast<ssize_t>(message.size()) ? 0 : 1);
   }
   ::close(pipe_fds[1]);
-  std::string message;
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::read(pipe_fds[0], buf, sizeof buf)) > 0)
-    message.append(buf, static_cast<size_t>(n));
+  std::string message = read_until_end(pipe_fds[0]);
   ::close(pipe_fds[0]);
   int status = 0;
   if (::waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
