@@ -75,6 +75,21 @@ inline sockaddr_storage socket_address(const net::IpAddress& ip, uint16_t port, 
   return storage;
 }
 
+// A TCP socket bound to 127.0.0.1 on a port the kernel chose, and that port; an empty fd
+// when the kernel refuses. The tests' own servers listen on it.
+inline UniqueFd bind_loopback_tcp(uint16_t& port) {
+  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof addr;
+  if (!fd || ::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), length) != 0 ||
+      ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &length) != 0)
+    return UniqueFd();
+  port = ntohs(addr.sin_port);
+  return fd;
+}
+
 // The address part of a sockaddr, as text.
 inline std::string address_of(const sockaddr_storage& storage) {
   char text[INET6_ADDRSTRLEN] = {};

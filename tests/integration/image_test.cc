@@ -18,6 +18,7 @@
 
 #include "core/unique_fd.h"
 #include "harness.h"
+#include "helpers/netns.h"
 #include "helpers/test_archive.h"
 #include "image/digest.h"
 #include "image/manifest.h"
@@ -38,16 +39,9 @@ class CannedServer {
   using Responder = std::function<void(int fd, const std::string& path)>;
 
   explicit CannedServer(Responder respond) : respond_(std::move(respond)) {
-    listener_.reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (::bind(listener_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::listen(listener_.get(), 16) != 0 ||
-        ::getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+    listener_ = pot::testing::bind_loopback_tcp(port_);
+    if (!listener_ || ::listen(listener_.get(), 16) != 0)
       throw StepFailed("canned server: cannot listen");
-    port_ = ntohs(addr.sin_port);
     thread_ = std::thread([this] { serve(); });
   }
   ~CannedServer() {
@@ -96,15 +90,9 @@ class CannedServer {
 };
 
 uint16_t free_loopback_port() {
-  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0)
-    throw StepFailed("no free port");
-  return ntohs(addr.sin_port);
+  uint16_t port = 0;
+  if (!pot::testing::bind_loopback_tcp(port)) throw StepFailed("no free port");
+  return port;
 }
 
 class ImageTest : public PotTest {

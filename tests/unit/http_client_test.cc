@@ -21,6 +21,7 @@
 #include <gtest/gtest.h>
 
 #include "core/unique_fd.h"
+#include "helpers/netns.h"
 #include "test_util.h"
 
 namespace pot::image {
@@ -42,17 +43,10 @@ class RawServer {
   using Responder = std::function<std::string(const std::string& request, int connection)>;
 
   explicit RawServer(Responder respond) : respond_(std::move(respond)) {
-    listen_fd_.reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (!listen_fd_ || ::bind(listen_fd_.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
-        ::listen(listen_fd_.get(), 8) != 0 ||
-        ::getsockname(listen_fd_.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    listen_fd_ = pot::testing::bind_loopback_tcp(port_);
+    if (!listen_fd_ || ::listen(listen_fd_.get(), 8) != 0) {
       throw std::runtime_error("test server: cannot listen on 127.0.0.1");
     }
-    port_ = ntohs(addr.sin_port);
     stop_fd_.reset(::eventfd(0, EFD_CLOEXEC));
     thread_ = std::thread([this] { serve(); });
   }
@@ -124,7 +118,7 @@ class RawServer {
   Responder respond_;
   UniqueFd listen_fd_;
   UniqueFd stop_fd_;
-  int port_ = 0;
+  uint16_t port_ = 0;
   mutable std::mutex mutex_;
   std::vector<std::string> requests_;
   std::thread thread_;
