@@ -19,6 +19,11 @@ FileLock FileLock::acquire_existing(const std::filesystem::path& path) {
   return lock(path, Mode::kExclusive, /*create=*/false);
 }
 
+FileLock FileLock::try_acquire(const std::filesystem::path& path) {
+  make_dirs(path.parent_path(), 0700);
+  return lock(path, Mode::kExclusive, /*create=*/true, /*wait=*/false);
+}
+
 FileLock FileLock::acquire_directory(const std::filesystem::path& dir, std::string_view what) {
   std::string name = (what.empty() ? "" : std::string(what) + " ") + quote_name(dir.string());
   UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -30,14 +35,15 @@ FileLock FileLock::acquire_directory(const std::filesystem::path& dir, std::stri
   return FileLock(std::move(fd));
 }
 
-FileLock FileLock::lock(const std::filesystem::path& path, Mode mode, bool create) {
+FileLock FileLock::lock(const std::filesystem::path& path, Mode mode, bool create, bool wait) {
   for (;;) {
     UniqueFd fd(
         ::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0), 0600));
     if (!fd && !create && errno == ENOENT) return FileLock();
     if (!fd) throw_sys("opening lock " + quote_name(path.string()));
-    int op = mode == Mode::kExclusive ? LOCK_EX : LOCK_SH;
+    int op = (mode == Mode::kExclusive ? LOCK_EX : LOCK_SH) | (wait ? 0 : LOCK_NB);
     while (::flock(fd.get(), op) != 0) {
+      if (errno == EWOULDBLOCK && !wait) return FileLock();
       if (errno != EINTR) throw_sys("locking " + quote_name(path.string()));
       throw_if_interrupted();  // a ^C while waiting for another command's lock
     }

@@ -18,6 +18,8 @@ class FileLock {
   // Like acquire, but never creates the file: an unheld lock (held() false) when it does not
   // exist, e.g. because its pot was destroyed meanwhile.
   static FileLock acquire_existing(const std::filesystem::path& path);
+  // Like acquire, but never waits: unheld when another holds the lock.
+  static FileLock try_acquire(const std::filesystem::path& path);
   // An exclusive lock on a directory itself (an image directory, where a lock file of ours
   // would be a stray file). Throws naming the directory, as `what` when given.
   static FileLock acquire_directory(const std::filesystem::path& dir, std::string_view what = {});
@@ -29,7 +31,7 @@ class FileLock {
   void release() { fd_.reset(); }
 
  private:
-  static FileLock lock(const std::filesystem::path& path, Mode mode, bool create);
+  static FileLock lock(const std::filesystem::path& path, Mode mode, bool create, bool wait = true);
   explicit FileLock(UniqueFd fd) : fd_(std::move(fd)) {}
   UniqueFd fd_;
 };

@@ -6,6 +6,7 @@
 #include "net/address_pool.h"
 #include "pot/network.h"
 #include "pot/network_shared.h"
+#include "pot/run_state.h"
 
 namespace pot {
 
@@ -83,7 +84,7 @@ void validate_network_type(const std::string& type) {
 }
 
 FileLock lock_network(const Settings& settings) {
-  return FileLock::acquire(settings.run_dir() / "network.lock");
+  return FileLock::acquire(global_lock_path(settings, "network"));
 }
 
 void assign_network(Context& ctx, const NetworkRequest& request, PotConf& conf) {

@@ -14,7 +14,9 @@
 #include "core/names.h"
 #include "core/process.h"
 #include "image/safe_extract.h"
+#include "pot/leftovers.h"
 #include "pot/pots.h"
+#include "pot/run_state.h"
 
 namespace pot {
 namespace {
@@ -147,14 +149,24 @@ std::string host_debian_mirror() {
   throw Error("no Debian mirror found in the host's apt sources");
 }
 
+namespace {
+
+// With the base's lock held: its file goes, and a waiter takes a fresh one.
+void remove_base_lock_file(const Settings& s, const std::string& name) {
+  std::error_code ec;
+  fs::remove(base_lock_path(s, name), ec);
+}
+
+}  // namespace
+
 void create_base(Context& ctx, const BaseOptions& options) {
   validate_name("base", options.name);
   ctx.storage().ensure_ready();
   const Settings& s = ctx.settings();
-  FileLock lock = FileLock::acquire(s.run_dir() / ("base." + options.name + ".lock"));
+  FileLock lock = FileLock::acquire(base_lock_path(s, options.name));
   if (fs::exists(s.base_path(options.name)))
     throw Error("base " + quote_name(options.name) + " already exists");
-  remove_abandoned_creations(ctx, s.bases_dir());
+  remove_abandoned_entries(ctx, s.bases_dir());
 
   const std::string& source = options.source;
   enum class Kind { kBusybox, kDebian, kTar } kind;
@@ -195,17 +207,25 @@ void create_base(Context& ctx, const BaseOptions& options) {
       throw_sys("renaming base into place");
   } catch (...) {
     ctx.storage().destroy(tmp);
+    remove_base_lock_file(s, options.name);  // no base came of it
     throw;
   }
 }
 
 void destroy_base(Context& ctx, const std::string& name) {
   ctx.require_base(name);
+  const Settings& s = ctx.settings();
+  FileLock lock = FileLock::acquire(base_lock_path(s, name));
   for (const auto& pot : list_pots(ctx)) {
     if (ctx.load_conf(pot).get_or("pot.base", "") == name)
       throw Error("base " + quote_name(name) + " is used by pot " + quote_name(pot));
   }
-  ctx.storage().destroy(ctx.settings().base_path(name));
+  // Hidden first, as a pot's destroy: a kill midway leaves no half base under its name.
+  fs::path hidden = destruction_path(s.bases_dir(), name);
+  if (::rename(s.base_path(name).c_str(), hidden.c_str()) != 0)
+    throw_sys("destroying base " + quote_name(name));
+  ctx.storage().destroy(hidden);
+  remove_base_lock_file(s, name);
 }
 
 std::vector<std::string> list_bases(const Context& ctx) {

@@ -27,6 +27,7 @@
 #include "image/safe_extract.h"
 #include "image/signing.h"
 #include "net/port_spec.h"
+#include "pot/leftovers.h"
 #include "pot/lifecycle.h"
 #include "pot/network.h"
 #include "pot/run_state.h"
@@ -405,7 +406,7 @@ std::string import_image(Context& ctx, const ImportOptions& options) {
   InterruptScope interrupt_scope;
   // The image's name is locked for the whole import, so two prepares of one image (a job
   // with several allocations on this host) fetch and unpack it once.
-  FileLock lock = lock_pot(s, name);
+  FileLock lock = lock_new_pot(s, name);
   if (ctx.pot_exists(name)) {
     if (options.reuse_existing) return name;  // imported meanwhile, by a parallel prepare
     throw Error("pot " + quote_name(name) + " already exists");
@@ -414,8 +415,7 @@ std::string import_image(Context& ctx, const ImportOptions& options) {
     fetch_and_unpack(ctx, options, ref, key);
   } catch (...) {
     // No pot came of it: its lock file goes too, while we hold it (as destroy does).
-    std::error_code ec;
-    if (!ctx.pot_exists(name)) fs::remove(s.run_dir() / (name + ".lock"), ec);
+    if (!ctx.pot_exists(name)) remove_pot_lock_file(s, name);
     throw;
   }
   return name;
@@ -427,7 +427,7 @@ void fetch_and_unpack(Context& ctx, const ImportOptions& options, const ImageRef
                       const fs::path& key) {
   const Settings& s = ctx.settings();
   std::string name = ref.name();
-  remove_abandoned_creations(ctx, s.jails_dir());
+  remove_abandoned_pots(ctx, name);
 
   std::string digest_text = fetch_digest_file(ref, options.url);
   auto digests = with_context("image " + quote_name(name) + ": digest file",

@@ -30,6 +30,7 @@
 
 #include "core/error.h"
 #include "core/file_util.h"
+#include "core/number.h"
 #include "core/process.h"
 #include "core/size.h"
 #include "core/unique_fd.h"
@@ -107,7 +108,11 @@ void finish_run(Context& ctx, const std::string& name, int code) {
     if (!lock.held() || !ctx.pot_exists(name)) return;
     write_last_run_stats(ctx, name, code);
     RunState state = RunState::load(ctx.settings(), name);
-    if (state.monitor_pid != ::getpid() || state.status == Status::kStopped) return;  // stop did it
+    // A stop did it, or is doing it: a `stopping` state belongs to the stop, and if that
+    // stop was killed, the next `pot stop` finishes it (and succeeds).
+    if (state.monitor_pid != ::getpid() || state.status == Status::kStopped ||
+        state.status == Status::kStopping)
+      return;
     terminate_and_clean(ctx, name, state, /*graceful=*/false);
     RunState{}.save(ctx.settings(), name);
   } catch (const std::exception& e) {
@@ -348,9 +353,16 @@ JailSpec build_jail_spec(Context& ctx, const std::string& name, const PotConf& c
   spec.env = pot_environment(conf, spec.hostname);
   for (const auto& entry : conf.get_all("pot.hosts")) spec.extra_hosts.push_back(entry);
   spec.cgroup_name = ctx.cgroup_group(name);
-  if (auto memory = conf.get("pot.rss.memory")) spec.limits.memory_bytes = parse_size(*memory);
-  if (auto cpus = conf.get("pot.rss.cpus")) spec.limits.cpus = std::stoull(*cpus);
-  if (auto pids = conf.get("pot.rss.pids")) spec.limits.pids = std::stoull(*pids);
+  std::string in_conf = " in " + quote_name(settings.conf_path(name).string());
+  if (auto memory = conf.get("pot.rss.memory")) {
+    spec.limits.memory_bytes =
+        with_context(quote_name("pot.rss.memory") + in_conf, [&] { return parse_size(*memory); });
+  }
+  auto number = [&](const char* key, const std::string& value) {
+    return parse_unsigned(value, quote_name(key) + in_conf);
+  };
+  if (auto cpus = conf.get("pot.rss.cpus")) spec.limits.cpus = number("pot.rss.cpus", *cpus);
+  if (auto pids = conf.get("pot.rss.pids")) spec.limits.pids = number("pot.rss.pids", *pids);
   return spec;
 }
 

@@ -2,7 +2,7 @@
 // private-bridge, and our `none`), address allocation, private bridges, exported ports, and
 // what a pot's start and stop do to the host's network. Addresses live in the pots' own
 // pot.conf (`ip`), so allocation needs no database and survives reboots; the root's network
-// lock (run/network.lock) makes allocation race-free.
+// lock (run/global/network.lock) makes allocation race-free.
 //
 // Lock order: a pot's lock first, then the network lock; never a pot's lock while holding
 // the network lock. (addresses.cc, bridges.cc, port_exports.cc, network_start.cc)

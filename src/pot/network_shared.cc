@@ -8,7 +8,7 @@
 #include "core/settings.h"
 #include "net/interface_names.h"
 #include "net/netlink.h"
-#include "pot/pots.h"
+#include "pot/leftovers.h"
 #include "pot/run_state.h"
 
 namespace pot {
@@ -24,7 +24,8 @@ std::vector<PotNetworkEntry> all_pot_networks(const Context& ctx) {
     std::string name = file;
     if (file[0] == '.') {
       auto creation = parse_creation_entry(file);
-      if (!creation || !creation->creator_alive) continue;
+      // A pot being made holds its addresses already; one being destroyed no more.
+      if (!creation || !creation->creator_alive || creation->destroying) continue;
       name = creation->name;
     }
     auto text = read_file_if_exists(entry.path() / "conf" / "pot.conf");

@@ -1,5 +1,7 @@
 #include "pot/pots.h"
 
+#include <fcntl.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,15 +12,15 @@
 #include "core/error.h"
 #include "core/file_util.h"
 #include "core/names.h"
+#include "core/number.h"
 #include "core/process.h"
 #include "pot/flavour.h"
+#include "pot/leftovers.h"
 #include "pot/lifecycle.h"
 #include "pot/run_state.h"
 
 namespace pot {
 namespace {
-
-constexpr const char* kCreatingPrefix = ".creating.";
 
 void make_dir(const fs::path& path) {
   if (::mkdir(path.c_str(), 0755) != 0) throw_sys("creating " + quote_name(path.string()));
@@ -77,31 +79,6 @@ void move_pot_into_place(const Settings& settings, const fs::path& from, const f
   if (::rename(from.c_str(), to.c_str()) != 0) throw_sys("renaming into place");
 }
 
-fs::path creation_path(const fs::path& dir, const std::string& name) {
-  pid_t pid = ::getpid();
-  return dir / (std::string(kCreatingPrefix) + std::to_string(pid) + "." +
-                std::to_string(process_start_time(pid).value_or(0)) + "." + name);
-}
-
-std::optional<CreationEntry> parse_creation_entry(const std::string& file) {
-  if (file.rfind(kCreatingPrefix, 0) != 0) return std::nullopt;
-  // .creating.<pid>.<start time>.<name>
-  char* end = nullptr;
-  unsigned long long pid = std::strtoull(file.c_str() + std::strlen(kCreatingPrefix), &end, 10);
-  if (*end != '.') return std::nullopt;
-  unsigned long long start = std::strtoull(end + 1, &end, 10);
-  if (*end != '.') return std::nullopt;
-  return CreationEntry{std::string(end + 1), process_alive(static_cast<pid_t>(pid), start)};
-}
-
-void remove_abandoned_creations(Context& ctx, const fs::path& dir) {
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    auto creation = parse_creation_entry(entry.path().filename().string());
-    if (creation && !creation->creator_alive) ctx.storage().destroy(entry.path());
-  }
-}
-
 void create_pot(Context& ctx, const CreateOptions& options,
                 const FlavourCommandRunner& run_command) {
   const std::string& name = options.name;
@@ -117,9 +94,9 @@ void create_pot(Context& ctx, const CreateOptions& options,
 
   const Settings& s = ctx.settings();
   {
-    FileLock lock = lock_pot(s, name);
+    FileLock lock = lock_new_pot(s, name);
     if (ctx.pot_exists(name)) throw Error("pot " + quote_name(name) + " already exists");
-    remove_abandoned_creations(ctx, s.jails_dir());
+    remove_abandoned_pots(ctx, name);
     fs::path tmp = creation_path(s.jails_dir(), name);
     try {
       make_dir(tmp);
@@ -142,6 +119,7 @@ void create_pot(Context& ctx, const CreateOptions& options,
       move_pot_into_place(s, tmp, s.jail_dir(name));
     } catch (...) {
       ctx.storage().destroy(tmp);
+      remove_pot_lock_file(s, name);  // no pot came of it
       throw;
     }
   }
@@ -159,8 +137,9 @@ void clone_pot(Context& ctx, const std::string& source, const std::string& name,
   ctx.require_pot(source);
   validate_name("pot", name);
   const Settings& s = ctx.settings();
-  FileLock lock = lock_pot(s, name);
+  FileLock lock = lock_new_pot(s, name);
   if (ctx.pot_exists(name)) throw Error("pot " + quote_name(name) + " already exists");
+  remove_abandoned_pots(ctx, name);
   PotConf conf = ctx.load_conf(source);
   conf.remove("host.hostname");
   fs::path tmp = creation_path(s.jails_dir(), name);
@@ -188,6 +167,7 @@ void clone_pot(Context& ctx, const std::string& source, const std::string& name,
     move_pot_into_place(s, tmp, s.jail_dir(name));
   } catch (...) {
     ctx.storage().destroy(tmp);
+    remove_pot_lock_file(s, name);  // no pot came of it
     throw;
   }
 }
@@ -198,53 +178,83 @@ void rename_pot(Context& ctx, const std::string& from, const std::string& to) {
   require_stopped(ctx, from);
   const Settings& s = ctx.settings();
   // Two locks, always taken in name order, so two renames cannot deadlock.
-  FileLock first = lock_pot(s, std::min(from, to));
-  FileLock second = lock_pot(s, std::max(from, to));
+  FileLock first = from < to ? lock_pot(s, from) : lock_new_pot(s, to);
+  FileLock second = from < to ? lock_new_pot(s, to) : lock_pot(s, from);
   if (ctx.pot_exists(to)) throw Error("pot " + quote_name(to) + " already exists");
   require_stopped_locked(ctx, from);
   // Veths named after the old name (kept alive by something) would outlive the pot.
-  if (is_bridge_network(ctx.load_conf(from).get_or("network_type", "none")))
-    remove_pot_links(ctx, from);
-  FileLock network_lock = lock_network(s);  // see move_pot_into_place
-  if (::rename(s.jail_dir(from).c_str(), s.jail_dir(to).c_str()) != 0)
-    throw_sys("renaming pot " + quote_name(from) + " to " + quote_name(to));
+  PotConf conf = ctx.load_conf(from);
+  if (is_bridge_network(conf.get_or("network_type", "none"))) remove_pot_links(ctx, from);
+  // The hostname first: a kill before the rename leaves pot `from` whole, and running the
+  // rename again finishes it. The directory's rename is the one step that makes it `to`.
+  if (conf.get("host.hostname") == from) {
+    conf.set("host.hostname", to);
+    ctx.save_conf(from, conf);
+  }
+  {
+    FileLock network_lock = lock_network(s);  // see move_pot_into_place
+    if (::rename(s.jail_dir(from).c_str(), s.jail_dir(to).c_str()) != 0)
+      throw_sys("renaming pot " + quote_name(from) + " to " + quote_name(to));
+  }
   std::error_code ec;
   fs::remove(state_path(s, from), ec);
   if (fs::exists(log_path(s, from))) fs::rename(log_path(s, from), log_path(s, to), ec);
-  PotConf conf = ctx.load_conf(to);
-  if (conf.get("host.hostname") == from) {
-    conf.set("host.hostname", to);
-    ctx.save_conf(to, conf);
-  }
+  remove_run_files(s, from);
+  remove_pot_lock_file(s, from);
 }
 
 void destroy_pot(Context& ctx, const std::string& name, bool force) {
-  ctx.require_pot(name);
-  stop_if_running_or_refuse(ctx, name, force, " or use -F");
+  validate_name("pot", name);
+  ctx.storage().ensure_ready();
   const Settings& s = ctx.settings();
+  if (!ctx.pot_exists(name)) {
+    // A destroy killed after its first step left the pot hidden, not gone: finish it.
+    FileLock lock = lock_new_pot(s, name);
+    bool finished = remove_abandoned_pots(ctx, name);
+    if (!ctx.pot_exists(name)) {
+      remove_pot_lock_file(s, name);
+      if (finished) return;
+      throw Error("pot " + quote_name(name) + " not found");
+    }
+  }
+  stop_if_running_or_refuse(ctx, name, force, " or use -F");
   FileLock lock = lock_pot(s, name);
   if (pot_is_running(ctx, name))
     throw Error("pot " + quote_name(name) + " was started again meanwhile");
+  // What the pot made on the host first, while the pot is still there to destroy again.
   std::string group = ctx.cgroup_group(name);
   ctx.cgroups().remove(group);
   ctx.cgroups().remove_parent_if_empty(group);
   if (is_bridge_network(ctx.load_conf(name).get_or("network_type", "none")))
     remove_pot_links(ctx, name);
-  ctx.storage().destroy(s.jail_dir(name));
-  std::error_code ec;
-  fs::remove(state_path(s, name), ec);
-  fs::remove(log_path(s, name), ec);
-  fs::remove(s.run_dir() / (name + ".lock"), ec);  // last, while we still hold it
+  // Then the pot goes in one step (a rename to a hidden name, under the network lock so an
+  // address scan sees it or not), and what is left is removed; after a kill from here on,
+  // the next destroy of this name, or any create, finishes the removal.
+  fs::path hidden = destruction_path(s.jails_dir(), name);
+  {
+    FileLock network_lock = lock_network(s);
+    if (::rename(s.jail_dir(name).c_str(), hidden.c_str()) != 0)
+      throw_sys("destroying pot " + quote_name(name));
+  }
+  remove_run_files(s, name);
+  ctx.storage().destroy(hidden);
+  remove_pot_lock_file(s, name);  // last, while we still hold it
+  remove_abandoned_pots(ctx, name);
 }
 
 std::vector<std::string> list_snapshots(const Context& ctx, const std::string& name) {
-  std::vector<std::string> snapshots;
+  fs::path dir = ctx.settings().jail_dir(name) / "snap";
+  std::vector<std::pair<uint64_t, std::string>> stamped;
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(ctx.settings().jail_dir(name) / "snap", ec))
-    snapshots.push_back(entry.path().filename().string());
-  std::sort(snapshots.begin(), snapshots.end(), [](const std::string& a, const std::string& b) {
-    return std::stoull(a) < std::stoull(b);
-  });
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    std::string file = entry.path().filename().string();
+    if (parse_creation_entry(file)) continue;  // a snapshot being taken, or abandoned
+    std::string what = "snapshot " + quote_name(file) + " in " + quote_name(dir.string());
+    stamped.emplace_back(parse_unsigned(file, what), file);
+  }
+  std::sort(stamped.begin(), stamped.end());
+  std::vector<std::string> snapshots;
+  for (auto& [stamp, file] : stamped) snapshots.push_back(std::move(file));
   return snapshots;
 }
 
@@ -255,10 +265,21 @@ std::string snapshot_pot(Context& ctx, const std::string& name) {
   PotConf conf = ctx.load_conf(name);
   fs::path dir = ctx.settings().jail_dir(name) / "snap";
   make_dirs(dir);
+  remove_abandoned_entries(ctx, dir);
   auto stamp = static_cast<unsigned long long>(std::time(nullptr));
   while (fs::exists(dir / std::to_string(stamp))) ++stamp;
   std::string snapshot = std::to_string(stamp);
-  ctx.storage().clone(writable_dataset(ctx, name, conf), dir / snapshot, /*read_only=*/true);
+  // Under a hidden name first: a copy (dir storage) killed halfway must not pass for a
+  // snapshot.
+  fs::path tmp = creation_path(dir, snapshot);
+  try {
+    ctx.storage().clone(writable_dataset(ctx, name, conf), tmp, /*read_only=*/true);
+    if (::rename(tmp.c_str(), (dir / snapshot).c_str()) != 0)
+      throw_sys("snapshotting " + quote_name(name));
+  } catch (...) {
+    ctx.storage().destroy(tmp);
+    throw;
+  }
   return snapshot;
 }
 
@@ -266,30 +287,26 @@ void revert_pot(Context& ctx, const std::string& name) {
   ctx.require_pot(name);
   FileLock lock = lock_pot(ctx.settings(), name);
   require_stopped_locked(ctx, name);
-  remove_abandoned_creations(ctx, ctx.settings().jail_dir(name));
+  fs::path jail = ctx.settings().jail_dir(name);
+  remove_abandoned_entries(ctx, jail);
   auto snapshots = list_snapshots(ctx, name);
   if (snapshots.empty()) throw Error("pot " + quote_name(name) + " has no snapshot to revert to");
   PotConf conf = ctx.load_conf(name);
   fs::path dataset = writable_dataset(ctx, name, conf);
-  fs::path snapshot = ctx.settings().jail_dir(name) / "snap" / snapshots.back();
-  // Clone under a temporary name, move the old dataset aside, move the clone in, then drop
-  // the old one: at every step the pot has a root, and leftovers carry a creation name
-  // that the next revert removes.
-  fs::path fresh = creation_path(ctx.settings().jail_dir(name), "revert");
-  fs::path old = creation_path(ctx.settings().jail_dir(name), "replaced");
+  fs::path snapshot = jail / "snap" / snapshots.back();
+  // Clone under a hidden name, then swap it with the dataset in one step (RENAME_EXCHANGE),
+  // so the pot has a root at every moment; the hidden name then holds the old dataset, and
+  // a kill leaves only that hidden copy, which the next revert removes.
+  fs::path swap = creation_path(jail, "revert");
   try {
-    ctx.storage().clone(snapshot, fresh, /*read_only=*/false);
-    if (::rename(dataset.c_str(), old.c_str()) != 0) throw_sys("reverting " + quote_name(name));
-    if (::rename(fresh.c_str(), dataset.c_str()) != 0) {
-      int err = errno;
-      ::rename(old.c_str(), dataset.c_str());
-      throw_sys("reverting " + quote_name(name), err);
-    }
+    ctx.storage().clone(snapshot, swap, /*read_only=*/false);
+    if (::renameat2(AT_FDCWD, swap.c_str(), AT_FDCWD, dataset.c_str(), RENAME_EXCHANGE) != 0)
+      throw_sys("reverting " + quote_name(name));
   } catch (...) {
-    ctx.storage().destroy(fresh);
+    ctx.storage().destroy(swap);
     throw;
   }
-  ctx.storage().destroy(old);
+  ctx.storage().destroy(swap);
 }
 
 std::vector<std::string> list_pots(const Context& ctx) {

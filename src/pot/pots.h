@@ -50,16 +50,6 @@ std::vector<std::string> list_snapshots(const Context& ctx, const std::string& n
 
 std::vector<std::string> list_pots(const Context& ctx);
 
-// A hidden temporary directory's pot name, and whether the process making it still runs.
-struct CreationEntry {
-  std::string name;
-  bool creator_alive = false;
-};
-std::optional<CreationEntry> parse_creation_entry(const std::string& file);
-// Removes hidden temporary directories whose creating process is gone.
-void remove_abandoned_creations(Context& ctx, const fs::path& dir);
-// A hidden temporary path in `dir` for `name`, owned by this process.
-fs::path creation_path(const fs::path& dir, const std::string& name);
 // Renames a finished creation directory to jails/<pot>, under the network lock (a scan of
 // the pots' addresses, which holds that lock, could otherwise miss a directory mid-rename).
 void move_pot_into_place(const Settings& settings, const fs::path& from, const fs::path& to);

@@ -1,5 +1,7 @@
 #include "pot/run_state.h"
 
+#include <unistd.h>
+
 #include "core/error.h"
 #include "core/file_util.h"
 #include "core/process.h"
@@ -14,12 +16,49 @@ fs::path log_path(const Settings& settings, const std::string& pot) {
   return settings.run_dir() / (pot + ".log");
 }
 
+fs::path pot_lock_path(const Settings& settings, const std::string& pot) {
+  return settings.run_dir() / (pot + ".lock");
+}
+
+fs::path base_lock_path(const Settings& settings, const std::string& base) {
+  return settings.run_dir() / "bases" / (base + ".lock");
+}
+
+fs::path global_lock_path(const Settings& settings, const std::string& what) {
+  return settings.run_dir() / "global" / (what + ".lock");
+}
+
 FileLock lock_pot(const Settings& settings, const std::string& pot) {
-  return FileLock::acquire(settings.run_dir() / (pot + ".lock"));
+  FileLock lock = FileLock::acquire(pot_lock_path(settings, pot));
+  if (::access(settings.conf_path(pot).c_str(), F_OK) != 0) {
+    remove_pot_lock_file(settings, pot);
+    throw Error("pot " + quote_name(pot) + " not found");
+  }
+  return lock;
+}
+
+FileLock lock_new_pot(const Settings& settings, const std::string& pot) {
+  return FileLock::acquire(pot_lock_path(settings, pot));
 }
 
 FileLock lock_existing_pot(const Settings& settings, const std::string& pot) {
-  return FileLock::acquire_existing(settings.run_dir() / (pot + ".lock"));
+  return FileLock::acquire_existing(pot_lock_path(settings, pot));
+}
+
+void remove_run_files(const Settings& settings, const std::string& pot) {
+  std::error_code ec;
+  fs::remove(state_path(settings, pot), ec);
+  fs::path log = log_path(settings, pot);
+  fs::remove(log, ec);
+  // Rotated logs: <pot>.log.1, .2, ... until the first gap.
+  for (int n = 1; fs::remove(log.string() + "." + std::to_string(n), ec); ++n) {
+  }
+}
+
+void remove_pot_lock_file(const Settings& settings, const std::string& pot) {
+  // Whoever waits for this lock sees that its file was unlinked and takes a new one.
+  std::error_code ec;
+  fs::remove(pot_lock_path(settings, pot), ec);
 }
 
 RunState RunState::load(const Settings& settings, const std::string& pot) {

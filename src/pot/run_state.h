@@ -36,11 +36,28 @@ struct RunState {
 };
 
 fs::path state_path(const Settings& settings, const std::string& pot);
+// The current log of a persistent pot; rotated copies are log_path + ".1", ".2", ...
 fs::path log_path(const Settings& settings, const std::string& pot);
 
-// The per-pot lock: every command that changes a pot holds it.
+// Lock files live in three namespaces that can never meet: a pot's is run/<pot>.lock, a
+// base's run/bases/<base>.lock, the root's own locks run/global/<what>.lock (a pot or base
+// name has no `/`). So a pot may be called `network` or `base.bb`.
+fs::path pot_lock_path(const Settings& settings, const std::string& pot);
+fs::path base_lock_path(const Settings& settings, const std::string& base);
+fs::path global_lock_path(const Settings& settings, const std::string& what);
+
+// The lock of a pot that must exist; every command that changes a pot holds it. The pot
+// is checked again once the lock is held: a destroy that finished while we waited makes
+// this throw "pot `x` not found", leaving no lock file behind.
 FileLock lock_pot(const Settings& settings, const std::string& pot);
+// The lock of a pot name that is about to be made (create, clone, import, rename's target).
+FileLock lock_new_pot(const Settings& settings, const std::string& pot);
 // The same lock, unless the pot's lock file is gone (the pot was destroyed): then unheld.
 FileLock lock_existing_pot(const Settings& settings, const std::string& pot);
+
+// With the pot's lock held: removes its state and logs (not the lock file).
+void remove_run_files(const Settings& settings, const std::string& pot);
+// With the pot's lock held, when there is no pot (any more): removes the lock file, last.
+void remove_pot_lock_file(const Settings& settings, const std::string& pot);
 
 }  // namespace pot

@@ -11,6 +11,7 @@
 #include <csignal>
 #include <cstring>
 #include <functional>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -23,7 +24,7 @@
 #include "image/digest.h"
 #include "image/manifest.h"
 #include "net_harness.h"
-#include "pot/pots.h"
+#include "pot/leftovers.h"
 
 namespace potit {
 namespace {
@@ -89,12 +90,6 @@ class CannedServer {
   std::thread thread_;
 };
 
-uint16_t free_loopback_port() {
-  uint16_t port = 0;
-  if (!pot::testing::bind_loopback_tcp(port)) throw StepFailed("no free port");
-  return port;
-}
-
 class ImageTest : public PotTest {
  protected:
   void SetUp() override {
@@ -125,23 +120,30 @@ class ImageTest : public PotTest {
     return name;
   }
 
-  // `pot registry serve` on a free loopback port; returns its URL once it answers.
+  // `pot registry serve` on a port the kernel picks (-l 127.0.0.1:0); returns its URL, read
+  // from the server's `serving DIR on URL` line, once it listens.
   std::string serve_registry(const std::vector<std::string>& extra = {}) {
-    uint16_t port = free_loopback_port();
     std::vector<std::string> args{"registry",         "serve", "-D",
-                                  registry_.string(), "-l",    "127.0.0.1:" + std::to_string(port)};
+                                  registry_.string(), "-l",    "127.0.0.1:0"};
     args.insert(args.end(), extra.begin(), extra.end());
     server_ = root().pot_background(args);
-    std::string url = "http://127.0.0.1:" + std::to_string(port);
-    bool up =
-        wait_until([&] { return server_->out().find("serving") != std::string::npos; }, 10000, 50);
+    std::string out;
+    std::smatch url;  // points into `out`
+    std::regex serving(R"(serving .* on (http://127\.0\.0\.1:[1-9][0-9]*)\n)");
+    bool up = wait_until(
+        [&] {
+          out = server_->out();
+          return std::regex_search(out, url, serving);
+        },
+        10000, 50);
     if (!up) throw StepFailed("registry server did not start: " + server_->err());
-    return url;
+    return url[1].str();
   }
 
   // nginx serving the registry directory as plain files (a read-only registry).
   std::string serve_with_nginx() {
-    uint16_t port = free_loopback_port();
+    // nginx cannot report a port of the kernel's choice: a free one, found at run time.
+    uint16_t port = free_host_port();
     fs::path dir = root().tmp() / unique_name("nginx");
     fs::create_directories(dir);
     std::ostringstream conf;

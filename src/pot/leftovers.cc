@@ -1,0 +1,90 @@
+#include "pot/leftovers.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/lock.h"
+#include "core/names.h"
+#include "core/number.h"
+#include "core/process.h"
+#include "pot/run_state.h"
+
+namespace pot {
+namespace {
+
+constexpr std::string_view kCreatingPrefix = ".creating.";
+constexpr std::string_view kDestroyingPrefix = ".destroying.";
+
+fs::path hidden_path(const fs::path& dir, std::string_view prefix, const std::string& name) {
+  pid_t pid = ::getpid();
+  return dir / (std::string(prefix) + std::to_string(pid) + "." +
+                std::to_string(process_start_time(pid).value_or(0)) + "." + name);
+}
+
+}  // namespace
+
+fs::path creation_path(const fs::path& dir, const std::string& name) {
+  return hidden_path(dir, kCreatingPrefix, name);
+}
+
+fs::path destruction_path(const fs::path& dir, const std::string& name) {
+  return hidden_path(dir, kDestroyingPrefix, name);
+}
+
+std::optional<CreationEntry> parse_creation_entry(const std::string& file) {
+  std::string_view rest = file;
+  bool destroying = rest.starts_with(kDestroyingPrefix);
+  if (!destroying && !rest.starts_with(kCreatingPrefix)) return std::nullopt;
+  rest.remove_prefix(destroying ? kDestroyingPrefix.size() : kCreatingPrefix.size());
+  // <pid>.<start time>.<name>
+  size_t first_dot = rest.find('.');
+  size_t second_dot =
+      first_dot == std::string_view::npos ? first_dot : rest.find('.', first_dot + 1);
+  if (second_dot == std::string_view::npos) return std::nullopt;
+  auto pid = to_unsigned(rest.substr(0, first_dot));
+  auto start = to_unsigned(rest.substr(first_dot + 1, second_dot - first_dot - 1));
+  if (!pid || !start || *pid > INT32_MAX) return std::nullopt;
+  return CreationEntry{std::string(rest.substr(second_dot + 1)),
+                       process_alive(static_cast<pid_t>(*pid), *start), destroying};
+}
+
+std::vector<std::string> remove_abandoned_entries(Context& ctx, const fs::path& dir) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  std::vector<fs::path> abandoned;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    auto creation = parse_creation_entry(entry.path().filename().string());
+    if (!creation || creation->creator_alive) continue;
+    abandoned.push_back(entry.path());
+    names.push_back(creation->name);
+  }
+  for (const auto& path : abandoned) ctx.storage().destroy(path);
+  return names;
+}
+
+bool remove_abandoned_pots(Context& ctx, const std::string& locked_pot) {
+  const Settings& s = ctx.settings();
+  bool found_locked = false;
+  std::vector<std::string> names = remove_abandoned_entries(ctx, s.jails_dir());
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  for (const auto& name : names) {
+    if (!is_valid_name(name)) continue;
+    if (name == locked_pot) {
+      found_locked = true;
+      if (!ctx.pot_exists(name)) remove_run_files(s, name);
+      continue;
+    }
+    // Another command may be making this pot right now: never wait for its lock here (we
+    // hold one of ours, and waiting could deadlock), just leave its files to it.
+    FileLock lock = FileLock::try_acquire(pot_lock_path(s, name));
+    if (!lock.held() || ctx.pot_exists(name)) continue;
+    remove_run_files(s, name);
+    remove_pot_lock_file(s, name);
+  }
+  return found_locked;
+}
+
+}  // namespace pot
