@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 ./scripts/install-deps.sh
 cmake --preset release >/dev/null
-cmake --build build/release --target pot
+cmake --build build/release --target pot   # with the programs pot runs (pot-registry)
 
 POT="$PWD/build/release/pot"
 export POT_FS_ROOT="${POT_FS_ROOT:-/tmp/pot-demo}"

@@ -112,13 +112,31 @@ std::string take_token_file(std::vector<std::string>& args) {
   return file;
 }
 
-// The server is its own program beside `pot` (see CMakeLists.txt): exec it.
-int registry_serve(const std::vector<std::string>& args) {
+// Where `cmake --install` puts pot-registry, relative to pot's bin/ (set by CMakeLists.txt).
+#ifndef POT_REGISTRY_FROM_BINDIR
+#define POT_REGISTRY_FROM_BINDIR "../libexec/pot/pot-registry"
+#endif
+
+// pot-registry lives next to `pot` in a build directory, and in libexec/pot/ once installed
+// (cmake --install); both are found from where this `pot` is, never from PATH.
+fs::path find_registry_server() {
   char self[PATH_MAX];
   ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
   if (n < 0) throw_sys("finding the pot binary");
   self[n] = '\0';
-  fs::path server = fs::path(self).parent_path() / "pot-registry";
+  fs::path dir = fs::path(self).parent_path();
+  fs::path beside = dir / "pot-registry";
+  fs::path installed = (dir / POT_REGISTRY_FROM_BINDIR).lexically_normal();
+  for (const auto& candidate : {beside, installed}) {
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  throw Error("pot-registry not found: neither " + quote_name(beside.string()) + " nor " +
+              quote_name(installed.string()) + " is an executable (build or install it with pot)");
+}
+
+// The server is its own program (see CMakeLists.txt): exec it.
+int registry_serve(const std::vector<std::string>& args) {
+  fs::path server = find_registry_server();
   std::vector<std::string> argv{server.string(), "serve"};
   argv.insert(argv.end(), args.begin(), args.end());
   std::vector<char*> c_argv;

@@ -46,7 +46,8 @@ ClientNetwork::~ClientNetwork() {
   }
 }
 
-std::string http_get(const std::string& address, uint16_t port, int timeout_ms) {
+std::string http_get(const std::string& address, uint16_t port, const std::string& path,
+                     int timeout_ms) {
   socklen_t length = 0;
   sockaddr_storage target =
       pot::testing::socket_address(pot::net::IpAddress::parse(address), port, length);
@@ -61,7 +62,7 @@ std::string http_get(const std::string& address, uint16_t port, int timeout_ms) 
   socklen_t error_length = sizeof error;
   ::getsockopt(sock.get(), SOL_SOCKET, SO_ERROR, &error, &error_length);
   if (error != 0) return "";
-  std::string request = "GET / HTTP/1.0\r\nHost: pot-test\r\n\r\n";
+  std::string request = "GET " + path + " HTTP/1.0\r\nHost: pot-test\r\n\r\n";
   if (::send(sock.get(), request.data(), request.size(), MSG_NOSIGNAL) !=
       static_cast<ssize_t>(request.size()))
     return "";

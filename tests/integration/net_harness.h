@@ -52,9 +52,15 @@ class ClientNetwork {
 // suite that needs a POT_EXTIF network shares it, as two would claim the same subnet.
 ClientNetwork& shared_client_network();
 
-// GET / over HTTP/1.0 to address:port from the calling thread's namespace; the body, or
+// GET `path` over HTTP/1.0 to address:port from the calling thread's namespace; the body, or
 // "" when the connection fails or times out.
-std::string http_get(const std::string& address, uint16_t port, int timeout_ms = 3000);
+std::string http_get(const std::string& address, uint16_t port, const std::string& path,
+                     int timeout_ms = 3000);
+// GET /.
+inline std::string http_get(const std::string& address, uint16_t port, int timeout_ms = 3000) {
+  return http_get(address, port, "/", timeout_ms);
+}
+
 
 // A server that answers every HTTP request with the address of the peer that connected,
 // listening on address:port in `ns` (or the host's namespace when null).
