@@ -23,12 +23,17 @@ size_t edit_distance(const std::string& a, const std::string& b) {
   return row[b.size()];
 }
 
+// Summaries start in one column, two spaces after the longest name, so no name is cut.
 void print_help() {
+  size_t longest = 0;
+  for (const auto& command : command_table()) longest = std::max(longest, command.name.size());
+  std::string indent(2 + longest + 2, ' ');
   std::cout << "usage: pot COMMAND [FLAGS]\n\ncommands:\n";
   for (const auto& command : command_table()) {
     std::string line = "  " + command.name;
-    line.resize(18, ' ');
-    std::cout << line << command.summary << "\n" << std::string(18, ' ') << command.usage << "\n";
+    line.resize(indent.size(), ' ');
+    std::cout << line << command.summary << "\n";
+    if (!command.usage.empty()) std::cout << indent << command.usage << "\n";
   }
 }
 

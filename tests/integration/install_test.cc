@@ -1,12 +1,15 @@
 // The programs as a user gets them: `cmake --install` of this build into a temporary prefix,
-// then the installed `pot` running the installed `pot-registry`.
+// then the installed `pot` running the installed `pot-registry`; and `pot help` as printed.
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <regex>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
+#include "cli/command.h"
 #include "harness.h"
 #include "image/registry_index.h"
 #include "net_harness.h"
@@ -76,6 +79,24 @@ TEST(InstallTest, MissingServerIsNamedWithBothPlacesLookedAt) {
   EXPECT_NE(error.find((dir.path / "bin" / "pot-registry").string()), std::string::npos) << error;
   EXPECT_NE(error.find((dir.path / "libexec" / "pot" / "pot-registry").string()), std::string::npos)
       << error;
+}
+
+// Every command is listed under its whole name, apart from its summary, however long it is.
+TEST(HelpTest, ListsEveryCommandByItsWholeName) {
+  RunResult help = run_process({pot_binary(), "help"}, {base_environment(), 30, ""});
+  ASSERT_POT_OK(help);
+  std::vector<std::string> names;
+  for (const auto& line : help.out_lines()) {
+    std::istringstream words(line);
+    std::string first;
+    if (line.rfind("  ", 0) == 0 && line.size() > 2 && line[2] != ' ' && words >> first)
+      names.push_back(first);
+  }
+  ASSERT_FALSE(pot::command_table().empty());
+  for (const auto& command : pot::command_table())
+    EXPECT_NE(std::find(names.begin(), names.end(), command.name), names.end())
+        << command.name << " is not listed whole:\n"
+        << help.out;
 }
 
 }  // namespace
