@@ -67,8 +67,11 @@ class BtrfsStorage : public Storage {
   void deinit() override {
     const fs::path& root = settings_.fs_root;
     fs::path image = root / kPoolImage;
-    bool mounted_by_us = is_btrfs(root) && !fs::exists(image);
-    if (mounted_by_us) {
+    // Only the pool pot mounted is unmounted, as the kernel names it (the loop device of our
+    // image on the root). A btrfs root given to pot, a directory on btrfs or an admin's own
+    // mount point, stays mounted; only pot's datasets in it go.
+    bool our_pool = is_loop_mount_of(root, image);
+    if (our_pool) {
       // A process that just finished with a pot (a monitor exiting) may still hold a file for
       // a moment: retry briefly before reporting the pool busy.
       int attempts = 0;
@@ -78,9 +81,10 @@ class BtrfsStorage : public Storage {
         ::usleep(100 * 1000);
       }
     }
-    // Unmounting releases the auto-clearing loop device; the image is now visible again.
+    // Unmounting releases the auto-clearing loop device; the image is now visible again. On a
+    // btrfs root pot never makes one, so a file of that name there is not ours.
     std::error_code ec;
-    fs::remove(image, ec);
+    if (our_pool || !is_btrfs(root)) fs::remove(image, ec);
     if (is_btrfs(root)) {
       for (const auto& dir : {settings_.bases_dir(), settings_.jails_dir()}) destroy(dir);
     }

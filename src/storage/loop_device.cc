@@ -4,9 +4,15 @@
 #include <linux/loop.h>
 #include <sys/ioctl.h>
 
+#include <algorithm>
 #include <cstring>
+#include <optional>
+#include <sstream>
+#include <string_view>
+#include <vector>
 
 #include "core/error.h"
+#include "core/file_util.h"
 
 namespace pot {
 
@@ -33,6 +39,75 @@ LoopDevice attach_loop_device(const std::filesystem::path& image) {
     // Another process took this device between GET_FREE and CONFIGURE: ask again.
   }
   throw Error("attaching " + quote_name(image.string()) + ": no free loop device");
+}
+
+namespace {
+
+// mountinfo writes space, tab, newline and backslash in paths as \ooo (octal).
+std::string unescape_mountinfo(std::string_view field) {
+  auto is_octal = [](char c) { return c >= '0' && c <= '7'; };
+  std::string out;
+  for (size_t i = 0; i < field.size(); ++i) {
+    if (field[i] == '\\' && i + 3 < field.size() && is_octal(field[i + 1]) &&
+        is_octal(field[i + 2]) && is_octal(field[i + 3])) {
+      out.push_back(static_cast<char>((field[i + 1] - '0') * 64 + (field[i + 2] - '0') * 8 +
+                                      (field[i + 3] - '0')));
+      i += 3;
+    } else {
+      out.push_back(field[i]);
+    }
+  }
+  return out;
+}
+
+// The source of the topmost mount at `mount_point` (a canonical path), or "" when none: of
+// the mounts there, the one no other is mounted on.
+std::string mount_source(const std::string& mount_point) {
+  struct Mount {
+    std::string id, parent, source;
+  };
+  std::vector<Mount> stack;
+  std::istringstream lines(read_file("/proc/self/mountinfo"));
+  std::string line;
+  while (std::getline(lines, line)) {
+    size_t separator = line.find(" - ");
+    if (separator == std::string::npos) continue;
+    std::istringstream head(line.substr(0, separator)), tail(line.substr(separator + 3));
+    std::string id, parent, devno, root, point, fstype, source;
+    if (!(head >> id >> parent >> devno >> root >> point) || !(tail >> fstype >> source)) continue;
+    if (unescape_mountinfo(point) == mount_point)
+      stack.push_back({id, parent, unescape_mountinfo(source)});
+  }
+  for (const auto& mount : stack) {
+    bool covered = std::any_of(stack.begin(), stack.end(),
+                               [&](const Mount& other) { return other.parent == mount.id; });
+    if (!covered) return mount.source;
+  }
+  return "";
+}
+
+}  // namespace
+
+bool is_loop_mount_of(const std::filesystem::path& mount_point,
+                      const std::filesystem::path& image) {
+  std::error_code ec;
+  std::filesystem::path point = std::filesystem::canonical(mount_point, ec);
+  if (ec) return false;
+  std::string source = mount_source(point.string());
+  constexpr std::string_view kLoop = "/dev/loop";
+  if (source.rfind(kLoop, 0) != 0 ||
+      source.find_first_not_of("0123456789", kLoop.size()) != std::string::npos)
+    return false;
+  std::optional<std::string> backing =
+      read_file_if_exists("/sys/block/" + source.substr(5) + "/loop/backing_file");
+  if (!backing) return false;
+  std::string file = backing->substr(0, backing->find('\n'));
+  constexpr std::string_view kDeleted = " (deleted)";  // the image was unlinked: still ours
+  if (file.size() > kDeleted.size() && file.ends_with(kDeleted))
+    file.resize(file.size() - kDeleted.size());
+  // The image lies under the mount, hidden by it: only its directory can be resolved.
+  std::filesystem::path dir = std::filesystem::canonical(image.parent_path(), ec);
+  return !ec && file == (dir / image.filename()).string();
 }
 
 }  // namespace pot

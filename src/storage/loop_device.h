@@ -17,4 +17,10 @@ struct LoopDevice {
 
 LoopDevice attach_loop_device(const std::filesystem::path& image);
 
+// Whether the filesystem mounted on top at `mount_point` is a loop device whose backing file
+// is `image`, as the kernel reports it (/proc/self/mountinfo, then the device's
+// loop/backing_file in sysfs). This tells pot's own pool from a filesystem an admin mounted:
+// pot unmounts only the first.
+bool is_loop_mount_of(const std::filesystem::path& mount_point, const std::filesystem::path& image);
+
 }  // namespace pot
