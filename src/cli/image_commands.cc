@@ -1,7 +1,6 @@
 // Commands about images: export, import, prepare, prune, keygen and registry.
 #include <unistd.h>
 
-#include <charconv>
 #include <climits>
 #include <cstring>
 #include <ctime>
@@ -11,6 +10,7 @@
 #include "cli/options.h"
 #include "core/error.h"
 #include "core/file_util.h"
+#include "core/number.h"
 #include "image/http_client.h"
 #include "image/image_ref.h"
 #include "image/progress.h"
@@ -24,11 +24,10 @@ namespace {
 
 // -l LEVEL as a number; export_pot checks its range.
 int parse_level(const std::string& text) {
-  int level = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), level);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size())
+  std::optional<uint64_t> level = to_unsigned(text);
+  if (!level || *level > INT_MAX)
     throw Error("compression level -l " + quote_name(text) + ": expected 1 to 19");
-  return level;
+  return static_cast<int>(*level);
 }
 
 int cmd_export(Invocation& inv) {

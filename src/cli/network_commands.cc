@@ -1,11 +1,11 @@
 // Commands about bridges and what pots expose: create-private-bridge, vnet-start,
 // vnet-stop, show.
-#include <charconv>
 #include <iostream>
 
 #include "cli/command.h"
 #include "cli/options.h"
 #include "core/error.h"
+#include "core/number.h"
 #include "net/port_spec.h"
 #include "pot/lifecycle.h"
 #include "pot/network.h"
@@ -18,12 +18,10 @@ int cmd_create_private_bridge(Invocation& inv) {
   Options o = Options::parse(inv.name, "vB:S:", inv.args);
   std::string name = o.require('B', "NAME");
   std::string size = o.require('S', "HOSTS");
-  uint64_t hosts = 0;
-  auto [end, ec] = std::from_chars(size.data(), size.data() + size.size(), hosts);
-  if (size.empty() || ec != std::errc() || end != size.data() + size.size() || hosts == 0 ||
-      hosts > (1U << 20))
+  std::optional<uint64_t> hosts = to_unsigned(size);
+  if (!hosts || *hosts == 0 || *hosts > (1U << 20))
     throw Error("bridge size -S " + quote_name(size) + ": expected 1 to 1048576 hosts");
-  create_private_bridge(inv.ctx, name, hosts);
+  create_private_bridge(inv.ctx, name, *hosts);
   return 0;
 }
 

@@ -17,7 +17,9 @@ std::optional<uint64_t> to_unsigned(std::string_view text) {
 
 uint64_t parse_unsigned(std::string_view text, std::string_view what) {
   if (auto value = to_unsigned(text)) return *value;
-  throw Error("invalid " + std::string(what) + ": " + quote_name(text) + " is not a number");
+  bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
+  throw Error("invalid " + std::string(what) + ": " + quote_name(text) +
+              (digits ? " is too large" : " is not a number"));
 }
 
 }  // namespace pot

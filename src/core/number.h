@@ -13,7 +13,8 @@ namespace pot {
 // nullopt when it is not one or does not fit.
 std::optional<uint64_t> to_unsigned(std::string_view text);
 
-// As to_unsigned, but throws Error("invalid <what>: `text` is not a number") otherwise.
+// As to_unsigned, but throws Error("invalid <what>: `text` is not a number", or "is too
+// large") otherwise.
 // `what` names the key and the file, e.g. "`pot.rss.cpus` in `/x/conf/pot.conf`".
 uint64_t parse_unsigned(std::string_view text, std::string_view what);
 

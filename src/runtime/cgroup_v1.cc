@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "core/file_util.h"
+#include "core/number.h"
 #include "runtime/cgroup.h"
 #include "runtime/cgroup_util.h"
 
@@ -81,7 +82,9 @@ class CgroupV1 : public CgroupManager {
     auto stat = parse_flat_keyed(read_file(path(group, "memory") + "/memory.stat"));
     usage.rss_bytes = stat["total_rss"];
     usage.swap_bytes = stat["total_swap"];
-    usage.cpu_nanoseconds = std::stoull(read_file(path(group, "cpuacct") + "/cpuacct.usage"));
+    std::string cpu_file = path(group, "cpuacct") + "/cpuacct.usage";
+    std::string cpu = read_file(cpu_file);
+    usage.cpu_nanoseconds = parse_unsigned(cpu.substr(0, cpu.find('\n')), quote_name(cpu_file));
     return usage;
   }
 

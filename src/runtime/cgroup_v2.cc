@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/file_util.h"
+#include "core/number.h"
 #include "runtime/cgroup.h"
 #include "runtime/cgroup_util.h"
 
@@ -62,8 +63,9 @@ class CgroupV2 : public CgroupManager {
     // Without the memory controller (a hybrid host's unified tree) only CPU is accounted.
     if (auto stat = read_file_if_exists(dir + "/memory.stat"))
       usage.rss_bytes = parse_flat_keyed(*stat)["anon"];
-    if (auto swap = read_file_if_exists(dir + "/memory.swap.current"))
-      usage.swap_bytes = std::stoull(*swap);
+    std::string swap_file = dir + "/memory.swap.current";
+    if (auto swap = read_file_if_exists(swap_file))
+      usage.swap_bytes = parse_unsigned(swap->substr(0, swap->find('\n')), quote_name(swap_file));
     auto cpu = parse_flat_keyed(read_file(dir + "/cpu.stat"));
     usage.cpu_nanoseconds = cpu["usage_usec"] * 1000;
     return usage;
