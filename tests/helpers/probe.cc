@@ -5,6 +5,7 @@
 // runs in any base, busybox included. Every subcommand prints plain lines a test can parse.
 //
 //   probe syscalls        for each syscall a pot must not make: "NAME ok" or "NAME errno=N"
+//   probe io_uring        the same for io_uring_setup, io_uring_enter and io_uring_register
 //   probe forkbomb N      fork N children that pause(); "forked=K first_errno=E"; kill them
 //   probe alloc MB        malloc+memset MB megabytes, 1 MB at a time, printing progress
 //   probe write PATH      open PATH O_WRONLY and write to it: "write ok" or "open errno=N"
@@ -12,6 +13,7 @@
 //   probe exit CODE       exit with CODE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/io_uring.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
@@ -28,9 +30,9 @@
 namespace {
 
 int usage() {
-  fprintf(
-      stderr,
-      "usage: probe syscalls | forkbomb N | alloc MB | write PATH | sleep SECONDS | exit CODE\n");
+  fprintf(stderr,
+          "usage: probe syscalls | io_uring | forkbomb N | alloc MB | write PATH | sleep SECONDS | "
+          "exit CODE\n");
   return 2;
 }
 
@@ -125,6 +127,18 @@ int probe_syscalls() {
   return 0;
 }
 
+// io_uring: a ring of one entry (closed again when made), and enter and register on no ring,
+// which fail with EBADF where io_uring is allowed. Only a filter makes enter and register
+// EPERM; setup is EPERM also where the host disables io_uring (kernel.io_uring_disabled).
+int probe_io_uring() {
+  struct io_uring_params params;
+  memset(&params, 0, sizeof params);
+  PROBE("io_uring_setup", true, SYS_io_uring_setup, 1U, &params);
+  PROBE("io_uring_enter", false, SYS_io_uring_enter, -1, 0U, 0U, 0U, nullptr, 0UL);
+  PROBE("io_uring_register", false, SYS_io_uring_register, -1, 0U, nullptr, 0U);
+  return 0;
+}
+
 int probe_forkbomb(long count) {
   if (count <= 0 || count > 100000) return usage();
   pid_t* children = static_cast<pid_t*>(calloc(static_cast<size_t>(count), sizeof(pid_t)));
@@ -197,6 +211,7 @@ int main(int argc, char** argv) {
   if (argc < 2) return usage();
   const char* cmd = argv[1];
   if (strcmp(cmd, "syscalls") == 0) return probe_syscalls();
+  if (strcmp(cmd, "io_uring") == 0) return probe_io_uring();
   if (argc < 3) return usage();
   if (strcmp(cmd, "forkbomb") == 0) return probe_forkbomb(strtol(argv[2], nullptr, 10));
   if (strcmp(cmd, "alloc") == 0) return probe_alloc(strtol(argv[2], nullptr, 10));
