@@ -81,6 +81,40 @@ std::string http_get(const std::string& address, uint16_t port, const std::strin
   return body == std::string::npos ? "" : response.substr(body + 4);
 }
 
+std::vector<uint16_t> free_host_ports(size_t count) {
+  // Each socket holds its port until all are chosen, so the ports differ; a dual-stack
+  // socket on [::] is refused a port that any IPv4 or IPv6 socket has.
+  std::vector<pot::UniqueFd> held;
+  std::vector<uint16_t> ports;
+  while (ports.size() < count) {
+    pot::UniqueFd sock(::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_storage local{};
+    socklen_t length;
+    if (sock) {
+      int zero = 0;
+      ::setsockopt(sock.get(), IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+      local.ss_family = AF_INET6;
+      length = sizeof(sockaddr_in6);
+    } else {
+      sock.reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));  // a host without IPv6
+      local.ss_family = AF_INET;
+      length = sizeof(sockaddr_in);
+    }
+    if (!sock || ::bind(sock.get(), reinterpret_cast<sockaddr*>(&local), length) != 0 ||
+        ::getsockname(sock.get(), reinterpret_cast<sockaddr*>(&local), &length) != 0)
+      throw std::runtime_error(std::string("finding a free host port: ") + std::strerror(errno));
+    uint16_t port =
+        ntohs(local.ss_family == AF_INET ? reinterpret_cast<sockaddr_in*>(&local)->sin_port
+                                         : reinterpret_cast<sockaddr_in6*>(&local)->sin6_port);
+    held.push_back(std::move(sock));
+    // Not one pot may pick for a port without HOST_PORT (a test's auto-picked port would
+    // then collide with it).
+    if (port < 30000 || port > 32767) ports.push_back(port);
+    if (held.size() > count + 100) throw std::runtime_error("finding a free host port: none left");
+  }
+  return ports;
+}
+
 PeerAddressServer::PeerAddressServer(const NetNamespace* ns, const std::string& address,
                                      uint16_t port) {
   auto make_listener = [&] {
@@ -91,9 +125,12 @@ PeerAddressServer::PeerAddressServer(const NetNamespace* ns, const std::string& 
     int one = 1;
     ::setsockopt(listener_.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (::bind(listener_.get(), reinterpret_cast<sockaddr*>(&local), length) != 0 ||
-        ::listen(listener_.get(), 16) != 0)
+        ::listen(listener_.get(), 16) != 0 ||
+        ::getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&local), &length) != 0)
       throw std::runtime_error("listening on " + address + ":" + std::to_string(port) + ": " +
                                std::strerror(errno));
+    port_ = ntohs(local.ss_family == AF_INET ? reinterpret_cast<sockaddr_in*>(&local)->sin_port
+                                             : reinterpret_cast<sockaddr_in6*>(&local)->sin6_port);
   };
   if (ns != nullptr) {
     ns->run(make_listener);  // the socket stays in the namespace it was made in

@@ -10,6 +10,7 @@
 #include <functional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "core/unique_fd.h"
 
@@ -61,16 +62,26 @@ inline std::string http_get(const std::string& address, uint16_t port, int timeo
   return http_get(address, port, "/", timeout_ms);
 }
 
+// `count` distinct TCP ports that no socket on the host (IPv4 or IPv6) has right now, chosen
+// by the kernel from its ephemeral range (apart from the 30000-32767 pot picks from), for a
+// test's exported host ports: two test runs on one machine never choose the same one.
+std::vector<uint16_t> free_host_ports(size_t count);
+inline uint16_t free_host_port() {
+  return free_host_ports(1).at(0);
+}
 
 // A server that answers every HTTP request with the address of the peer that connected,
-// listening on address:port in `ns` (or the host's namespace when null).
+// listening on address:port in `ns` (or the host's namespace when null); port 0: one the
+// kernel picks, see port().
 class PeerAddressServer {
  public:
-  PeerAddressServer(const NetNamespace* ns, const std::string& address, uint16_t port);
+  PeerAddressServer(const NetNamespace* ns, const std::string& address, uint16_t port = 0);
   ~PeerAddressServer();
+  uint16_t port() const { return port_; }
 
  private:
   pot::UniqueFd listener_;
+  uint16_t port_ = 0;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };

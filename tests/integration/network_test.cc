@@ -158,14 +158,14 @@ TEST_F(NetworkTest, PublicBridgePotReachesTheGatewayAndTheOutsideThroughNat) {
   std::string ip = ip_of(name);
   ASSERT_EQ(ip.rfind("10.123.", 0), 0U) << "address from POT_NETWORK: " << ip;
 
-  PeerAddressServer on_host(nullptr, "10.123.0.1", 18001);
-  EXPECT_EQ(fetch_from_pot(name, "http://10.123.0.1:18001/"), ip)
+  PeerAddressServer on_host(nullptr, "10.123.0.1");
+  EXPECT_EQ(fetch_from_pot(name, "http://10.123.0.1:" + std::to_string(on_host.port()) + "/"), ip)
       << "the pot reaches its gateway with its own address";
 
-  PeerAddressServer outside(&client().ns(), ClientNetwork::kClientAddress, 18002);
-  EXPECT_EQ(
-      fetch_from_pot(name, std::string("http://") + ClientNetwork::kClientAddress + ":18002/"),
-      ClientNetwork::kHostAddress)
+  PeerAddressServer outside(&client().ns(), ClientNetwork::kClientAddress);
+  EXPECT_EQ(fetch_from_pot(name, std::string("http://") + ClientNetwork::kClientAddress + ":" +
+                                     std::to_string(outside.port()) + "/"),
+            ClientNetwork::kHostAddress)
       << "traffic to the outside leaves masqueraded as POT_EXTIF's address";
 
   auto hosts = pot({"exec", "-p", name, "cat", "/etc/hosts"});
@@ -176,25 +176,31 @@ TEST_F(NetworkTest, PublicBridgePotReachesTheGatewayAndTheOutsideThroughNat) {
 
 TEST_F(NetworkTest, ExportedPortIsReachableFromTheClientTheHostAndOtherPots) {
   std::string web = web_pot("web", {"-N", "public-bridge"});
-  ASSERT_POT_OK(pot({"export-ports", "-p", web, "-e", "80:18080", "-e", "tcp:80"}));
+  uint16_t port = free_host_port();
+  std::string host_port = std::to_string(port);
+  ASSERT_POT_OK(pot({"export-ports", "-p", web, "-e", "80:" + host_port, "-e", "tcp:80"}));
   auto show = pot({"show", "-p", web});
-  EXPECT_NE(show.out.find("port: tcp host 18080 -> pot 80"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("port: tcp host " + host_port + " -> pot 80"), std::string::npos)
+      << show.out;
   EXPECT_NE(show.out.find("port: tcp host 30"), std::string::npos)
       << "a port without HOST_PORT gets one picked and recorded\n"
       << show.out;
   start_and_wait_for_http(web, ip_of(web));
   std::string page = "page of " + web + "\n";
 
-  EXPECT_EQ(client_get(ClientNetwork::kHostAddress, 18080), page) << "client -> POT_EXTIF:port";
-  EXPECT_EQ(http_get("127.0.0.1", 18080), page) << "host 127.0.0.1 -> exported port";
-  EXPECT_EQ(http_get(ClientNetwork::kHostAddress, 18080), page) << "host's own address";
+  EXPECT_EQ(client_get(ClientNetwork::kHostAddress, port), page) << "client -> POT_EXTIF:port";
+  EXPECT_EQ(http_get("127.0.0.1", port), page) << "host 127.0.0.1 -> exported port";
+  EXPECT_EQ(http_get(ClientNetwork::kHostAddress, port), page) << "host's own address";
 
   std::string other = create_pot("peer", {"-N", "public-bridge"});
   ASSERT_POT_OK(pot({"set-cmd", "-p", other, "-c", "sleep 3600"}));
   ASSERT_POT_OK(pot({"start", other}));
-  EXPECT_EQ(fetch_from_pot(other, "http://10.123.0.1:18080/"), page) << "hairpin via gateway";
-  EXPECT_EQ(fetch_from_pot(web, "http://10.123.0.1:18080/"), page) << "a pot's own exported port";
-  EXPECT_EQ(fetch_from_pot(other, std::string("http://") + ClientNetwork::kHostAddress + ":18080/"),
+  EXPECT_EQ(fetch_from_pot(other, "http://10.123.0.1:" + host_port + "/"), page)
+      << "hairpin via gateway";
+  EXPECT_EQ(fetch_from_pot(web, "http://10.123.0.1:" + host_port + "/"), page)
+      << "a pot's own exported port";
+  EXPECT_EQ(fetch_from_pot(other, std::string("http://") + ClientNetwork::kHostAddress + ":" +
+                                      host_port + "/"),
             page)
       << "hairpin via the host's external address";
   auto hosts = pot({"exec", "-p", other, "cat", "/etc/hosts"});
@@ -203,11 +209,12 @@ TEST_F(NetworkTest, ExportedPortIsReachableFromTheClientTheHostAndOtherPots) {
       << hosts.out;
 
   auto ports = forwarded_ports();
-  EXPECT_EQ(std::count(ports.begin(), ports.end(), "tcp:18080"), 1);
+  EXPECT_EQ(std::count(ports.begin(), ports.end(), "tcp:" + host_port), 1);
   ASSERT_POT_OK(pot({"stop", "-p", web}));
   ports = forwarded_ports();
-  EXPECT_EQ(std::count(ports.begin(), ports.end(), "tcp:18080"), 0) << "stop removes the rules";
-  EXPECT_NE(http_get("127.0.0.1", 18080, 500), page) << "stopped: the port goes nowhere";
+  EXPECT_EQ(std::count(ports.begin(), ports.end(), "tcp:" + host_port), 0)
+      << "stop removes the rules";
+  EXPECT_NE(http_get("127.0.0.1", port, 500), page) << "stopped: the port goes nowhere";
   EXPECT_TRUE(veth_gone(web));
 }
 
@@ -229,10 +236,10 @@ TEST_F(NetworkTest, PrivateBridgesKeepTheirPotsApart) {
   std::string url = "http://" + ip_of(web) + "/";
   EXPECT_EQ(fetch_from_pot(same, url), "page of " + web + "\n") << "same bridge: reachable";
   EXPECT_EQ(fetch_from_pot(apart, url), "") << "another bridge: not reachable";
-  PeerAddressServer outside(&client().ns(), ClientNetwork::kClientAddress, 18003);
-  EXPECT_EQ(
-      fetch_from_pot(apart, std::string("http://") + ClientNetwork::kClientAddress + ":18003/"),
-      ClientNetwork::kHostAddress)
+  PeerAddressServer outside(&client().ns(), ClientNetwork::kClientAddress);
+  EXPECT_EQ(fetch_from_pot(apart, std::string("http://") + ClientNetwork::kClientAddress + ":" +
+                                      std::to_string(outside.port()) + "/"),
+            ClientNetwork::kHostAddress)
       << "private pots reach the outside through NAT";
 
   EXPECT_FALSE(pot({"vnet-stop", "-B", a}).ok()) << "a bridge in use is not taken down";
@@ -271,13 +278,16 @@ TEST_F(NetworkTest, ParallelCreatesNeverShareAnAddress) {
 
 TEST_F(NetworkTest, KilledStartIsCleanedByTheNextCommand) {
   std::string name = create_one_shot("killed", "sleep 30", {"-N", "public-bridge"});
-  ASSERT_POT_OK(pot({"export-ports", "-p", name, "-e", "80:18090"}));
+  std::vector<uint16_t> ports_found = free_host_ports(2);
+  uint16_t port = ports_found[0];
+  std::string host_port = std::to_string(port), heir_port = std::to_string(ports_found[1]);
+  ASSERT_POT_OK(pot({"export-ports", "-p", name, "-e", "80:" + host_port}));
   auto start = root().pot_background({"start", name});
   // The forwards are added last, after the veth.
   ASSERT_TRUE(wait_until(
       [&] {
         auto ports = forwarded_ports();
-        return std::count(ports.begin(), ports.end(), "tcp:18090") == 1;
+        return std::count(ports.begin(), ports.end(), "tcp:" + host_port) == 1;
       },
       10000));
   ASSERT_TRUE(veth_exists(name));
@@ -285,30 +295,31 @@ TEST_F(NetworkTest, KilledStartIsCleanedByTheNextCommand) {
   start->wait(5000);
   ASSERT_TRUE(veth_gone(name)) << "the veth goes with the pot's namespace";
   auto left = forwarded_ports();
-  EXPECT_EQ(std::count(left.begin(), left.end(), "tcp:18090"), 1) << "the killed start's rule";
+  EXPECT_EQ(std::count(left.begin(), left.end(), "tcp:" + host_port), 1)
+      << "the killed start's rule";
 
   // Another pot with the same host port takes it over from the dead one's leftovers...
   std::string heir = web_pot("heir", {"-N", "public-bridge"});
-  ASSERT_POT_OK(pot({"export-ports", "-p", heir, "-e", "80:18091"}));
+  ASSERT_POT_OK(pot({"export-ports", "-p", heir, "-e", "80:" + heir_port}));
   ASSERT_POT_OK(pot({"set-attr", "-p", name, "-A", "persistent", "-V", "YES"}));
   {
     // (recorded directly: export-ports refuses a port another pot has, which is the point)
     auto conf_path = root().jail_dir(heir) / "conf" / "pot.conf";
     std::string conf = read_text(conf_path);
-    auto at = conf.find("18091");
-    ASSERT_NE(at, std::string::npos);
-    conf.replace(at, 5, "18090");
+    auto at = conf.find("80:" + heir_port);
+    ASSERT_NE(at, std::string::npos) << conf;
+    conf.replace(at, 3 + heir_port.size(), "80:" + host_port);
     write_text(conf_path, conf);
   }
   start_and_wait_for_http(heir, ip_of(heir));
-  EXPECT_EQ(http_get("127.0.0.1", 18090), "page of " + heir + "\n");
+  EXPECT_EQ(http_get("127.0.0.1", port), "page of " + heir + "\n");
   // ...and the dead one's cleanup leaves it alone.
   ASSERT_POT_OK(pot({"stop", "-p", name}));
-  EXPECT_EQ(http_get("127.0.0.1", 18090), "page of " + heir + "\n");
+  EXPECT_EQ(http_get("127.0.0.1", port), "page of " + heir + "\n");
   ASSERT_POT_OK(pot({"stop", "-p", heir}));
   EXPECT_TRUE(veth_gone(name));
   auto ports = forwarded_ports();
-  EXPECT_EQ(std::count(ports.begin(), ports.end(), "tcp:18090"), 0);
+  EXPECT_EQ(std::count(ports.begin(), ports.end(), "tcp:" + host_port), 0);
 }
 
 TEST_F(NetworkTest, BadInputIsRefusedAndChangesNothing) {
@@ -335,12 +346,12 @@ TEST_F(NetworkTest, BadInputIsRefusedAndChangesNothing) {
     EXPECT_NE(result.err.find(c.error), std::string::npos) << result;
     EXPECT_FALSE(fs::exists(root().jail_dir(name))) << "nothing made for " << result;
   }
-  PeerAddressServer listening(nullptr, "127.0.0.1", 18095);
-  for (const auto& [spec, error] :
-       std::vector<std::pair<std::string, std::string>>{{"80:18095", "in use on the host"},
-                                                        {"http:80", "not a port number"},
-                                                        {"80:70000", "not a port number"},
-                                                        {"", "not a port number"}}) {
+  PeerAddressServer listening(nullptr, "127.0.0.1");
+  for (const auto& [spec, error] : std::vector<std::pair<std::string, std::string>>{
+           {"80:" + std::to_string(listening.port()), "in use on the host"},
+           {"http:80", "not a port number"},
+           {"80:70000", "not a port number"},
+           {"", "not a port number"}}) {
     auto result = pot({"export-ports", "-p", taken, "-e", spec});
     EXPECT_EQ(result.code, 1) << result;
     EXPECT_NE(result.err.find(error), std::string::npos) << result;
@@ -360,7 +371,8 @@ TEST_F(NetworkTest, BadInputIsRefusedAndChangesNothing) {
 TEST_F(NetworkTest, FailedStartOfABridgePotSaysWhyAndLeavesNothing) {
   std::string name = create_pot("fail", {"-N", "public-bridge"});
   ASSERT_POT_OK(pot({"set-cmd", "-p", name, "-c", "sleep 3600"}));
-  ASSERT_POT_OK(pot({"export-ports", "-p", name, "-e", "80:18097"}));
+  std::string host_port = std::to_string(free_host_port());
+  ASSERT_POT_OK(pot({"export-ports", "-p", name, "-e", "80:" + host_port}));
   fs::path source = root().tmp() / "vanishing";
   fs::create_directories(source);
   ASSERT_POT_OK(pot({"mount-in", "-p", name, "-d", source.string(), "-m", "/mnt/x"}));
@@ -376,7 +388,7 @@ TEST_F(NetworkTest, FailedStartOfABridgePotSaysWhyAndLeavesNothing) {
     EXPECT_EQ(root().status(name), "stopped");
     EXPECT_TRUE(veth_gone(name));
     auto ports = forwarded_ports();
-    EXPECT_EQ(std::count(ports.begin(), ports.end(), "tcp:18097"), 0);
+    EXPECT_EQ(std::count(ports.begin(), ports.end(), "tcp:" + host_port), 0);
   }
 }
 
@@ -414,21 +426,22 @@ class NetworkV6Test : public NetworkTest {
 
 TEST_F(NetworkV6Test, BridgePotsGetIPv6AndExportedPortsCoverIt) {
   std::string web = web_pot("web6", {"-N", "public-bridge", "-i", "fd00:504f:5400::80"});
-  ASSERT_POT_OK(pot({"export-ports", "-p", web, "-e", "80:18086"}));
+  uint16_t port = free_host_port();
+  ASSERT_POT_OK(pot({"export-ports", "-p", web, "-e", "80:" + std::to_string(port)}));
   EXPECT_EQ(ip_of(web, /*v6=*/true), "fd00:504f:5400::80") << "a static IPv6 address";
   start_and_wait_for_http(web, "fd00:504f:5400::80");
   std::string page = "page of " + web + "\n";
-  EXPECT_EQ(client_get(ClientNetwork::kHostAddress6, 18086), page) << "client -> [POT_EXTIF]:port";
-  EXPECT_EQ(client_get(ClientNetwork::kHostAddress, 18086), page) << "and over IPv4";
+  EXPECT_EQ(client_get(ClientNetwork::kHostAddress6, port), page) << "client -> [POT_EXTIF]:port";
+  EXPECT_EQ(client_get(ClientNetwork::kHostAddress, port), page) << "and over IPv4";
 
   std::string other = create_pot("auto6", {"-N", "public-bridge"});
   EXPECT_EQ(ip_of(other, true).rfind("fd00:504f:5400::", 0), 0U) << "an automatic IPv6 address";
-  PeerAddressServer outside(&client().ns(), ClientNetwork::kClientAddress6, 18007);
+  PeerAddressServer outside(&client().ns(), ClientNetwork::kClientAddress6);
   ASSERT_POT_OK(pot({"set-cmd", "-p", other, "-c", "sleep 3600"}));
   ASSERT_POT_OK(pot({"start", other}));
-  EXPECT_EQ(
-      fetch_from_pot(other, std::string("http://[") + ClientNetwork::kClientAddress6 + "]:18007/"),
-      ClientNetwork::kHostAddress6)
+  EXPECT_EQ(fetch_from_pot(other, std::string("http://[") + ClientNetwork::kClientAddress6 +
+                                      "]:" + std::to_string(outside.port()) + "/"),
+            ClientNetwork::kHostAddress6)
       << "IPv6 to the outside, masqueraded";
 }
 
