@@ -7,7 +7,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
+#include <stdexcept>
+#include <string>
 
 #include "core/process.h"
 #include "test_util.h"
@@ -19,14 +23,24 @@ namespace fs = std::filesystem;
 using ::pot::testing::TempDir;
 
 // Whether another process could take the lock at `path` right now (flock with LOCK_NB from a
-// child, which has its own open file description).
+// child, which has its own open file description). Throws when the check itself cannot be
+// made (no fork, the child cannot open the file, flock fails otherwise than "held"), so a
+// broken check is never read as "locked".
 bool lockable_by_other_process(const fs::path& path, int op) {
+  enum : int { kLockable = 0, kHeld = 1, kCannotOpen = 2, kFlockFailed = 3 };
   pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
   if (pid == 0) {
     int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-    ::_exit(fd >= 0 && ::flock(fd, op | LOCK_NB) == 0 ? 0 : 1);
+    if (fd < 0) ::_exit(kCannotOpen);
+    if (::flock(fd, op | LOCK_NB) == 0) ::_exit(kLockable);
+    ::_exit(errno == EWOULDBLOCK ? kHeld : kFlockFailed);
   }
-  return pid > 0 && wait_exit_code(pid) == 0;
+  int code = wait_exit_code(pid);
+  if (code != kLockable && code != kHeld)
+    throw std::runtime_error("the lock check's child failed on " + path.string() + " with code " +
+                             std::to_string(code));
+  return code == kLockable;
 }
 
 TEST(FileLock, CreatesTheFileAndItsDirectory) {
