@@ -28,6 +28,9 @@ class FileLock {
   FileLock& operator=(FileLock&&) = default;
 
   bool held() const { return fd_.valid(); }
+  // The lock's fd, for a forked child that keeps holding it (flock locks follow the open
+  // file, not the process).
+  int fd() const { return fd_.get(); }
   void release() { fd_.reset(); }
 
  private:

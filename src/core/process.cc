@@ -1,5 +1,7 @@
 #include "core/process.h"
 
+#include <poll.h>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -13,6 +15,7 @@
 
 #include "core/error.h"
 #include "core/file_util.h"
+#include "core/unique_fd.h"
 
 extern char** environ;
 
@@ -178,6 +181,17 @@ void close_fds_except(std::initializer_list<int> keep) {
     from = static_cast<unsigned int>(fd) + 1;
   }
   ::close_range(from, ~0U, 0);
+}
+
+bool wait_for_process_exit(pid_t pid, uint64_t start_time, int timeout_ms) {
+  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  if (!pidfd || !process_alive(pid, start_time)) return true;
+  pollfd entry{pidfd.get(), POLLIN, 0};
+  int rc;
+  do {
+    rc = ::poll(&entry, 1, timeout_ms);
+  } while (rc < 0 && errno == EINTR);
+  return rc > 0 || !process_alive(pid, start_time);
 }
 
 bool signal_process(pid_t pid, uint64_t start_time, int sig) {

@@ -48,6 +48,10 @@ void close_fds_except(std::initializer_list<int> keep);
 // through a pidfd, so a pid reused meanwhile is never hit. False when it is gone.
 bool signal_process(pid_t pid, uint64_t start_time, int sig);
 
+// Waits until the process that started at `start_time` has exited (or is a zombie), or
+// `timeout_ms` passed; true when it is gone. Works for processes that are not our children.
+bool wait_for_process_exit(pid_t pid, uint64_t start_time, int timeout_ms);
+
 // This boot's identity, so state written before a reboot is recognised as stale.
 std::string boot_id();
 

@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "core/file_util.h"
+#include "core/number.h"
 #include "core/size.h"
 
 extern char** environ;
@@ -86,6 +87,15 @@ void Settings::apply(const std::map<std::string, std::string>& values) {
       if (value.empty() || *end != '\0' || seconds < 0 || seconds > 3600)
         throw Error("POT_STOP_TIMEOUT " + quote_name(value) + ": must be 0 to 3600 seconds");
       stop_timeout_seconds = static_cast<int>(seconds);
+    } else if (key == "POT_LOG_MAX_SIZE") {
+      log_max_bytes = with_context("POT_LOG_MAX_SIZE", [&] { return parse_size(value); });
+      if (log_max_bytes < 4096)
+        throw Error("POT_LOG_MAX_SIZE " + quote_name(value) + ": must be at least 4K");
+    } else if (key == "POT_LOG_MAX_FILES") {
+      auto files = to_unsigned(value);
+      if (!files || *files < 1 || *files > 1000)
+        throw Error("POT_LOG_MAX_FILES " + quote_name(value) + ": must be 1 to 1000");
+      log_max_files = static_cast<int>(*files);
     } else {
       extra[key] = value;
     }

@@ -26,6 +26,10 @@ struct Settings {
   fs::path signature_pubkey;
   std::string cgroup = "auto";    // POT_CGROUP: auto | v1 | v2
   int stop_timeout_seconds = 10;  // POT_STOP_TIMEOUT: SIGTERM, then SIGKILL after this
+  // A persistent pot's output goes to run/<pot>.log, rotated when it reaches POT_LOG_MAX_SIZE
+  // into <pot>.log.1 .. <pot>.log.N-1, POT_LOG_MAX_FILES files in all (Nomad's defaults).
+  uint64_t log_max_bytes = 10ULL << 20;  // POT_LOG_MAX_SIZE
+  int log_max_files = 10;                // POT_LOG_MAX_FILES
 
   // Reads `config_file` (missing is fine), then the environment.
   static Settings load(const fs::path& config_file = "/etc/pot/pot.conf");
@@ -43,7 +47,6 @@ struct Settings {
   fs::path jail_dir(const std::string& pot) const { return jails_dir() / pot; }
   fs::path conf_path(const std::string& pot) const { return jail_dir(pot) / "conf" / "pot.conf"; }
   fs::path root_path(const std::string& pot) const { return jail_dir(pot) / "m"; }
-  fs::path pot_run_dir(const std::string& pot) const { return run_dir() / pot; }
 
   // A short stable tag for this root, so two roots never share cgroup or lock names.
   std::string root_tag() const;

@@ -1,43 +1,42 @@
 // The life of a pot. `pot start`, step by step:
 //
 //   1. start the pot's dependencies (pot.depend) that are not running;
-//   2. take the pot's lock; clean up stale state a killed `pot` left; refuse a second start;
-//   3. status -> starting, with this process recorded as the one in charge;
-//   4. persistent: fork the monitor, a small process that outlives `pot start` and waits
-//      for the pot; non-persistent: this process is the monitor;
-//   5. the monitor launches the jail (cgroup, namespaces, root, privileges, init) and
-//      reports "running" or the error;
-//   6. status -> started (or doa -> stopping -> stopped, cleaned, on error); for a
-//      persistent pot the monitor is released from dying with `pot start` only now;
-//   7. unlock. When the pot's command ends, the monitor writes .last_run_stats, takes the
-//      lock and, if it is still in charge, removes the cgroup and sets status stopped.
+//   2. take the pot's lock (which re-checks that the pot exists); clean up stale state a
+//      killed `pot` left; refuse a second start;
+//   3. plan: the jail spec and the network; bring up the bridge and the firewall;
+//   4. persistent: fork the monitor, which cuts itself loose (its own session and cgroups)
+//      and inherits our hold on the lock; in the foreground this process is the monitor;
+//   5. the monitor records `starting` naming itself, launches the jail (cgroup, namespaces,
+//      root, privileges, network, init), records `started` and lets the lock go, and
+//      reports "running" (or the error, after recording `doa` and cleaning up);
+//   6. the monitor waits for the pot (pumping a persistent pot's output into its rotated
+//      logs); when the command ends it writes .last_run_stats, takes the lock and, if still
+//      in charge, removes the cgroup and the network forwards and records `stopped`.
 //
 // Whoever dies at any step, the pot's init dies with the monitor (PDEATHSIG), and the
 // next start, stop or destroy finds state whose processes are gone and finishes the cleanup.
 #include "pot/lifecycle.h"
 
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstring>
+#include <cstdio>
 #include <set>
-#include <sstream>
 
+#include "core/child_report.h"
 #include "core/error.h"
 #include "core/file_util.h"
 #include "core/number.h"
 #include "core/process.h"
+#include "core/process_title.h"
 #include "core/size.h"
 #include "core/unique_fd.h"
 #include "pot/mounts_conf.h"
 #include "pot/network.h"
 #include "pot/run_state.h"
 #include "runtime/jail_launcher.h"
+#include "runtime/monitor.h"
+#include "runtime/monitor_cgroups.h"
 #include "runtime/pot_terminal.h"
 
 namespace pot {
@@ -48,16 +47,8 @@ void write_last_run_stats(Context& ctx, const std::string& name, int code) {
                     "{\"ExitCode\":" + std::to_string(code) + "}\n", 0644, Durability::kVolatile);
 }
 
-// Waits until `pid` (started at `start_time`) has exited or `timeout_ms` passed.
-bool wait_for_exit(pid_t pid, uint64_t start_time, int timeout_ms) {
-  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
-  if (!pidfd || !process_alive(pid, start_time)) return true;
-  pollfd entry{pidfd.get(), POLLIN, 0};
-  int rc;
-  do {
-    rc = ::poll(&entry, 1, timeout_ms);
-  } while (rc < 0 && errno == EINTR);
-  return rc > 0 || !process_alive(pid, start_time);
+std::string monitor_group(const Context& ctx, const std::string& name) {
+  return monitor_group_name(ctx.settings().root_tag(), name);
 }
 
 // Ends the pot's processes and removes its cgroup; leaves the state for the caller.
@@ -66,25 +57,27 @@ void terminate_and_clean(Context& ctx, const std::string& name, const RunState& 
   if (state.init_alive()) {
     if (graceful) {
       signal_process(state.init_pid, state.init_start, SIGTERM);
-      if (!wait_for_exit(state.init_pid, state.init_start,
-                         ctx.settings().stop_timeout_seconds * 1000))
+      if (!wait_for_process_exit(state.init_pid, state.init_start,
+                                 ctx.settings().stop_timeout_seconds * 1000))
         signal_process(state.init_pid, state.init_start, SIGKILL);
     } else {
       signal_process(state.init_pid, state.init_start, SIGKILL);
     }
     // SIGKILL of a pid namespace's init ends every process in it.
-    wait_for_exit(state.init_pid, state.init_start, 10000);
+    wait_for_process_exit(state.init_pid, state.init_start, 10000);
   }
-  // A monitor still in "starting" lost its `pot start`: it must not carry on.
+  // A monitor still in "starting" that does not hold the lock (we do) is stuck or lost.
   if (state.status == Status::kStarting && state.monitor_alive() &&
       state.monitor_pid != ::getpid()) {
     signal_process(state.monitor_pid, state.monitor_start, SIGKILL);
-    wait_for_exit(state.monitor_pid, state.monitor_start, 10000);
+    wait_for_process_exit(state.monitor_pid, state.monitor_start, 10000);
   }
   release_pot_network(ctx, name, state.network);
   std::string group = ctx.cgroup_group(name);
   CgroupManager& cgroups = ctx.cgroups_for(state.cgroup_version);
   cgroups.remove(group);
+  // A live monitor leaves its own groups on its way out; a killed one left them to us.
+  if (!state.monitor_alive()) remove_monitor_groups(monitor_group(ctx, name));
 }
 
 // With the lock held: if the state says the pot is (re)starting, running or stopping but
@@ -120,157 +113,132 @@ void finish_run(Context& ctx, const std::string& name, int code) {
   }
 }
 
-RunState starting_state(Context& ctx, pid_t monitor) {
+// Everything a start decided before any process runs.
+struct StartPlan {
+  JailSpec spec;
+  PotNetworkPlan network;
+  bool persistent = true;
+};
+
+StartPlan plan_start(Context& ctx, const std::string& name, const PotConf& conf,
+                     const std::optional<std::vector<std::string>>& argv_override) {
+  StartPlan plan;
+  plan.spec = build_jail_spec(ctx, name, conf);
+  plan.persistent = conf.attr("persistent", true);
+  if (argv_override) {
+    plan.spec.argv = *argv_override;
+    plan.persistent = false;
+  }
+  plan.spec.persistent = plan.persistent;
+  if (!plan.persistent && plan.spec.argv.empty())
+    throw Error("pot " + quote_name(name) +
+                " is not persistent and has no command: use `pot set-cmd`");
+  plan.network = plan_pot_network(ctx, name, conf);
+  plan.spec.extra_hosts.insert(plan.spec.extra_hosts.begin(), plan.network.hosts.begin(),
+                               plan.network.hosts.end());
+  plan.spec.resolv_conf = plan.network.resolv_conf;
+  return plan;
+}
+
+// As the original: a prunable pot is pruned only once it has run, so one prepared and not
+// yet started is safe from `pot prune`. Called with the pot's lock held.
+void mark_to_be_pruned(Context& ctx, const std::string& name, const PotConf& conf) {
+  if (!conf.attr("prunable", false) || conf.attr("to-be-pruned", false)) return;
+  PotConf current = ctx.load_conf(name);  // read again: under the lock now
+  current.set_attr("to-be-pruned", true);
+  ctx.save_conf(name, current);
+}
+
+// The monitor's whole life, in this process (a pot in the foreground) or in a detached
+// child (a persistent pot): record `starting` naming this process, launch, record
+// `started` and let the lock go, wait, record the end. A kill at any step leaves a state
+// whose processes are gone, which the next command cleans.
+int monitor_pot(Context& ctx, const std::string& name, const StartPlan& plan, FileLock& lock,
+                ChildReporter* reporter) {
+  const Settings& s = ctx.settings();
   RunState state;
   state.cgroup_version = ctx.cgroups().version();
   state.status = Status::kStarting;
-  state.monitor_pid = monitor;
-  state.monitor_start = process_start_time(monitor).value_or(0);
-  return state;
-}
+  state.monitor_pid = ::getpid();
+  state.monitor_start = process_start_time(state.monitor_pid).value_or(0);
+  state.own_network = plan.spec.network == NetworkMode::kIsolated;
+  state.network = plan.network.record().format();
+  state.save(s, name);
 
-void redirect_stdio_to_log(const fs::path& log) {
-  int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-  if (null_fd >= 0) ::dup2(null_fd, 0);
-  if (log_fd >= 0) {
-    ::dup2(log_fd, 1);
-    ::dup2(log_fd, 2);
-  }
-  if (null_fd > 2) ::close(null_fd);
-  if (log_fd > 2) ::close(log_fd);
-}
-
-// Persistent start: fork the monitor and hand the pot to it. Called with the lock held.
-void start_with_monitor(Context& ctx, const std::string& name, const JailSpec& spec,
-                        const PotNetworkPlan& network) {
-  int result_pipe[2], go_pipe[2];
-  if (::pipe2(result_pipe, O_CLOEXEC) != 0 || ::pipe2(go_pipe, O_CLOEXEC) != 0) throw_sys("pipe");
-  UniqueFd result_read(result_pipe[0]), result_write(result_pipe[1]);
-  UniqueFd go_read(go_pipe[0]), go_write(go_pipe[1]);
-  pid_t parent = ::getpid();
-  ::fflush(nullptr);
-  pid_t monitor = ::fork();
-  if (monitor < 0) throw_sys("fork of the monitor");
-  if (monitor == 0) {
-    result_read.reset();
-    go_write.reset();
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(1);
-    close_fds_except({result_write.get(), go_read.get()});  // above all, the pot's lock
-    ::setsid();
-    redirect_stdio_to_log(log_path(ctx.settings(), name));
-    RunningJail jail;
-    try {
-      jail = launch_jail(spec, ctx.cgroups(),
-                         [&](pid_t init) { attach_pot_network(ctx, name, network, init); });
-    } catch (const std::exception& e) {
-      std::string message = std::string("E") + e.what();
-      (void)!::write(result_write.get(), message.data(), message.size());
-      ::_exit(1);
-    }
-    std::string message =
-        "R" + std::to_string(jail.init_pid) + " " + std::to_string(jail.init_start_time) + "\n";
-    (void)!::write(result_write.get(), message.data(), message.size());
-    char go = 0;
-    if (::read(go_read.get(), &go, 1) != 1 || go != 'g') ::_exit(1);  // `pot start` died
-    ::prctl(PR_SET_PDEATHSIG, 0);
-    // Only now may `pot start` exit: before the acknowledgement its death would still take
-    // the monitor, and the pot, with it.
-    (void)!::write(result_write.get(), "a", 1);
-    result_write.reset();
-    if (::chdir("/") != 0) ::_exit(1);  // a monitor must not pin the caller's directory
-    int code = wait_exit_code(jail.init_pid);
-    finish_run(ctx, name, code);
-    ::_exit(0);
-  }
-  ChildGuard monitor_guard(monitor);
-  result_write.reset();
-  go_read.reset();
-  RunState state = starting_state(ctx, monitor);
-  state.own_network = spec.network == NetworkMode::kIsolated;
-  state.network = network.record().format();
-  state.save(ctx.settings(), name);
-
-  // "R<init pid> <start time>\n" (or "E<error>" and EOF), then, after our "g", an "a".
-  auto read_until = [&](char stop) {
-    std::string text;
-    char c;
-    ssize_t n;
-    while ((n = ::read(result_read.get(), &c, 1)) != 0) {
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) break;
-      text += c;
-      if (c == stop) break;
-    }
-    return text;
+  MonitorHooks hooks;
+  hooks.namespaces_ready = [&](pid_t init) { attach_pot_network(ctx, name, plan.network, init); };
+  hooks.running = [&](const RunningJail& jail) {
+    check_transition(name, state.status, Status::kStarted);
+    state.status = Status::kStarted;
+    state.init_pid = jail.init_pid;
+    state.init_start = jail.init_start_time;
+    state.save(s, name);
+    lock.release();
+    if (reporter) reporter->ready();
   };
-  auto fail = [&](const std::string& why) {
-    monitor_guard.wait();
-    state.status = Status::kDoa;  // recorded first: a crash from here on is cleaned as stale
-    state.save(ctx.settings(), name);
-    terminate_and_clean(ctx, name, state, /*graceful=*/false);
-    RunState{}.save(ctx.settings(), name);
-    throw Error(why);
-  };
-  std::string result = read_until('\n');
-  if (result.empty() || result[0] != 'R')
-    fail(result.size() > 1 ? result.substr(1) : "the pot's monitor died while starting");
-  std::istringstream fields(result.substr(1));
-  fields >> state.init_pid >> state.init_start;
-  check_transition(name, state.status, Status::kStarted);
-  state.status = Status::kStarted;
-  state.save(ctx.settings(), name);
-  if (::write(go_write.get(), "g", 1) != 1 || read_until('a') != "a")
-    fail("the pot's monitor died while taking over the pot");
-  monitor_guard.release();
-}
-
-// Signals that reach `pot start` in the foreground are passed to the pot instead.
-pid_t g_foreground_init = -1;
-void forward_to_init(int sig) {
-  if (g_foreground_init > 0) ::kill(g_foreground_init, sig);
-}
-
-// Non-persistent start: this process is the monitor. Called with the lock held; releases it.
-int run_in_foreground(Context& ctx, const std::string& name, const JailSpec& spec,
-                      const PotNetworkPlan& network, FileLock& lock) {
-  RunState state = starting_state(ctx, ::getpid());
-  state.own_network = spec.network == NetworkMode::kIsolated;
-  state.network = network.record().format();
-  state.save(ctx.settings(), name);
-  RunningJail jail;
+  std::optional<LogRotation> log;
+  if (plan.persistent) log = LogRotation{log_path(s, name), s.log_max_bytes, s.log_max_files};
+  int code = 0;
   try {
-    jail = launch_jail(spec, ctx.cgroups(),
-                       [&](pid_t init) { attach_pot_network(ctx, name, network, init); });
+    code = run_monitor(plan.spec, ctx.cgroups(), hooks, log);
   } catch (...) {
-    state.status = Status::kDoa;
-    state.save(ctx.settings(), name);
-    clean_stale_locked(ctx, name, state);
+    if (state.status == Status::kStarting) {
+      state.status = Status::kDoa;  // recorded first: a kill from here on is cleaned as stale
+      state.save(s, name);
+      clean_stale_locked(ctx, name, state);
+    }
     throw;
   }
-  state.status = Status::kStarted;
-  state.init_pid = jail.init_pid;
-  state.init_start = jail.init_start_time;
-  state.save(ctx.settings(), name);
-  lock.release();
-
-  g_foreground_init = jail.init_pid;
-  struct sigaction forward {};
-  forward.sa_handler = forward_to_init;
-  sigemptyset(&forward.sa_mask);
-  forward.sa_flags = SA_RESTART;
-  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) ::sigaction(sig, &forward, nullptr);
-  int code = wait_exit_code(jail.init_pid);
-  g_foreground_init = -1;
   finish_run(ctx, name, code);
   return code;
 }
+
+// A persistent start: the monitor is a child cut loose from us (its own session and
+// cgroups), which inherits our hold on the pot's lock; we return once it reports the pot
+// running, or throw its error.
+void start_detached(Context& ctx, const std::string& name, const StartPlan& plan, FileLock& lock) {
+  std::string group = monitor_group(ctx, name);
+  fork_and_wait_ready([&](ChildReporter& reporter) {
+    detach_monitor(group, {reporter.fd(), lock.fd()});
+    set_process_title("pot-monitor " + name);
+    struct LeaveGroups {
+      const std::string& group;
+      ~LeaveGroups() {
+        try {
+          leave_monitor_groups(group);
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "pot: %s\n", e.what());  // the next command removes them
+        }
+      }
+    } leave{group};
+    monitor_pot(ctx, name, plan, lock, &reporter);
+  });
+}
+
+void start_dependencies(Context& ctx, const std::string& name, const PotConf& conf,
+                        std::set<std::string>& visiting);
 
 int start_locked(Context& ctx, const std::string& name, std::set<std::string>& visiting,
                  const std::optional<std::vector<std::string>>& argv_override) {
   ctx.require_pot(name);
   PotConf conf = ctx.load_conf(name);
+  start_dependencies(ctx, name, conf, visiting);
+
+  FileLock lock = lock_pot(ctx.settings(), name);
+  RunState state = RunState::load(ctx.settings(), name);
+  clean_stale_locked(ctx, name, state);
+  if (state.status != Status::kStopped)
+    throw Error("pot " + quote_name(name) + " is already " + std::string(to_string(state.status)));
+  StartPlan plan = plan_start(ctx, name, conf, argv_override);
+  prepare_pot_network(ctx, plan.network);
+  mark_to_be_pruned(ctx, name, conf);
+  if (!plan.persistent) return monitor_pot(ctx, name, plan, lock, /*reporter=*/nullptr);
+  start_detached(ctx, name, plan, lock);
+  return 0;
+}
+
+void start_dependencies(Context& ctx, const std::string& name, const PotConf& conf,
+                        std::set<std::string>& visiting) {
   if (!visiting.insert(name).second)
     throw Error("pot " + quote_name(name) + " depends on itself through pot.depend");
   for (const auto& dep : conf.get_all("pot.depend")) {
@@ -279,38 +247,6 @@ int start_locked(Context& ctx, const std::string& name, std::set<std::string>& v
                    [&] { return start_locked(ctx, dep, visiting, std::nullopt); });
     }
   }
-
-  FileLock lock = lock_pot(ctx.settings(), name);
-  RunState state = RunState::load(ctx.settings(), name);
-  clean_stale_locked(ctx, name, state);
-  if (state.status != Status::kStopped)
-    throw Error("pot " + quote_name(name) + " is already " + std::string(to_string(state.status)));
-  JailSpec spec = build_jail_spec(ctx, name, conf);
-  bool persistent = conf.attr("persistent", true);
-  if (argv_override) {
-    spec.argv = *argv_override;
-    persistent = false;
-  }
-  spec.persistent = persistent;
-  if (!persistent && spec.argv.empty())
-    throw Error("pot " + quote_name(name) +
-                " is not persistent and has no command: use `pot set-cmd`");
-  PotNetworkPlan network = plan_pot_network(ctx, name, conf);
-  spec.extra_hosts.insert(spec.extra_hosts.begin(), network.hosts.begin(), network.hosts.end());
-  spec.resolv_conf = network.resolv_conf;
-  prepare_pot_network(ctx, network);
-  // As the original: a prunable pot is pruned only once it has run, so one prepared and not
-  // yet started is safe from `pot prune`.
-  if (conf.attr("prunable", false) && !conf.attr("to-be-pruned", false)) {
-    PotConf current = ctx.load_conf(name);  // read again: under the lock now
-    current.set_attr("to-be-pruned", true);
-    ctx.save_conf(name, current);
-  }
-  if (persistent) {
-    start_with_monitor(ctx, name, spec, network);
-    return 0;
-  }
-  return run_in_foreground(ctx, name, spec, network, lock);
 }
 
 }  // namespace
@@ -401,7 +337,8 @@ void stop_pot(Context& ctx, const std::string& name) {
   // The monitor writes .last_run_stats once it gets the lock; wait for it, so that what
   // follows a stop (destroy, de-init's unmount) finds no process still using the pot.
   if (state.monitor_pid != ::getpid() && state.monitor_alive())
-    wait_for_exit(state.monitor_pid, state.monitor_start, 5000);
+    wait_for_process_exit(state.monitor_pid, state.monitor_start, 5000);
+  if (!state.monitor_alive()) remove_monitor_groups(monitor_group(ctx, name));
 }
 
 bool refresh_pot_state(Context& ctx, const std::string& name) {

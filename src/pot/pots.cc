@@ -18,6 +18,7 @@
 #include "pot/leftovers.h"
 #include "pot/lifecycle.h"
 #include "pot/run_state.h"
+#include "runtime/monitor_cgroups.h"
 
 namespace pot {
 namespace {
@@ -225,6 +226,7 @@ void destroy_pot(Context& ctx, const std::string& name, bool force) {
   std::string group = ctx.cgroup_group(name);
   ctx.cgroups().remove(group);
   ctx.cgroups().remove_parent_if_empty(group);
+  remove_monitor_groups(monitor_group_name(s.root_tag(), name), /*and_root_group=*/true);
   if (is_bridge_network(ctx.load_conf(name).get_or("network_type", "none")))
     remove_pot_links(ctx, name);
   // Then the pot goes in one step (a rename to a hidden name, under the network lock so an

@@ -12,9 +12,12 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <optional>
 #include <sstream>
 
+#include "core/child_report.h"
 #include "core/error.h"
+#include "core/process_title.h"
 #include "core/unique_fd.h"
 #include "runtime/capabilities.h"
 #include "runtime/loopback.h"
@@ -41,8 +44,10 @@ pid_t clone_into_namespaces(uint64_t flags, int cgroup_fd) {
 [[noreturn]] void become_pot_init(const JailSpec& spec, CgroupManager& cgroups, bool in_cgroup,
                                   int report_fd, int go_fd) {
   try {
-    // Die with the process that launched us, until it hands the pot over (see pot/start.cc):
-    // a launcher killed mid-start then leaves nothing running.
+    // The pot must not learn where pot lives on the host from its pid 1's command line.
+    set_process_title("pot-init");
+    // Die with the monitor that launched us: a pot is never left without the process that
+    // waits for it and cleans up after it.
     if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) throw_sys("PR_SET_PDEATHSIG");
     // Non-dumpable: pot processes cannot open /proc/1/exe (our binary on the host) or ptrace
     // us; this is what stops the /proc/self/exe overwrite attack.
@@ -67,25 +72,21 @@ pid_t clone_into_namespaces(uint64_t flags, int cgroup_fd) {
       ::close(go_fd);
     }
   } catch (const std::exception& e) {
-    std::string message = std::string("E") + e.what();
-    (void)!::write(report_fd, message.data(), message.size());
+    ChildReporter(UniqueFd(report_fd)).fail(e.what());
     ::_exit(126);
   }
   close_fds_except({report_fd});  // only 0-2 reach the pot (and the report pipe, CLOEXEC)
   run_pot_init(spec.argv, spec.env, spec.workdir, report_fd, /*new_session=*/true, spec.persistent);
 }
 
-std::string read_report(int fd) {
-  std::string report;
-  char buf[512];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    report.append(buf, static_cast<size_t>(n));
-    if (report == "R") break;
+// The init's report: nullopt when it is running, else why not (its own error, or its death).
+std::optional<std::string> init_failure(int report_fd) {
+  try {
+    if (read_child_report(report_fd)) return std::nullopt;
+    return "";  // died without a word
+  } catch (const Error& e) {
+    return std::string(e.what());
   }
-  return report;
 }
 
 }  // namespace
@@ -94,9 +95,7 @@ RunningJail launch_jail(const JailSpec& spec, CgroupManager& cgroups,
                         const NamespacesReady& namespaces_ready) {
   cgroups.create(spec.cgroup_name, spec.limits);
   try {
-    int report[2];
-    if (::pipe2(report, O_CLOEXEC) != 0) throw_sys("pipe");
-    UniqueFd report_read(report[0]), report_write(report[1]);
+    ReportPipe report = ReportPipe::make();
     UniqueFd go_read, go_write;
     if (namespaces_ready) {
       // A socket, not a pipe: sending to an init that already died must fail with EPIPE,
@@ -118,13 +117,13 @@ RunningJail launch_jail(const JailSpec& spec, CgroupManager& cgroups,
     pid_t pid = clone_into_namespaces(flags, cgroup_dir.get());
     if (pid < 0) throw_sys("creating the pot's namespaces");
     if (pid == 0) {
-      report_read.reset();
+      report.read_end.reset();
       go_write.reset();
-      become_pot_init(spec, cgroups, cgroup_dir.valid(), report_write.release(),
+      become_pot_init(spec, cgroups, cgroup_dir.valid(), report.child.release(),
                       go_read.valid() ? go_read.release() : -1);
     }
     ChildGuard init(pid);
-    report_write.reset();
+    report.child = ChildReporter();  // EOF must mean the child's
     go_read.reset();
     // Read now: a command like /bin/true may be gone by the time init reports "running".
     auto start_time = process_start_time(pid);
@@ -140,16 +139,16 @@ RunningJail launch_jail(const JailSpec& spec, CgroupManager& cgroups,
       go_write.reset();  // an init still waiting for "g" sees EOF and exits
     }
 
-    std::string outcome = read_report(report_read.get());
+    std::optional<std::string> failure = init_failure(report.read_end.get());
     if (setup_error) {
       init.wait();
       // The init's own failure came first and is the better reason.
-      if (outcome.size() > 1 && outcome[0] == 'E') throw Error(outcome.substr(1));
+      if (failure && !failure->empty()) throw Error(*failure);
       std::rethrow_exception(setup_error);
     }
-    if (outcome != "R") {
+    if (failure) {
       int code = init.wait();
-      if (outcome.size() > 1 && outcome[0] == 'E') throw Error(outcome.substr(1));
+      if (!failure->empty()) throw Error(*failure);
       throw Error("the pot's init exited with code " + std::to_string(code) + " while starting");
     }
     if (!start_time) throw Error("the pot's init vanished while starting");
@@ -180,13 +179,11 @@ int run_in_jail(const RunningJail& jail, const std::vector<std::string>& cgroup_
     cgroup_procs.push_back(std::move(fd));
   }
 
-  int report[2];
-  if (::pipe2(report, O_CLOEXEC) != 0) throw_sys("pipe");
-  UniqueFd report_read(report[0]), report_write(report[1]);
+  ReportPipe report = ReportPipe::make();
   pid_t pid = ::fork();
   if (pid < 0) throw_sys("fork");
   if (pid == 0) {
-    report_read.reset();
+    report.read_end.reset();
     try {
       if (::prctl(PR_SET_DUMPABLE, 0) != 0) throw_sys("PR_SET_DUMPABLE");
       for (auto& fd : cgroup_procs) {
@@ -200,24 +197,22 @@ int run_in_jail(const RunningJail& jail, const std::vector<std::string>& cgroup_
       drop_capabilities();
       install_seccomp_filter();
     } catch (const std::exception& e) {
-      std::string message = std::string("E") + e.what();
-      (void)!::write(report_write.get(), message.data(), message.size());
+      report.child.fail(e.what());
       ::_exit(126);
     }
     if (terminal_fd >= 0) {
       for (int fd = 0; fd <= 2; ++fd) ::dup2(terminal_fd, fd);
     }
-    close_fds_except({report_write.get()});
+    close_fds_except({report.child.fd()});
     // setns(CLONE_NEWPID) applies to children: the init below is the one inside the pot.
-    run_pot_init(argv, env, "/", report_write.release(), /*new_session=*/terminal_fd >= 0,
+    run_pot_init(argv, env, "/", report.child.release(), /*new_session=*/terminal_fd >= 0,
                  /*persistent=*/false);
   }
   ChildGuard child(pid);
-  report_write.reset();
-  std::string outcome = read_report(report_read.get());
-  if (outcome != "R") {
+  report.child = ChildReporter();  // EOF must mean the child's
+  if (std::optional<std::string> failure = init_failure(report.read_end.get())) {
     child.wait();
-    if (outcome.size() > 1 && outcome[0] == 'E') throw Error(outcome.substr(1));
+    if (!failure->empty()) throw Error(*failure);
     throw Error("could not run the command in the pot");
   }
   if (while_running) while_running();

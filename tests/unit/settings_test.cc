@@ -230,7 +230,19 @@ TEST(Settings, PathsFollowTheOriginalLayout) {
   EXPECT_EQ(settings.conf_path("web"), "/srv/pot/jails/web/conf/pot.conf");
   EXPECT_EQ(settings.root_path("web"), "/srv/pot/jails/web/m");
   EXPECT_EQ(settings.base_path("13.2"), "/srv/pot/bases/13.2");
-  EXPECT_EQ(settings.pot_run_dir("web"), "/srv/pot/run/web");
+  EXPECT_EQ(settings.run_dir(), "/srv/pot/run");
+}
+
+TEST(Settings, LogRotationKeys) {
+  Settings settings;
+  EXPECT_EQ(settings.log_max_bytes, 10ULL << 20);
+  EXPECT_EQ(settings.log_max_files, 10);
+  settings.apply({{"POT_LOG_MAX_SIZE", "64K"}, {"POT_LOG_MAX_FILES", "3"}});
+  EXPECT_EQ(settings.log_max_bytes, 64ULL << 10);
+  EXPECT_EQ(settings.log_max_files, 3);
+  EXPECT_THROW(settings.apply({{"POT_LOG_MAX_FILES", "0"}}), Error);
+  EXPECT_THROW(settings.apply({{"POT_LOG_MAX_FILES", "three"}}), Error);
+  EXPECT_THROW(settings.apply({{"POT_LOG_MAX_SIZE", "1"}}), Error);
 }
 
 TEST(Settings, RootTagIsStableAndPerRoot) {

@@ -1,0 +1,39 @@
+// The monitor: the process that owns a running pot. It launches the pot's init
+// (jail_launcher.h), has it recorded as running, and then waits for it, pumping a persistent
+// pot's output into rotated log files (a pot in the foreground writes to our own stdout and
+// stderr, and signals sent to us are passed on to it). When the pot ends it returns the
+// exit code of the pot's command, for the caller to record.
+#pragma once
+
+#include <functional>
+#include <initializer_list>
+#include <optional>
+#include <string>
+
+#include "runtime/cgroup.h"
+#include "runtime/jail_launcher.h"
+#include "runtime/jail_spec.h"
+#include "runtime/rotating_log.h"
+
+namespace pot {
+
+struct MonitorHooks {
+  // From outside, before the pot's command runs: its network.
+  NamespacesReady namespaces_ready;
+  // The pot runs: record it (and let whoever waits for the start go).
+  std::function<void(const RunningJail&)> running;
+};
+
+// Runs the pot from the calling process until it ends; returns the exit code (128+N for a
+// signal). With `log`, the pot's stdout and stderr go there; without, they are ours and
+// SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to us go to the pot. Throws Error (after
+// removing what the launch made) when the pot does not start.
+int run_monitor(const JailSpec& spec, CgroupManager& cgroups, const MonitorHooks& hooks,
+                const std::optional<LogRotation>& log);
+
+// Cuts a forked monitor loose from the command that started it: a session of its own, /
+// as its directory, stdin from /dev/null, no inherited fds but `keep`, and its own cgroups
+// (monitor_cgroups.h). From then on only `pot stop` (or the pot's end) ends it.
+void detach_monitor(const std::string& monitor_group, std::initializer_list<int> keep);
+
+}  // namespace pot
