@@ -55,8 +55,23 @@ class CgroupManager {
   void remove_parent_if_empty(const std::string& group) const;
   // The host path of a controller's directory for the group (v2: the group's directory).
   virtual std::string path(const std::string& group, const std::string& controller) const = 0;
-  // Every directory the group has (one per v1 hierarchy, one for v2).
-  virtual std::vector<std::string> dirs(const std::string& group) const = 0;
+  // Every directory the group has: the manager's (one per v1 controller, or one for v2)
+  // and its companions.
+  std::vector<std::string> dirs(const std::string& group) const;
+  // Moves the calling process into the group's companions only (a process placed into the
+  // managed group by clone3 CLONE_INTO_CGROUP).
+  void join_companions(const std::string& group) const;
+
+ protected:
+  // The directories of the group in the hierarchies whose limits this manager sets.
+  virtual std::vector<std::string> managed_dirs(const std::string& group) const = 0;
+  // Hierarchies the manager sets no limits in (name=systemd, devices, freezer, the v2 tree
+  // of a hybrid host, ...) still hold processes: a pot gets its group there too, so none of
+  // its processes stays in its caller's groups, and its cgroup namespace has its own root
+  // in every hierarchy. These are its companion groups: (mount point, directory).
+  std::vector<std::pair<std::string, std::string>> companions(const std::string& group) const;
+  void create_companions(const std::string& group) const;
+  void remove_companions(const std::string& group) const;
 };
 
 // `mode` is POT_CGROUP: "auto" takes v2 when /sys/fs/cgroup is the unified hierarchy and v1

@@ -5,12 +5,14 @@
 
 #include <cerrno>
 #include <chrono>
+#include <set>
 #include <sstream>
 #include <thread>
 
 #include <linux/magic.h>
 
 #include "core/error.h"
+#include "core/file_util.h"
 #include "runtime/cgroup.h"
 
 namespace pot {
@@ -32,11 +34,77 @@ void remove_group_dir(const std::string& dir) {
   }
 }
 
+std::vector<std::pair<std::string, std::string>> CgroupManager::companions(
+    const std::string& group) const {
+  std::vector<std::string> managed = managed_dirs(group);
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& mount : cgroup_hierarchy_mounts()) {
+    bool covered = false;
+    for (const auto& dir : managed) covered = covered || dir.rfind(mount + "/", 0) == 0;
+    if (!covered) out.emplace_back(mount, mount + "/" + group);
+  }
+  return out;
+}
+
+std::vector<std::string> CgroupManager::dirs(const std::string& group) const {
+  std::vector<std::string> out = managed_dirs(group);
+  for (auto& [mount, dir] : companions(group)) out.push_back(std::move(dir));
+  return out;
+}
+
+void CgroupManager::create_companions(const std::string& group) const {
+  for (const auto& [mount, dir] : companions(group)) make_group_dirs(mount, group);
+}
+
+void CgroupManager::join_companions(const std::string& group) const {
+  for (const auto& [mount, dir] : companions(group)) write_knob(dir + "/cgroup.procs", "0");
+}
+
+void CgroupManager::remove_companions(const std::string& group) const {
+  for (const auto& [mount, dir] : companions(group)) remove_group_dir(dir);
+}
+
 void CgroupManager::remove_parent_if_empty(const std::string& group) const {
   for (const auto& dir : dirs(group)) {
     std::string parent = dir.substr(0, dir.rfind('/'));
     // Other pots of the same root may still be there: ENOTEMPTY/EBUSY means "not yet".
     if (parent.substr(parent.rfind('/') + 1).rfind("pot-", 0) == 0) ::rmdir(parent.c_str());
+  }
+}
+
+std::vector<std::string> cgroup_hierarchy_mounts() {
+  // mountinfo: id parent major:minor root mount-point options ... - fstype source super
+  std::vector<std::string> mounts;
+  std::set<std::string> seen_devices;
+  std::istringstream lines(read_file("/proc/self/mountinfo"));
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::istringstream fields(line);
+    std::string id, parent, device, root, mount_point, field;
+    fields >> id >> parent >> device >> root >> mount_point;
+    while (fields >> field && field != "-") {
+    }
+    std::string fstype;
+    fields >> fstype;
+    if ((fstype != "cgroup" && fstype != "cgroup2") || root != "/") continue;
+    if (seen_devices.insert(device).second) mounts.push_back(mount_point);
+  }
+  return mounts;
+}
+
+void make_group_dirs(const std::string& mount, const std::string& group) {
+  std::string dir = mount;
+  std::istringstream parts(group);
+  std::string part;
+  while (std::getline(parts, part, '/')) {
+    std::string parent = dir;
+    dir += "/" + part;
+    make_dirs(dir);
+    for (const char* knob : {"/cpuset.cpus", "/cpuset.mems"}) {
+      auto own = read_file_if_exists(dir + knob);
+      if (!own || own->find_first_not_of(" \n") != std::string::npos) continue;
+      write_knob(dir + knob, read_file(parent + knob));
+    }
   }
 }
 

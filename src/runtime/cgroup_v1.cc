@@ -51,7 +51,7 @@ class CgroupV1 : public CgroupManager {
     return mounts_.at(controller) + "/" + group;
   }
 
-  std::vector<std::string> dirs(const std::string& group) const override {
+  std::vector<std::string> managed_dirs(const std::string& group) const override {
     std::vector<std::string> out;
     for (const char* controller : kControllers) out.push_back(path(group, controller));
     return out;
@@ -63,11 +63,13 @@ class CgroupV1 : public CgroupManager {
         ::access((path(group, "memory") + "/memory.memsw.limit_in_bytes").c_str(), F_OK) == 0;
     for (const auto& knob : cgroup_v1_knobs(limits, has_memsw))
       write_knob(path(group, knob.controller) + "/" + knob.file, knob.value);
+    create_companions(group);
   }
 
   void join_self(const std::string& group) override {
     for (const char* controller : kControllers)
       write_knob(path(group, controller) + "/cgroup.procs", "0");
+    join_companions(group);
   }
 
   bool exists(const std::string& group) const override {
@@ -90,6 +92,7 @@ class CgroupV1 : public CgroupManager {
 
   void remove(const std::string& group) override {
     for (const char* controller : kControllers) remove_group_dir(path(group, controller));
+    remove_companions(group);
   }
 
  private:

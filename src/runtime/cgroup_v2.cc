@@ -23,7 +23,7 @@ class CgroupV2 : public CgroupManager {
     return root_ + "/" + group;
   }
 
-  std::vector<std::string> dirs(const std::string& group) const override {
+  std::vector<std::string> managed_dirs(const std::string& group) const override {
     return {path(group, "")};
   }
 
@@ -47,10 +47,12 @@ class CgroupV2 : public CgroupManager {
       }
       write_knob(file, knob.value);
     }
+    create_companions(group);
   }
 
   void join_self(const std::string& group) override {
     write_knob(path(group, "") + "/cgroup.procs", "0");
+    join_companions(group);
   }
 
   bool exists(const std::string& group) const override {
@@ -71,7 +73,10 @@ class CgroupV2 : public CgroupManager {
     return usage;
   }
 
-  void remove(const std::string& group) override { remove_group_dir(path(group, "")); }
+  void remove(const std::string& group) override {
+    remove_group_dir(path(group, ""));
+    remove_companions(group);
+  }
 
  private:
   static void enable_controllers(const std::string& dir) {

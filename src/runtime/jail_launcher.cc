@@ -52,7 +52,11 @@ pid_t clone_into_namespaces(uint64_t flags, int cgroup_fd) {
     // Non-dumpable: pot processes cannot open /proc/1/exe (our binary on the host) or ptrace
     // us; this is what stops the /proc/self/exe overwrite attack.
     if (::prctl(PR_SET_DUMPABLE, 0) != 0) throw_sys("PR_SET_DUMPABLE");
-    if (!in_cgroup) cgroups.join_self(spec.cgroup_name);
+    if (in_cgroup) {
+      cgroups.join_companions(spec.cgroup_name);  // clone3 placed us in the managed group
+    } else {
+      cgroups.join_self(spec.cgroup_name);
+    }
     if (::unshare(CLONE_NEWCGROUP) != 0) throw_sys("unshare cgroup namespace");
     ::umask(022);
     setup_root_filesystem(spec);

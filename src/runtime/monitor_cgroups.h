@@ -13,10 +13,6 @@ namespace pot {
 
 std::string monitor_group_name(const std::string& root_tag, const std::string& pot);
 
-// The mount point of every cgroup hierarchy (v1 and v2) this process sees, one per
-// hierarchy.
-std::vector<std::string> cgroup_hierarchy_mounts();
-
 // Moves the calling process into the group in every hierarchy (made as needed).
 void join_monitor_groups(const std::string& group);
 // At the monitor's end: moves the calling process to each hierarchy's root and removes

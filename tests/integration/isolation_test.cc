@@ -128,10 +128,15 @@ TEST_F(IsolationTest, SeesOnlyItsOwnProcesses) {
       << "the host's processes are hidden\n"
       << ps;
   EXPECT_NE(ps.out.find("sleep 3600"), std::string::npos) << ps;
-  // pid 1 is the pot's init: the process `pot start` made, not the host's init.
+  // pid 1 is the pot's init, under a neutral name: the pot must not learn where pot lives
+  // on the host (its init is a copy of the `pot` process).
   RunResult one = exec(name, {"cat", "/proc/1/cmdline"});
   ASSERT_POT_OK(one);
-  EXPECT_EQ(one.out.substr(0, one.out.find('\0')), root().binary()) << one;
+  EXPECT_EQ(one.out.substr(0, one.out.find('\0')), "pot-init") << one;
+  EXPECT_EQ(one.out.find(root().binary()), std::string::npos) << one;
+  EXPECT_EQ(one.out.find("start"), std::string::npos) << one;
+  RunResult comm = exec(name, {"cat", "/proc/1/comm"});
+  EXPECT_EQ(trim(comm.out), "pot-init") << comm;
 }
 
 TEST_F(IsolationTest, RootIsNodevOnlyPotDevHasDevices) {
