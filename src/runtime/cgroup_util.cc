@@ -72,7 +72,7 @@ void CgroupManager::remove_parent_if_empty(const std::string& group) const {
   }
 }
 
-std::vector<std::string> cgroup_hierarchy_mounts() {
+static std::vector<std::string> read_cgroup_hierarchy_mounts() {
   // mountinfo: id parent major:minor root mount-point options ... - fstype source super
   std::vector<std::string> mounts;
   std::set<std::string> seen_devices;
@@ -90,6 +90,13 @@ std::vector<std::string> cgroup_hierarchy_mounts() {
     if (seen_devices.insert(device).second) mounts.push_back(mount_point);
   }
   return mounts;
+}
+
+std::vector<std::string> cgroup_hierarchy_mounts() {
+  // Read once per process: a start asks several times, and hierarchies are not mounted or
+  // unmounted under a running `pot`.
+  static const std::vector<std::string> kMounts = read_cgroup_hierarchy_mounts();
+  return kMounts;
 }
 
 void make_group_dirs(const std::string& mount, const std::string& group) {
