@@ -57,7 +57,9 @@ class CrashSafetyTest : public PotTest {
   void expect_whole_or_gone(const std::string& name) {
     bool on_disk = fs::exists(root().jail_dir(name) / "conf" / "pot.conf");
     EXPECT_EQ(listed(name), on_disk) << "`pot ls` and the disk disagree about " << name;
-    if (on_disk) EXPECT_TRUE(fs::is_directory(root().jail_dir(name) / "m")) << name;
+    if (on_disk) {
+      EXPECT_TRUE(fs::is_directory(root().jail_dir(name) / "m")) << name;
+    }
   }
 
   // Hidden work entries (`.creating.*`, `.destroying.*`) in a directory.
@@ -157,7 +159,9 @@ TEST_F(CrashSafetyTest, KilledClonesLeaveNothingOnceTheNextCloneRan) {
     SCOPED_TRACE(syscall + " #" + std::to_string(when));
     kill_at(syscall, when, {"clone", "-P", source, "-p", name});
     expect_whole_or_gone(name);
-    if (listed(name)) ASSERT_POT_OK(pot({"destroy", "-p", name}));
+    if (listed(name)) {
+      ASSERT_POT_OK(pot({"destroy", "-p", name}));
+    }
   }
   ASSERT_POT_OK(pot({"clone", "-P", source, "-p", name}));
   EXPECT_EQ(hidden_entries(root().fs_root() / "jails"), std::vector<std::string>{})
@@ -207,9 +211,13 @@ TEST_F(CrashSafetyTest, RacingStartsStopsAndDestroysLeaveNoRunFiles) {
     for (auto& command : commands) {
       auto code = command->wait(60000);
       ASSERT_TRUE(code.has_value()) << "a command hung";
-      if (*code != 0) EXPECT_EQ(split_lines(command->err()).size(), 1U) << command->err();
+      if (*code != 0) {
+        EXPECT_EQ(split_lines(command->err()).size(), 1U) << command->err();
+      }
     }
-    if (listed(name)) ASSERT_POT_OK(pot({"destroy", "-F", "-p", name}));
+    if (listed(name)) {
+      ASSERT_POT_OK(pot({"destroy", "-F", "-p", name}));
+    }
     expect_nothing_left_of(name);
   }
 }
