@@ -51,7 +51,7 @@ struct Copier {
     if (::fchown(fd, st.st_uid, st.st_gid) != 0) throw_sys("chown " + quote_name(name));
     if (::fchmod(fd, st.st_mode & 07777) != 0) throw_sys("chmod " + quote_name(name));
     timespec times[2] = {st.st_atim, st.st_mtim};
-    ::futimens(fd, times);
+    if (::futimens(fd, times) != 0) throw_sys("setting the times of " + quote_name(name));
   }
 
   // Symlinks and device nodes have no fd to write through: by name, never following links

@@ -585,7 +585,7 @@ class PartFile {
     fd_.reset(::mkostemp(name.data(), O_CLOEXEC));
     if (!fd_) throw_sys("creating " + quote_name(name));
     named_ = name;
-    ::fchmod(fd_.get(), 0644);
+    if (::fchmod(fd_.get(), 0644) != 0) throw_sys("setting the mode of " + quote_name(name));
   }
   ~PartFile() {
     if (!named_.empty()) ::unlink(named_.c_str());

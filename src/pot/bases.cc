@@ -27,14 +27,18 @@ void populate_busybox(const fs::path& root) {
   for (const char* dir : {"bin", "sbin", "usr", "usr/bin", "usr/sbin", "etc", "root", "tmp", "proc",
                           "sys", "dev", "var", "var/log", "var/www", "home"})
     make_dirs(root / dir);
-  ::chmod((root / "tmp").c_str(), 01777);
-  ::chmod((root / "root").c_str(), 0700);
+  auto set_mode = [](const fs::path& path, mode_t mode) {
+    if (::chmod(path.c_str(), mode) != 0)
+      throw_sys("setting the mode of " + quote_name(path.string()));
+  };
+  set_mode(root / "tmp", 01777);
+  set_mode(root / "root", 0700);
   std::error_code ec;
   fs::copy_file(kBusyboxBinary, root / "bin" / "busybox", ec);
   if (ec)
     throw Error("copying " + quote_name(kBusyboxBinary) + ": " + ec.message() +
                 " (install busybox-static)");
-  ::chmod((root / "bin" / "busybox").c_str(), 0755);
+  set_mode(root / "bin" / "busybox", 0755);
   // busybox knows where each applet belongs (bin/sh, usr/bin/env, ...): link each there.
   fs::path list = root / "tmp" / ".applets";
   int list_fd = ::open(list.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

@@ -1,64 +1,18 @@
 #include "pot/pot_files.h"
 
 #include <fcntl.h>
-#include <sched.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/copy_tree.h"
 #include "core/error.h"
-#include "core/process.h"
 #include "core/unique_fd.h"
 #include "pot/lifecycle.h"
 #include "pot/run_state.h"
+#include "runtime/overlay_root.h"
 #include "runtime/root_path.h"
 
 namespace pot {
-namespace {
-
-// Runs fn in a child process with its own mount namespace where the multi pot's overlay is
-// mounted; the namespace, and the mount with it, ends with the child.
-void with_overlay_root(Context& ctx, const std::string& pot, const PotConf& conf,
-                       const std::function<void(int)>& fn) {
-  JailSpec spec = build_jail_spec(ctx, pot, conf);
-  int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw_sys("pipe");
-  UniqueFd error_read(pipe_fds[0]), error_write(pipe_fds[1]);
-  ::fflush(nullptr);
-  pid_t pid = ::fork();
-  if (pid < 0) throw_sys("fork");
-  if (pid == 0) {
-    try {
-      if (::unshare(CLONE_NEWNS) != 0) throw_sys("unshare mount namespace");
-      if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
-        throw_sys("making mounts private");
-      if (::mount("overlay", spec.root.c_str(), "overlay", 0,
-                  overlay_mount_options(*spec.overlay).c_str()) != 0)
-        throw_sys("mounting the root of pot " + quote_name(pot));
-      UniqueFd root = open_root_dir(spec.root.c_str());
-      fn(root.get());
-    } catch (const std::exception& e) {
-      std::string message = e.what();
-      (void)!::write(error_write.get(), message.data(), message.size());
-      ::_exit(1);
-    }
-    ::_exit(0);
-  }
-  error_write.reset();
-  std::string message;
-  char buf[512];
-  ssize_t n;
-  while ((n = ::read(error_read.get(), buf, sizeof buf)) > 0)
-    message.append(buf, static_cast<size_t>(n));
-  int code = wait_exit_code(pid);
-  if (!message.empty()) throw Error(message);
-  if (code != 0) throw Error("working on the root of pot " + quote_name(pot) + " failed");
-}
-
-}  // namespace
-
 void with_pot_root(Context& ctx, const std::string& pot, const std::function<void(int)>& fn) {
   ctx.require_pot(pot);
   RunState state = RunState::load(ctx.settings(), pot);
@@ -70,7 +24,9 @@ void with_pot_root(Context& ctx, const std::string& pot, const std::function<voi
   }
   PotConf conf = ctx.load_conf(pot);
   if (conf.get_or("pot.type", "single") == "multi") {
-    with_overlay_root(ctx, pot, conf, fn);
+    JailSpec spec = build_jail_spec(ctx, pot, conf);
+    with_context("pot " + quote_name(pot),
+                 [&] { with_overlay_mounted(spec.root, *spec.overlay, fn); });
     return;
   }
   UniqueFd root = open_root_dir(ctx.settings().root_path(pot).c_str());

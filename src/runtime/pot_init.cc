@@ -8,7 +8,9 @@
 
 #include <cstring>
 
+#include "core/child_report.h"
 #include "core/process.h"
+#include "core/unique_fd.h"
 
 extern char** environ;
 
@@ -24,11 +26,6 @@ int exec_in_env(const std::vector<std::string>& argv, const std::vector<std::str
   environ = vars.data();
   ::execvp(args[0], args.data());
   return errno;
-}
-
-static void write_report(int fd, const std::string& message) {
-  if (fd < 0) return;
-  (void)!::write(fd, message.data(), message.size());
 }
 
 namespace {
@@ -75,27 +72,28 @@ void run_pot_init(const std::vector<std::string>& argv, const std::vector<std::s
   sigset_t all;
   sigfillset(&all);
   sigprocmask(SIG_BLOCK, &all, nullptr);
+  ChildReporter reporter{UniqueFd(report_fd)};
 
   if (argv.empty()) {
     // No command: init alone keeps the pot up until it is stopped.
-    write_report(report_fd, "R");
-    if (report_fd >= 0) ::close(report_fd);
+    reporter.ready();
     wait_loop(-1, new_session, /*persistent=*/true);
   }
 
   int exec_pipe[2];
   if (::pipe2(exec_pipe, O_CLOEXEC) != 0) {
-    write_report(report_fd, std::string("E") + "pipe: " + std::strerror(errno));
+    reporter.fail(std::string("pipe: ") + std::strerror(errno));
     ::_exit(127);
   }
+  UniqueFd exec_read(exec_pipe[0]), exec_write(exec_pipe[1]);
   pid_t command = ::fork();
   if (command < 0) {
-    write_report(report_fd, std::string("E") + "fork: " + std::strerror(errno));
+    reporter.fail(std::string("fork: ") + std::strerror(errno));
     ::_exit(127);
   }
   if (command == 0) {
-    ::close(exec_pipe[0]);
-    if (report_fd >= 0) ::close(report_fd);
+    exec_read.reset();
+    reporter = ChildReporter();  // closes our copy: the report is init's to send
     // Ignored signals survive exec: `pot exec` ignores ^C for itself, the command must not.
     for (int sig = 1; sig < NSIG; ++sig) ::signal(sig, SIG_DFL);
     sigset_t none;
@@ -103,22 +101,22 @@ void run_pot_init(const std::vector<std::string>& argv, const std::vector<std::s
     sigprocmask(SIG_SETMASK, &none, nullptr);
     if (new_session) {
       ::setsid();
-      // A terminal on stdin becomes ours (pot term); with someone else's it just fails.
-      if (::isatty(0) == 1) ::ioctl(0, TIOCSCTTY, 0);
+      // A terminal on stdin becomes ours (pot term); with someone else's it just fails, and
+      // the command runs without a controlling terminal, as a daemon would.
+      if (::isatty(0) == 1) (void)::ioctl(0, TIOCSCTTY, 0);
     }
-    report_exec_errno(exec_pipe[1], ::chdir(workdir.c_str()) == 0 ? exec_in_env(argv, env) : errno);
+    report_exec_errno(exec_write.get(),
+                      ::chdir(workdir.c_str()) == 0 ? exec_in_env(argv, env) : errno);
     ::_exit(127);
   }
-  ::close(exec_pipe[1]);
-  int exec_errno = read_exec_errno(exec_pipe[0]);
-  ::close(exec_pipe[0]);
+  exec_write.reset();
+  int exec_errno = read_exec_errno(exec_read.get());
+  exec_read.reset();
   if (exec_errno != 0) {
-    write_report(report_fd,
-                 "Ecannot run `" + argv[0] + "` in the pot: " + std::strerror(exec_errno));
+    reporter.fail("cannot run `" + argv[0] + "` in the pot: " + std::strerror(exec_errno));
     ::_exit(127);
   }
-  write_report(report_fd, "R");
-  if (report_fd >= 0) ::close(report_fd);
+  reporter.ready();
   wait_loop(command, new_session, persistent);
 }
 

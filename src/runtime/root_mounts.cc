@@ -112,7 +112,8 @@ void make_dev() {
     std::string path = std::string("/dev/") + node.name;
     if (::mknod(path.c_str(), S_IFCHR | 0666, makedev(node.major, node.minor)) != 0)
       throw_sys("creating " + quote_name(path));
-    ::chmod(path.c_str(), 0666);  // mknod applies the umask
+    if (::chmod(path.c_str(), 0666) != 0)  // mknod applies the umask
+      throw_sys("setting the mode of " + quote_name(path));
   }
   ensure_dir("/dev/pts");
   do_mount("devpts", "/dev/pts", "devpts", nosuid_noexec,
@@ -189,7 +190,9 @@ void setup_root_filesystem(const JailSpec& spec) {
   ensure_dir("/sys", 0555);
   do_mount("sysfs", "/sys", "sysfs", hardened | MS_RDONLY);
   make_dev();
-  if (::mkdir("/tmp", 01777) == 0) ::chmod("/tmp", 01777);  // mkdir applies the umask
+  // mkdir applies the umask; an existing /tmp keeps the mode the pot gave it.
+  if (::mkdir("/tmp", 01777) == 0 && ::chmod("/tmp", 01777) != 0)
+    throw_sys("setting the mode of /tmp");
   for (size_t i = 0; i < trees.size(); ++i) attach_tree(trees[i].get(), spec.mounts[i]);
   mask_and_protect();
   write_etc_files(spec);
