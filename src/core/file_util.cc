@@ -1,5 +1,7 @@
 #include "core/file_util.h"
 
+#include <signal.h>
+
 #include <fcntl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -9,6 +11,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/number.h"
 #include "core/unique_fd.h"
 
 namespace pot {
@@ -67,6 +70,30 @@ void write_file_atomic(const fs::path& path, std::string_view content, mode_t mo
   } catch (...) {
     ::unlink(tmp.c_str());
     throw;
+  }
+}
+
+bool is_abandoned_temp_file(std::string_view file) {
+  constexpr std::string_view kMarker = ".tmp.";
+  for (size_t at = file.find(kMarker); at != std::string_view::npos;
+       at = file.find(kMarker, at + 1)) {
+    std::string_view rest = file.substr(at + kMarker.size());
+    size_t digits = rest.find_first_not_of("0123456789");
+    if (digits == 0) continue;
+    if (digits != std::string_view::npos && rest[digits] != '.') continue;
+    auto pid = to_unsigned(rest.substr(0, digits));
+    if (!pid || *pid == 0 || *pid > INT32_MAX) continue;
+    // A live process of that pid (ours, or one that reused it) keeps its files.
+    return ::kill(static_cast<pid_t>(*pid), 0) != 0 && errno == ESRCH;
+  }
+  return false;
+}
+
+void remove_abandoned_temp_files(const fs::path& dir, std::string_view prefix) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.starts_with(prefix) && is_abandoned_temp_file(name)) ::unlink(entry.path().c_str());
   }
 }
 

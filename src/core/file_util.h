@@ -38,6 +38,13 @@ void make_dirs(const fs::path& path, mode_t mode = 0755);
 // `bytes` random bytes (getrandom) as lowercase hex: unique parts of temporary names.
 std::string random_hex(size_t bytes);
 
+// Temporary files are named `<file>.tmp.<pid>` (write_file_atomic) or
+// `.<file>.tmp.<pid>.<more>` (the archive writer). True for such a name whose process is
+// gone: a kill between creating it and renaming it into place left it.
+bool is_abandoned_temp_file(std::string_view file);
+// Removes the abandoned temporary files in `dir` whose names start with `prefix`.
+void remove_abandoned_temp_files(const fs::path& dir, std::string_view prefix = {});
+
 // rm -rf that stays on one filesystem and never follows symlinks; missing is fine.
 void remove_tree(const fs::path& path);
 

@@ -263,6 +263,8 @@ class ExportFiles {
       auto creation = parse_creation_entry(entry.path().filename().string());
       if (creation && !creation->creator_alive) remove_file_if_present(entry.path());
     }
+    // Temporary files of a killed export's writers (a staged archive, the index).
+    remove_abandoned_temp_files(dir_);
   }
   ~ExportFiles() {
     for (const auto& [file, hidden] : staged_) remove_file_if_present(hidden);
@@ -484,27 +486,25 @@ std::string prepare_pot(Context& ctx, const PrepareOptions& options, int* exit_c
 
   CloneNetwork network = options.network;
   if (network.type.empty()) network.type = "none";
-  clone_pot(ctx, imported, name, network);
-  try {
-    PotConf conf;
-    {
-      FileLock lock = lock_pot(ctx.settings(), name);
-      conf = ctx.load_conf(name);
-      conf.remove(kImageKey);
-      conf.remove(kImageSignerKey);
-      conf.set_attr("persistent", false);
-      conf.set_attr("no-rc-script", true);
-      conf.set_attr("prunable", true);
-      ctx.save_conf(name, conf);
-    }
-    if (!options.command.empty()) set_cmd(ctx, name, options.command);
+  std::string command = options.command.empty() ? "" : checked_command(options.command);
+  // Everything prepare sets goes into the clone's pot.conf before the clone is in place:
+  // the pot appears prepared in one step, or not at all.
+  clone_pot(ctx, imported, name, network, [&](PotConf& conf) {
+    conf.remove(kImageKey);
+    conf.remove(kImageSignerKey);
+    conf.set_attr("persistent", false);
+    conf.set_attr("no-rc-script", true);
+    conf.set_attr("prunable", true);
+    if (!command.empty()) conf.set("pot.cmd", command);
     std::vector<std::string> ports = options.ports;
     if (ports.empty() && is_bridge_network(network.type)) {
       // The image's ports, which name no host port: pick free ones on this host.
       for (const auto& port : net::parse_port_exports(conf.get_or("pot.export.ports", "")))
         ports.push_back(port.str());
     }
-    if (!ports.empty()) export_ports(ctx, name, ports);
+    if (!ports.empty()) assign_exported_ports(ctx, name, conf, ports);
+  });
+  try {
     if (options.start) {
       int code = start_pot(ctx, name);
       if (exit_code != nullptr) *exit_code = code;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string_view>
 
 #include "core/lock.h"
 #include "core/names.h"
@@ -64,16 +65,48 @@ std::vector<std::string> remove_abandoned_entries(Context& ctx, const fs::path& 
   return names;
 }
 
+namespace {
+
+// The pot a run/ file belongs to: <pot>.lock, <pot>.state, <pot>.state.tmp.<pid>,
+// <pot>.log, <pot>.log.<n>; empty for anything else.
+std::string pot_of_run_file(std::string_view file) {
+  auto strip = [&](std::string_view suffix) -> std::optional<std::string_view> {
+    if (file.size() > suffix.size() && file.ends_with(suffix))
+      return file.substr(0, file.size() - suffix.size());
+    return std::nullopt;
+  };
+  for (std::string_view suffix : {".lock", ".state", ".log"}) {
+    if (auto name = strip(suffix)) return std::string(*name);
+  }
+  // A numbered suffix: .log.<n> or .state.tmp.<pid>.
+  size_t dot = file.rfind('.');
+  if (dot == std::string_view::npos || !to_unsigned(file.substr(dot + 1))) return {};
+  std::string_view head = file.substr(0, dot);
+  for (std::string_view suffix : {".log", ".state.tmp"}) {
+    if (head.size() > suffix.size() && head.ends_with(suffix))
+      return std::string(head.substr(0, head.size() - suffix.size()));
+  }
+  return {};
+}
+
+}  // namespace
+
 bool remove_abandoned_pots(Context& ctx, const std::string& locked_pot) {
   const Settings& s = ctx.settings();
-  bool found_locked = false;
   std::vector<std::string> names = remove_abandoned_entries(ctx, s.jails_dir());
+  bool found_locked = std::find(names.begin(), names.end(), locked_pot) != names.end();
+  // Run files whose pot is gone: a command killed after its pot went (destroy, rename)
+  // and before it removed them.
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(s.run_dir(), ec)) {
+    std::string name = pot_of_run_file(entry.path().filename().string());
+    if (!name.empty() && is_valid_name(name) && !ctx.pot_exists(name)) names.push_back(name);
+  }
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());
   for (const auto& name : names) {
     if (!is_valid_name(name)) continue;
     if (name == locked_pot) {
-      found_locked = true;
       if (!ctx.pot_exists(name)) remove_run_files(s, name);
       continue;
     }

@@ -62,6 +62,9 @@ void remove_root_network(Context& ctx);
 // `pot export-ports`: checks the specs, picks free host ports for those without one, and
 // records them (pot.export.ports). Only bridge pots use them (others get a note).
 void export_ports(Context& ctx, const std::string& pot, const std::vector<std::string>& specs);
+// The same on a pot.conf not saved yet (a pot being prepared), with the network lock held.
+void assign_exported_ports(Context& ctx, const std::string& pot, PotConf& conf,
+                           const std::vector<std::string>& specs);
 
 // What a start made on the host's network, saved in the pot's run state before it is made,
 // so that any later command can remove it (release_pot_network).

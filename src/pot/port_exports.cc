@@ -38,14 +38,21 @@ std::map<std::string, std::string> ports_of_other_pots(Context& ctx, const std::
 }  // namespace
 
 void export_ports(Context& ctx, const std::string& pot, const std::vector<std::string>& specs) {
-  std::vector<net::PortExport> exports;
-  for (const auto& spec : specs) exports.push_back(net::PortExport::parse(spec));
+  for (const auto& spec : specs) net::PortExport::parse(spec);  // bad input: before any lock
   ctx.require_pot(pot);
   // The pot's lock, then the network lock (the order every command takes them in), both
   // held until pot.conf is saved: a parallel export cannot pick the same free port.
   FileLock pot_lock = lock_pot(ctx.settings(), pot);
   FileLock network_lock = lock_network(ctx.settings());
   PotConf conf = ctx.load_conf(pot);
+  assign_exported_ports(ctx, pot, conf, specs);
+  ctx.save_conf(pot, conf);
+}
+
+void assign_exported_ports(Context& ctx, const std::string& pot, PotConf& conf,
+                           const std::vector<std::string>& specs) {
+  std::vector<net::PortExport> exports;
+  for (const auto& spec : specs) exports.push_back(net::PortExport::parse(spec));
   std::string type = conf.get_or("network_type", "none");
   // As the original: recorded all the same (a note, not an error), and ignored at start.
   if (!is_bridge_network(type))
@@ -77,7 +84,6 @@ void export_ports(Context& ctx, const std::string& pot, const std::vector<std::s
     taken[port_key(port.protocol, *port.host_port)] = "";  // given twice in this command
   }
   conf.set("pot.export.ports", net::format_port_exports(exports));
-  ctx.save_conf(pot, conf);
 }
 
 }  // namespace pot

@@ -133,7 +133,7 @@ void create_pot(Context& ctx, const CreateOptions& options,
 }
 
 void clone_pot(Context& ctx, const std::string& source, const std::string& name,
-               const CloneNetwork& network) {
+               const CloneNetwork& network, const std::function<void(PotConf&)>& finish_conf) {
   ctx.storage().ensure_ready();
   ctx.require_pot(source);
   validate_name("pot", name);
@@ -155,6 +155,7 @@ void clone_pot(Context& ctx, const std::string& source, const std::string& name,
       if (request.bridge.empty() && request.type == "private-bridge")
         request.bridge = conf.get_or("bridge", "");
       assign_network(ctx, request, conf);
+      if (finish_conf) finish_conf(conf);
       conf.save(tmp / "conf" / "pot.conf");
     }
     if (conf.get_or("pot.type", "single") == "multi") {
@@ -226,7 +227,8 @@ void destroy_pot(Context& ctx, const std::string& name, bool force) {
   std::string group = ctx.cgroup_group(name);
   ctx.cgroups().remove(group);
   ctx.cgroups().remove_parent_if_empty(group);
-  remove_monitor_groups(monitor_group_name(s.root_tag(), name), /*and_root_group=*/true);
+  remove_monitor_groups(monitor_group_name(s.root_tag(), name), /*and_root_group=*/true,
+                        /*kill_members=*/true);
   if (is_bridge_network(ctx.load_conf(name).get_or("network_type", "none")))
     remove_pot_links(ctx, name);
   // Then the pot goes in one step (a rename to a hidden name, under the network lock so an

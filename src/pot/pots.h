@@ -38,8 +38,11 @@ struct CloneNetwork {
   std::vector<std::string> addresses;
   std::string bridge;
 };
+// `finish_conf`, when given, completes the clone's pot.conf before the clone exists (under
+// the network lock): a prepare that is killed leaves no half-prepared pot.
 void clone_pot(Context& ctx, const std::string& source, const std::string& name,
-               const CloneNetwork& network = {});
+               const CloneNetwork& network = {},
+               const std::function<void(PotConf&)>& finish_conf = nullptr);
 void rename_pot(Context& ctx, const std::string& from, const std::string& to);
 void destroy_pot(Context& ctx, const std::string& name, bool force);
 

@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "core/file_util.h"
+#include "core/number.h"
 #include "core/process.h"
 
 namespace pot {
@@ -52,6 +53,16 @@ void remove_run_files(const Settings& settings, const std::string& pot) {
   fs::remove(log, ec);
   // Rotated logs: <pot>.log.1, .2, ... until the first gap.
   for (int n = 1; fs::remove(log.string() + "." + std::to_string(n), ec); ++n) {
+  }
+  // A state file a killed command was writing: <pot>.state.tmp.<pid>, exactly (a pot may
+  // be called `x.state.tmp.5`, and its files are not ours).
+  std::string temp_prefix = pot + ".state.tmp.";
+  for (const auto& entry : fs::directory_iterator(settings.run_dir(), ec)) {
+    std::string file = entry.path().filename().string();
+    if (file.starts_with(temp_prefix) &&
+        to_unsigned(std::string_view(file).substr(temp_prefix.size())) &&
+        is_abandoned_temp_file(file))
+      fs::remove(entry.path(), ec);
   }
 }
 

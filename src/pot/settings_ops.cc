@@ -54,13 +54,18 @@ bool is_attr(const std::string& name) {
 
 }  // namespace
 
-void set_cmd(Context& ctx, const std::string& pot, const std::string& command) {
+std::string checked_command(const std::string& command) {
   std::string cmd = command;
   // The original strips one pair of surrounding quotes a flavour line may carry.
   if (cmd.size() >= 2 && cmd.front() == '"' && cmd.back() == '"')
     cmd = cmd.substr(1, cmd.size() - 2);
   if (cmd.empty()) throw Error("pot set-cmd: the command is empty");
   if (cmd.find('\n') != std::string::npos) throw Error("pot set-cmd: the command must be one line");
+  return cmd;
+}
+
+void set_cmd(Context& ctx, const std::string& pot, const std::string& command) {
+  std::string cmd = checked_command(command);
   update_conf(ctx, pot, [&](PotConf& conf) { conf.set("pot.cmd", cmd); });
 }
 

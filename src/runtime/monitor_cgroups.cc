@@ -1,8 +1,12 @@
 #include "runtime/monitor_cgroups.h"
 
+#include <signal.h>
 #include <unistd.h>
 
+#include <sstream>
+
 #include "core/file_util.h"
+#include "core/number.h"
 #include "runtime/cgroup_util.h"
 
 namespace pot {
@@ -26,9 +30,19 @@ void leave_monitor_groups(const std::string& group) {
   remove_monitor_groups(group);
 }
 
-void remove_monitor_groups(const std::string& group, bool and_root_group) {
+void remove_monitor_groups(const std::string& group, bool and_root_group, bool kill_members) {
   for (const auto& mount : cgroup_hierarchy_mounts()) {
     std::string dir = mount + "/" + group;
+    if (kill_members) {
+      if (auto procs = read_file_if_exists(dir + "/cgroup.procs")) {
+        std::istringstream pids(*procs);
+        std::string pid;
+        while (pids >> pid) {
+          if (auto number = to_unsigned(pid); number && *number > 0 && *number <= INT32_MAX)
+            ::kill(static_cast<pid_t>(*number), SIGKILL);
+        }
+      }
+    }
     remove_group_dir(dir);
     // Parents go with their last member: ENOTEMPTY or EBUSY means not yet.
     for (int level = 0; level < (and_root_group ? 2 : 1); ++level) {

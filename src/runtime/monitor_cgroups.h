@@ -19,9 +19,12 @@ void join_monitor_groups(const std::string& group);
 // the groups.
 void leave_monitor_groups(const std::string& group);
 // Removes the groups of a monitor that is gone (killed), and `.monitors` when it was the
-// last; with `and_root_group`, `pot-<tag>` too when nothing else is left in it (destroy, de-init).
-// Missing is fine.
-void remove_monitor_groups(const std::string& group, bool and_root_group = false);
+// last; missing is fine. For a destroy: `and_root_group` removes `pot-<tag>` too when
+// nothing else is left in it, and `kill_members` first kills a monitor still in its group
+// (one whose stop was killed, waiting for the lock the destroy holds: the pot it would
+// finish is going away).
+void remove_monitor_groups(const std::string& group, bool and_root_group = false,
+                           bool kill_members = false);
 
 // At de-init: `pot-<tag>/.monitors` and `pot-<tag>` where they are empty, in every hierarchy.
 void remove_root_monitor_groups(const std::string& root_tag);
