@@ -228,12 +228,7 @@ TEST_F(CrashSafetyTest, StopKilledMidwayIsFinishedByTheNextStopEvenAfterThePotEn
       pot({"set-cmd", "-p", name, "-c", "sh -c 'trap \"\" TERM; while true; do sleep 1; done'"}));
   ASSERT_POT_OK(pot({"start", name}));
   pid_t init = static_cast<pid_t>(std::stol(root().state(name)["init_pid"]));
-  auto stop = std::make_unique<Background>(std::vector<std::string>{root().binary(), "stop", name},
-                                           root().env({"POT_STOP_TIMEOUT=60"}),
-                                           root().tmp() / "stop.out", root().tmp() / "stop.err");
-  ASSERT_TRUE(wait_until([&] { return root().status(name) == "stopping"; }, 10000)) << stop->err();
-  stop->kill(SIGKILL);
-  stop->wait(5000);
+  kill_stop_midway(name);
   // The pot ends meanwhile; its monitor must leave the unfinished stop to the next one.
   ASSERT_EQ(::kill(init, SIGKILL), 0);
   ASSERT_TRUE(wait_until([&] { return !process_running(init); }, 5000));

@@ -116,12 +116,7 @@ TEST_F(CrashTest, KilledStopIsFinishedByTheNextStart) {
       pot({"set-cmd", "-p", name, "-c", "sh -c 'trap \"\" TERM; while true; do sleep 1; done'"}));
   ASSERT_POT_OK(pot({"start", name}));
   std::set<pid_t> pids = pot_processes(name);
-  auto stop = std::make_unique<Background>(std::vector<std::string>{root().binary(), "stop", name},
-                                           root().env({"POT_STOP_TIMEOUT=60"}),
-                                           root().tmp() / "stop.out", root().tmp() / "stop.err");
-  ASSERT_TRUE(wait_until([&] { return root().status(name) == "stopping"; }, 10000)) << stop->err();
-  stop->kill(SIGKILL);
-  stop->wait(5000);
+  kill_stop_midway(name);
   EXPECT_EQ(root().status(name), "stopping");
 
   RunResult start = pot({"start", name});

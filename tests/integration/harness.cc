@@ -666,6 +666,15 @@ void PotTest::TearDown() {
   tracked_.clear();
 }
 
+void PotTest::kill_stop_midway(const std::string& pot) {
+  Background stop({root_->binary(), "stop", pot}, root_->env({"POT_STOP_TIMEOUT=60"}),
+                  root_->tmp() / "stop.out", root_->tmp() / "stop.err");
+  if (!wait_until([&] { return root_->status(pot) == "stopping"; }, 10000))
+    throw StepFailed("`pot stop " + pot + "` never reached stopping:\n" + stop.err());
+  stop.kill(SIGKILL);
+  stop.wait(5000);
+}
+
 std::string PotTest::unique_name(const std::string& prefix) {
   static int counter = 0;
   return prefix + "-" + std::to_string(++counter);

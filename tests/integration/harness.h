@@ -216,6 +216,10 @@ class PotTest : public ::testing::Test {
   void copy_probe(const std::string& pot);
   // Sets pot.cmd and runs the pot once: `pot set-cmd`, `pot start`.
   RunResult run_once(const std::string& pot, const std::string& cmd);
+  // `pot stop` of a running pot whose command ignores SIGTERM (so the stop waits, with
+  // POT_STOP_TIMEOUT=60), killed with SIGKILL once the pot's status is `stopping`: a stop
+  // killed half-way. Throws StepFailed when the stop never got there.
+  void kill_stop_midway(const std::string& pot);
   // True while `pot info -r` says the pot runs.
   bool is_running(const std::string& pot) const;
   // A host file with this content, under the root's tmp dir (outside POT_FS_ROOT).
