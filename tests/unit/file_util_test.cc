@@ -93,5 +93,24 @@ TEST(RemoveTree, RemovesWithoutFollowingLinks) {
   EXPECT_NO_THROW(remove_tree(dir / "tree"));  // missing is fine
 }
 
+TEST(AbandonedTempFiles, OnlyNamesOfProcessesThatAreGone) {
+  std::string alive = std::to_string(::getpid());
+  // pid_max is at most 4194304: a larger pid never runs.
+  EXPECT_TRUE(is_abandoned_temp_file("web.state.tmp.99999999"));
+  EXPECT_TRUE(is_abandoned_temp_file(".site_1.0.tar.zst.tmp.99999999.0.12345"));
+  EXPECT_FALSE(is_abandoned_temp_file("web.state.tmp." + alive));
+  EXPECT_FALSE(is_abandoned_temp_file("web.state"));
+  EXPECT_FALSE(is_abandoned_temp_file("web.tmp.lock"));
+  EXPECT_FALSE(is_abandoned_temp_file("a.tmp.99999999_1.0.tar.zst")) << "an image of pot a.tmp.N";
+
+  TempDir dir;
+  write_text(dir / "index.json.tmp.99999999", "half");
+  write_text(dir / ("index.json.tmp." + alive), "in progress");
+  write_text(dir / "index.json", "{}");
+  remove_abandoned_temp_files(dir.path());
+  EXPECT_EQ(list_dir(dir.path()),
+            (std::vector<std::string>{"index.json", "index.json.tmp." + alive}));
+}
+
 }  // namespace
 }  // namespace pot
