@@ -51,7 +51,6 @@ TEST(ChildReport, OnlyTheFirstReportCounts) {
   ReadyChild child = fork_and_wait_ready([](ChildReporter& reporter) {
     reporter.ready("first");
     reporter.fail("second");  // the pipe is closed: nothing is sent
-    EXPECT_TRUE(reporter.reported());
   });
   EXPECT_EQ(child.payload, "first");
   wait_exit_code(child.pid);
