@@ -1,5 +1,7 @@
 #include "runtime/cgroup_util.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
@@ -34,14 +36,19 @@ void remove_group_dir(const std::string& dir) {
   }
 }
 
+std::string companion_group_name(const std::string& group) {
+  return group.substr(0, group.rfind('/') + 1) + ".pots";
+}
+
 std::vector<std::pair<std::string, std::string>> CgroupManager::companions(
     const std::string& group) const {
   std::vector<std::string> managed = managed_dirs(group);
+  std::string shared = companion_group_name(group);
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& mount : cgroup_hierarchy_mounts()) {
     bool covered = false;
     for (const auto& dir : managed) covered = covered || dir.rfind(mount + "/", 0) == 0;
-    if (!covered) out.emplace_back(mount, mount + "/" + group);
+    if (!covered) out.emplace_back(mount, mount + "/" + shared);
   }
   return out;
 }
@@ -52,22 +59,28 @@ std::vector<std::string> CgroupManager::dirs(const std::string& group) const {
   return out;
 }
 
-void CgroupManager::create_companions(const std::string& group) const {
-  for (const auto& [mount, dir] : companions(group)) make_group_dirs(mount, group);
-}
-
 void CgroupManager::join_companions(const std::string& group) const {
-  for (const auto& [mount, dir] : companions(group)) write_knob(dir + "/cgroup.procs", "0");
-}
-
-void CgroupManager::remove_companions(const std::string& group) const {
-  for (const auto& [mount, dir] : companions(group)) remove_group_dir(dir);
+  std::string shared = companion_group_name(group);
+  for (const auto& [mount, dir] : companions(group)) {
+    // The shared group stays between starts: made only when a join finds it missing.
+    if (int fd = ::open((dir + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC); fd >= 0) {
+      bool joined = ::write(fd, "0", 1) == 1;
+      int err = errno;
+      ::close(fd);
+      if (!joined) throw_sys("joining cgroup " + quote_name(dir), err);
+      continue;
+    }
+    if (errno != ENOENT) throw_sys("opening " + quote_name(dir + "/cgroup.procs"));
+    make_group_dirs(mount, shared);
+    write_knob(dir + "/cgroup.procs", "0");
+  }
 }
 
 void CgroupManager::remove_parent_if_empty(const std::string& group) const {
+  // Other pots of the same root may still be there: ENOTEMPTY/EBUSY means "not yet".
+  for (const auto& [mount, dir] : companions(group)) ::rmdir(dir.c_str());
   for (const auto& dir : dirs(group)) {
     std::string parent = dir.substr(0, dir.rfind('/'));
-    // Other pots of the same root may still be there: ENOTEMPTY/EBUSY means "not yet".
     if (parent.substr(parent.rfind('/') + 1).rfind("pot-", 0) == 0) ::rmdir(parent.c_str());
   }
 }
@@ -100,13 +113,16 @@ std::vector<std::string> cgroup_hierarchy_mounts() {
 }
 
 void make_group_dirs(const std::string& mount, const std::string& group) {
+  bool cpuset = ::access((mount + "/cpuset.cpus").c_str(), F_OK) == 0;
   std::string dir = mount;
   std::istringstream parts(group);
   std::string part;
   while (std::getline(parts, part, '/')) {
     std::string parent = dir;
     dir += "/" + part;
-    make_dirs(dir);
+    if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
+      throw_sys("creating cgroup " + quote_name(dir));
+    if (!cpuset) continue;
     for (const char* knob : {"/cpuset.cpus", "/cpuset.mems"}) {
       auto own = read_file_if_exists(dir + knob);
       if (!own || own->find_first_not_of(" \n") != std::string::npos) continue;

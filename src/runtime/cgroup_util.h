@@ -26,6 +26,9 @@ std::vector<std::string> cgroup_hierarchy_mounts();
 // as systemd and container runtimes give theirs.
 void make_group_dirs(const std::string& mount, const std::string& group);
 
+// The companion group of a pot's group `pot-<tag>/<pot>`: `pot-<tag>/.pots` (cgroup.h).
+std::string companion_group_name(const std::string& group);
+
 std::unique_ptr<CgroupManager> make_cgroup_v1();
 std::unique_ptr<CgroupManager> make_cgroup_v2(const std::string& root);
 

@@ -63,7 +63,6 @@ class CgroupV1 : public CgroupManager {
         ::access((path(group, "memory") + "/memory.memsw.limit_in_bytes").c_str(), F_OK) == 0;
     for (const auto& knob : cgroup_v1_knobs(limits, has_memsw))
       write_knob(path(group, knob.controller) + "/" + knob.file, knob.value);
-    create_companions(group);
   }
 
   void join_self(const std::string& group) override {
@@ -92,7 +91,6 @@ class CgroupV1 : public CgroupManager {
 
   void remove(const std::string& group) override {
     for (const char* controller : kControllers) remove_group_dir(path(group, controller));
-    remove_companions(group);
   }
 
  private:

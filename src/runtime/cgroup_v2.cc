@@ -47,7 +47,6 @@ class CgroupV2 : public CgroupManager {
       }
       write_knob(file, knob.value);
     }
-    create_companions(group);
   }
 
   void join_self(const std::string& group) override {
@@ -75,7 +74,6 @@ class CgroupV2 : public CgroupManager {
 
   void remove(const std::string& group) override {
     remove_group_dir(path(group, ""));
-    remove_companions(group);
   }
 
  private:

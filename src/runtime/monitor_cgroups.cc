@@ -56,6 +56,7 @@ void remove_root_monitor_groups(const std::string& root_tag) {
   for (const auto& mount : cgroup_hierarchy_mounts()) {
     std::string dir = mount + "/pot-" + root_tag;
     ::rmdir((dir + "/.monitors").c_str());  // ENOENT, ENOTEMPTY: nothing to do
+    ::rmdir((dir + "/.pots").c_str());      // the companion groups (cgroup.h)
     ::rmdir(dir.c_str());
   }
 }

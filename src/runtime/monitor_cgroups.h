@@ -26,7 +26,8 @@ void leave_monitor_groups(const std::string& group);
 void remove_monitor_groups(const std::string& group, bool and_root_group = false,
                            bool kill_members = false);
 
-// At de-init: `pot-<tag>/.monitors` and `pot-<tag>` where they are empty, in every hierarchy.
+// At de-init: `pot-<tag>/.monitors`, `pot-<tag>/.pots` and `pot-<tag>` where they are empty,
+// in every hierarchy.
 void remove_root_monitor_groups(const std::string& root_tag);
 
 }  // namespace pot
