@@ -50,7 +50,8 @@ std::optional<std::string> read_child_report(int read_fd) {
   return message.substr(1);
 }
 
-ReadyChild fork_and_wait_ready(const std::function<void(ChildReporter&)>& body) {
+ReadyChild fork_and_wait_ready(std::string_view what,
+                               const std::function<void(ChildReporter&)>& body) {
   ReportPipe pipe = ReportPipe::make();
   std::fflush(nullptr);  // buffered output must not be written twice
   pid_t pid = ::fork();
@@ -79,7 +80,7 @@ ReadyChild fork_and_wait_ready(const std::function<void(ChildReporter&)>& body) 
   }
   if (!payload) {
     int code = child.wait();
-    throw Error("the child process exited with code " + std::to_string(code) +
+    throw Error(std::string(what) + " exited with code " + std::to_string(code) +
                 " before it was ready");
   }
   return ReadyChild{child.release(), *payload};

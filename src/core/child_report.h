@@ -55,6 +55,9 @@ struct ReadyChild {
   pid_t pid = -1;
   std::string payload;
 };
-ReadyChild fork_and_wait_ready(const std::function<void(ChildReporter&)>& body);
+// `what` names the child in the error for a child that died without a report ("the monitor
+// of pot `web`").
+ReadyChild fork_and_wait_ready(std::string_view what,
+                               const std::function<void(ChildReporter&)>& body);
 
 }  // namespace pot

@@ -263,8 +263,10 @@ class ExportFiles {
       auto creation = parse_creation_entry(entry.path().filename().string());
       if (creation && !creation->creator_alive) remove_file_if_present(entry.path());
     }
-    // Temporary files of a killed export's writers (a staged archive, the index).
-    remove_abandoned_temp_files(dir_);
+    // Temporary files of a killed export's writers: the staged archive's and the index's.
+    // Only names pot makes: the directory may hold the user's own `*.tmp.*` files.
+    remove_abandoned_temp_files(dir_, "..creating.");
+    remove_abandoned_temp_files(dir_, "index.json.tmp.");
   }
   ~ExportFiles() {
     for (const auto& [file, hidden] : staged_) remove_file_if_present(hidden);
@@ -535,7 +537,14 @@ std::vector<std::string> prune_pots(Context& ctx, const PruneOptions& options) {
       throw;
     }
     if (!conf->attr("prunable", false) || !conf->attr("to-be-pruned", false)) continue;
-    if (refresh_pot_state(ctx, pot)) continue;
+    bool running = false;
+    try {
+      running = refresh_pot_state(ctx, pot);
+    } catch (const Error&) {
+      if (!ctx.pot_exists(pot)) continue;  // destroyed by another prune while we waited
+      throw;
+    }
+    if (running) continue;
     if (options.grace_seconds > 0 && ended_recently(ctx, pot, options.grace_seconds)) continue;
     if (!options.dry_run) {
       try {

@@ -198,8 +198,10 @@ int monitor_pot(Context& ctx, const std::string& name, const StartPlan& plan, Fi
 // running, or throw its error.
 void start_detached(Context& ctx, const std::string& name, const StartPlan& plan, FileLock& lock) {
   std::string group = monitor_group(ctx, name);
-  fork_and_wait_ready([&](ChildReporter& reporter) {
-    detach_monitor(group, {reporter.fd(), lock.fd()});
+  fork_and_wait_ready("the monitor of pot " + quote_name(name), [&](ChildReporter& reporter) {
+    with_context("detaching the monitor of pot " + quote_name(name), [&] {
+      detach_monitor(group, {reporter.fd(), lock.fd()});
+    });
     set_process_title("pot-monitor " + name);
     struct LeaveGroups {
       const std::string& group;

@@ -6,6 +6,7 @@
 #include "core/file_util.h"
 #include "core/names.h"
 #include "net/port_spec.h"
+#include "pot/leftovers.h"
 #include "pot/network.h"
 #include "pot/pots.h"
 #include "pot/run_state.h"
@@ -21,13 +22,22 @@ std::string port_key(const std::string& protocol, uint16_t port) {
   return protocol + ":" + std::to_string(port);
 }
 
-// Host ports other pots export (theirs even while they are stopped), and which pot has each.
+// Host ports other pots export (theirs even while they are stopped, and those of pots being
+// made: a parallel prepare picks its ports before its pot is in place), and which pot has
+// each.
 std::map<std::string, std::string> ports_of_other_pots(Context& ctx, const std::string& pot) {
   std::map<std::string, std::string> taken;
-  for (const auto& other : list_pots(ctx)) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(ctx.settings().jails_dir(), ec)) {
+    std::string other = entry.path().filename().string();
+    if (other.starts_with(".")) {
+      auto creation = parse_creation_entry(other);
+      if (!creation || !creation->creator_alive || creation->destroying) continue;
+      other = creation->name;
+    }
     if (other == pot) continue;
-    auto text = read_file_if_exists(ctx.settings().conf_path(other));
-    if (!text) continue;  // destroyed meanwhile
+    auto text = read_file_if_exists(entry.path() / "conf" / "pot.conf");
+    if (!text) continue;  // destroyed meanwhile, or not written yet
     for (const auto& port :
          net::parse_port_exports(PotConf::parse(*text).get_or("pot.export.ports", "")))
       taken[port_key(port.protocol, port.host_port.value_or(port.pot_port))] = other;

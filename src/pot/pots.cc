@@ -240,9 +240,11 @@ void destroy_pot(Context& ctx, const std::string& name, bool force) {
     if (::rename(s.jail_dir(name).c_str(), hidden.c_str()) != 0)
       throw_sys("destroying pot " + quote_name(name));
   }
+  // The lock file before the dataset: the hidden entry is removed last of all, so a kill
+  // at any point before the end leaves it for the next destroy of this name to find.
   remove_run_files(s, name);
+  remove_pot_lock_file(s, name);  // while we still hold it
   ctx.storage().destroy(hidden);
-  remove_pot_lock_file(s, name);  // last, while we still hold it
   remove_abandoned_pots(ctx, name);
 }
 

@@ -49,19 +49,18 @@ FileLock lock_existing_pot(const Settings& settings, const std::string& pot) {
 void remove_run_files(const Settings& settings, const std::string& pot) {
   std::error_code ec;
   fs::remove(state_path(settings, pot), ec);
-  fs::path log = log_path(settings, pot);
-  fs::remove(log, ec);
-  // Rotated logs: <pot>.log.1, .2, ... until the first gap.
-  for (int n = 1; fs::remove(log.string() + "." + std::to_string(n), ec); ++n) {
-  }
-  // A state file a killed command was writing: <pot>.state.tmp.<pid>, exactly (a pot may
-  // be called `x.state.tmp.5`, and its files are not ours).
-  std::string temp_prefix = pot + ".state.tmp.";
+  fs::remove(log_path(settings, pot), ec);
+  // Rotated logs, <pot>.log.<n> (a monitor killed mid-rotation may leave a gap), and a state
+  // file a killed command was writing, <pot>.state.tmp.<pid>: exactly these names (a pot
+  // may be called `x.log.5`, and its files are not ours).
+  std::string rotated = pot + ".log.", temp = pot + ".state.tmp.";
   for (const auto& entry : fs::directory_iterator(settings.run_dir(), ec)) {
     std::string file = entry.path().filename().string();
-    if (file.starts_with(temp_prefix) &&
-        to_unsigned(std::string_view(file).substr(temp_prefix.size())) &&
-        is_abandoned_temp_file(file))
+    auto numbered = [&](const std::string& prefix) {
+      return file.starts_with(prefix) &&
+             to_unsigned(std::string_view(file).substr(prefix.size())).has_value();
+    };
+    if (numbered(rotated) || (numbered(temp) && is_abandoned_temp_file(file)))
       fs::remove(entry.path(), ec);
   }
 }

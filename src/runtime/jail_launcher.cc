@@ -44,11 +44,11 @@ pid_t clone_into_namespaces(uint64_t flags, int cgroup_fd) {
 [[noreturn]] void become_pot_init(const JailSpec& spec, CgroupManager& cgroups, bool in_cgroup,
                                   int report_fd, int go_fd) {
   try {
-    // The pot must not learn where pot lives on the host from its pid 1's command line.
-    set_process_title("pot-init");
     // Die with the monitor that launched us: a pot is never left without the process that
     // waits for it and cleans up after it.
     if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) throw_sys("PR_SET_PDEATHSIG");
+    // The pot must not learn where pot lives on the host from its pid 1's command line.
+    set_process_title("pot-init");
     // Non-dumpable: pot processes cannot open /proc/1/exe (our binary on the host) or ptrace
     // us; this is what stops the /proc/self/exe overwrite attack.
     if (::prctl(PR_SET_DUMPABLE, 0) != 0) throw_sys("PR_SET_DUMPABLE");

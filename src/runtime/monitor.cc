@@ -90,12 +90,16 @@ int run_monitor(const JailSpec& spec, CgroupManager& cgroups, const MonitorHooks
     ::dup2(sink.fd(), 2);
     throw;
   }
-  if (::dup2(sink.fd(), 1) < 0 || ::dup2(sink.fd(), 2) < 0) throw_sys("redirecting our output");
+  sink.own_stdio();
   hooks.running(jail);
   return wait_pumping_output(jail.init_pid, std::move(output_read), sink);
 }
 
 void detach_monitor(const std::string& monitor_group, std::initializer_list<int> keep) {
+  // A `pot start` killed before the pot runs must not take its monitor with it through the
+  // report pipe: a write to a reader that is gone then fails with EPIPE instead. (The pot's
+  // command gets default dispositions back from its init.)
+  ::signal(SIGPIPE, SIG_IGN);
   close_fds_except(keep);
   if (::setsid() < 0) throw_sys("setsid");
   // Neither the caller's directory (an unmount of it would be busy) nor its terminal.

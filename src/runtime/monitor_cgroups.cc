@@ -5,6 +5,7 @@
 
 #include <sstream>
 
+#include "core/error.h"
 #include "core/file_util.h"
 #include "core/number.h"
 #include "runtime/cgroup_util.h"
@@ -17,8 +18,17 @@ std::string monitor_group_name(const std::string& root_tag, const std::string& p
 
 void join_monitor_groups(const std::string& group) {
   for (const auto& mount : cgroup_hierarchy_mounts()) {
-    make_group_dirs(mount, group);
-    write_knob(mount + "/" + group + "/cgroup.procs", "0");
+    // The last monitor of another pot may remove `.monitors` between our mkdir and our
+    // join (it holds no lock of ours): make and join again.
+    for (int attempt = 0;; ++attempt) {
+      make_group_dirs(mount, group);
+      try {
+        write_knob(mount + "/" + group + "/cgroup.procs", "0");
+        break;
+      } catch (const Error& e) {
+        if (e.sys_errno() != ENOENT || attempt >= 3) throw;
+      }
+    }
   }
 }
 
@@ -43,7 +53,13 @@ void remove_monitor_groups(const std::string& group, bool and_root_group, bool k
         }
       }
     }
-    remove_group_dir(dir);
+    if (kill_members) {
+      remove_group_dir(dir);  // waits for the killed monitor to leave
+    } else {
+      // Without the pot's lock (a monitor leaving, a stop after it let go): a new monitor
+      // of the same pot may be in the group already, and then it is that monitor's.
+      ::rmdir(dir.c_str());
+    }
     // Parents go with their last member: ENOTEMPTY or EBUSY means not yet.
     for (int level = 0; level < (and_root_group ? 2 : 1); ++level) {
       dir = dir.substr(0, dir.rfind('/'));

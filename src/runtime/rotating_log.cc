@@ -29,17 +29,42 @@ void RotatingLog::open_current() {
   size_ = ::fstat(fd_.get(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
 }
 
-void RotatingLog::rotate() {
-  // Oldest first, so every rename lands on a free (or the discarded oldest) name.
-  if (rotation_.max_files <= 1) {
-    if (::ftruncate(fd_.get(), 0) == 0) size_ = 0;
-    return;
+void RotatingLog::own_stdio() {
+  owns_stdio_ = true;
+  point_stdio();
+}
+
+void RotatingLog::point_stdio() {
+  // Best effort: a monitor whose stdio cannot follow the log still pumps the pot's output.
+  if (owns_stdio_) {
+    (void)::dup2(fd_.get(), 1);
+    (void)::dup2(fd_.get(), 2);
   }
+}
+
+void RotatingLog::rotate() {
+  // However a rotation fails (a full disk: no inode for the new file, no metadata space for
+  // a rename), the pot runs on: we start the current file over instead, losing old output,
+  // never looping and never stopping.
+  auto start_over = [&] {
+    if (::ftruncate(fd_.get(), 0) == 0) size_ = 0;
+    size_ = 0;  // even when truncating failed: write on and let the file grow
+  };
+  if (rotation_.max_files <= 1) return start_over();
+  // Oldest first, so every rename lands on a free (or the discarded oldest) name.
   std::remove(numbered(rotation_.path, rotation_.max_files - 1).c_str());
   for (int n = rotation_.max_files - 2; n >= 1; --n)
     std::rename(numbered(rotation_.path, n).c_str(), numbered(rotation_.path, n + 1).c_str());
-  std::rename(rotation_.path.c_str(), numbered(rotation_.path, 1).c_str());
-  open_current();
+  if (std::rename(rotation_.path.c_str(), numbered(rotation_.path, 1).c_str()) != 0)
+    return start_over();
+  UniqueFd previous = std::move(fd_);
+  try {
+    open_current();
+  } catch (const Error&) {
+    fd_ = std::move(previous);  // keep writing to what is now <file>.1
+    return start_over();
+  }
+  point_stdio();
 }
 
 void RotatingLog::write(std::string_view data) {

@@ -25,13 +25,18 @@ class RotatingLog {
   // drops output rather than stopping the pot.
   void write(std::string_view data);
   int fd() const { return fd_.get(); }
+  // Points our stdout and stderr at the current file, now and after every rotation (the
+  // monitor's own messages belong in its pot's log).
+  void own_stdio();
 
  private:
   void open_current();
   void rotate();
+  void point_stdio();
   LogRotation rotation_;
   UniqueFd fd_;
   uint64_t size_ = 0;
+  bool owns_stdio_ = false;
 };
 
 }  // namespace pot

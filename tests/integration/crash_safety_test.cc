@@ -368,5 +368,42 @@ TEST_F(CrashSafetyTest, BadNumbersInPotFilesAreNamed) {
   fs::remove(root().jail_dir(snapped) / "snap" / "junk");
 }
 
+// A service manager may start `pot` with stdin, stdout and stderr closed: the first files
+// pot opens must not become the pot's output or the report of its start.
+TEST_F(CrashSafetyTest, StartWithClosedStandardDescriptorsWorks) {
+  std::string name = create_pot("closed-fds");
+  ASSERT_POT_OK(pot({"set-cmd", "-p", name, "-c", "sh -c 'echo from-the-pot; sleep 3600'"}));
+  RunOptions options;
+  options.env = root().env({"POT=" + root().binary()});
+  options.timeout_seconds = 30;
+  RunResult started = run_process(
+      {"sh", "-c", "\"$POT\" start " + name + " <&- >&- 2>&-; echo \"exit $?\""}, options);
+  EXPECT_EQ(trim(started.out), "exit 0") << started;
+  EXPECT_TRUE(is_running(name));
+  fs::path log = root().fs_root() / "run" / (name + ".log");
+  EXPECT_TRUE(
+      wait_until([&] { return read_text(log).find("from-the-pot") != std::string::npos; }, 5000))
+      << "the pot's output reached its log: " << read_text(log);
+  EXPECT_POT_OK(pot({"stop", name}));
+}
+
+TEST_F(CrashSafetyTest, ConcurrentPrunesBothSucceed) {
+  std::vector<std::string> names;
+  for (int i = 0; i < 4; ++i) {
+    std::string name = create_one_shot("prunable", "true");
+    ASSERT_POT_OK(pot({"set-attr", "-p", name, "-A", "prunable", "-V", "YES"}));
+    ASSERT_POT_OK(pot({"start", name}));  // it ran: now to be pruned
+    names.push_back(name);
+  }
+  auto first = root().pot_background({"prune"});
+  auto second = root().pot_background({"prune"});
+  for (auto* prune : {first.get(), second.get()}) {
+    auto code = prune->wait(60000);
+    ASSERT_TRUE(code.has_value());
+    EXPECT_EQ(*code, 0) << prune->err();
+  }
+  for (const auto& name : names) expect_nothing_left_of(name);
+}
+
 }  // namespace
 }  // namespace potit

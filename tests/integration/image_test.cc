@@ -329,16 +329,18 @@ TEST_F(ImageTest, RoundTripThroughThePotRegistryServesThePage) {
 
 // A job with several allocations on one host: their prepares race for one image, which is
 // fetched and unpacked once, and each gets its own pot.
-TEST_F(ImageTest, ParallelPreparesOfOneImageImportItOnce) {
+TEST_F(ImageTest, ParallelPreparesOfOneImageImportItOnceAndPickDifferentHostPorts) {
   std::string web = create_pot("par");
+  ASSERT_POT_OK(pot({"export-ports", "-p", web, "-e", "80"}));  // travels: the pot side only
   ASSERT_POT_OK(pot({"export", "-p", web, "-t", "1", "-D", registry_.string()}));
   std::string url = serve_registry();
   track(web + "_1");
   std::vector<std::unique_ptr<Background>> prepares;
   for (int i = 0; i < 4; ++i) {
     track("job_" + std::to_string(i));
-    prepares.push_back(root().pot_background(
-        {"prepare", "-U", url, "-p", web, "-t", "1", "-a", std::to_string(i), "-n", "job"}));
+    prepares.push_back(
+        root().pot_background({"prepare", "-U", url, "-p", web, "-t", "1", "-a", std::to_string(i),
+                               "-n", "job", "-N", "public-bridge"}));
   }
   for (auto& prepare : prepares) {
     auto code = prepare->wait(60000);
@@ -346,8 +348,16 @@ TEST_F(ImageTest, ParallelPreparesOfOneImageImportItOnce) {
     EXPECT_EQ(*code, 0) << prepare->err();
   }
   auto pots = split_lines(pot({"ls", "-q"}).out);
-  for (int i = 0; i < 4; ++i)
-    EXPECT_EQ(std::count(pots.begin(), pots.end(), "job_" + std::to_string(i)), 1) << i;
+  std::set<std::string> host_ports;
+  for (int i = 0; i < 4; ++i) {
+    std::string job = "job_" + std::to_string(i);
+    EXPECT_EQ(std::count(pots.begin(), pots.end(), job), 1) << i;
+    // Each picked its host port while the others were being made: none may share one.
+    auto conf = parse_assignments(read_text(root().jail_dir(job) / "conf" / "pot.conf"));
+    EXPECT_NE(conf["pot.export.ports"], "") << job;
+    host_ports.insert(conf["pot.export.ports"]);
+  }
+  EXPECT_EQ(host_ports.size(), 4U) << "parallel prepares picked the same host port";
   std::string log = server_->out();
   size_t archive_gets = 0;
   for (size_t at = log.find("GET /" + web + "_1.tar.zst"); at != std::string::npos;
