@@ -72,9 +72,7 @@ class CgroupV2 : public CgroupManager {
     return usage;
   }
 
-  void remove(const std::string& group) override {
-    remove_group_dir(path(group, ""));
-  }
+  void remove(const std::string& group) override { remove_group_dir(path(group, "")); }
 
  private:
   static void enable_controllers(const std::string& dir) {
