@@ -15,6 +15,7 @@
 
 #include "core/error.h"
 #include "core/file_util.h"
+#include "core/unique_fd.h"
 #include "runtime/cgroup.h"
 
 namespace pot {
@@ -62,17 +63,20 @@ std::vector<std::string> CgroupManager::dirs(const std::string& group) const {
 void CgroupManager::join_companions(const std::string& group) const {
   std::string shared = companion_group_name(group);
   for (const auto& [mount, dir] : companions(group)) {
-    // The shared group stays between starts: made only when a join finds it missing.
-    if (int fd = ::open((dir + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC); fd >= 0) {
-      bool joined = ::write(fd, "0", 1) == 1;
-      int err = errno;
-      ::close(fd);
-      if (!joined) throw_sys("joining cgroup " + quote_name(dir), err);
+    // The shared group stays between starts: it is made (or, a v1 cpuset group left without
+    // CPUs by a process killed while making it, completed) only when a join fails.
+    std::string procs = dir + "/cgroup.procs";
+    int err = 0;
+    if (UniqueFd fd(::open(procs.c_str(), O_WRONLY | O_CLOEXEC)); !fd) {
+      err = errno;
+    } else if (::write(fd.get(), "0", 1) != 1) {
+      err = errno;
+    } else {
       continue;
     }
-    if (errno != ENOENT) throw_sys("opening " + quote_name(dir + "/cgroup.procs"));
+    if (err != ENOENT && err != ENOSPC) throw_sys("joining cgroup " + quote_name(dir), err);
     make_group_dirs(mount, shared);
-    write_knob(dir + "/cgroup.procs", "0");
+    write_knob(procs, "0");
   }
 }
 
