@@ -15,6 +15,7 @@
 
 #include "core/error.h"
 #include "core/file_util.h"
+#include "core/mountinfo.h"
 #include "core/unique_fd.h"
 #include "runtime/cgroup.h"
 
@@ -90,26 +91,16 @@ void CgroupManager::remove_parent_if_empty(const std::string& group) const {
 }
 
 static std::vector<std::string> read_cgroup_hierarchy_mounts() {
-  // mountinfo: id parent major:minor root mount-point options ... - fstype source super
   std::vector<std::string> mounts;
-  std::set<std::string> seen_devices;
-  std::istringstream lines(read_file("/proc/self/mountinfo"));
-  std::string line;
-  while (std::getline(lines, line)) {
-    std::istringstream fields(line);
-    std::string id, parent, device, root, mount_point, field;
-    fields >> id >> parent >> device >> root >> mount_point;
-    while (fields >> field && field != "-") {
-    }
-    std::string fstype;
-    fields >> fstype;
-    if ((fstype != "cgroup" && fstype != "cgroup2") || root != "/") continue;
-    if (seen_devices.insert(device).second) mounts.push_back(mount_point);
+  std::set<std::string> seen_devices;  // one mount per hierarchy (bind mounts share it)
+  for (const auto& mount : read_mountinfo()) {
+    if ((mount.fstype != "cgroup" && mount.fstype != "cgroup2") || mount.root != "/") continue;
+    if (seen_devices.insert(mount.device).second) mounts.push_back(mount.mount_point);
   }
   return mounts;
 }
 
-std::vector<std::string> cgroup_hierarchy_mounts() {
+const std::vector<std::string>& cgroup_hierarchy_mounts() {
   // Read once per process: a start asks several times, and hierarchies are not mounted or
   // unmounted under a running `pot`.
   static const std::vector<std::string> kMounts = read_cgroup_hierarchy_mounts();

@@ -19,7 +19,7 @@ void remove_group_dir(const std::string& dir);
 
 // The mount point of every cgroup hierarchy (v1 and v2) this process sees, one per
 // hierarchy.
-std::vector<std::string> cgroup_hierarchy_mounts();
+const std::vector<std::string>& cgroup_hierarchy_mounts();
 
 // mkdir -p of `group` under a hierarchy's mount point. A new v1 cpuset group has no CPUs
 // and no memory nodes and refuses members until it has some: each level gets its parent's,

@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "core/file_util.h"
+#include "core/mountinfo.h"
 #include "core/number.h"
 #include "runtime/cgroup.h"
 #include "runtime/cgroup_util.h"
@@ -21,21 +22,14 @@ namespace {
 class CgroupV1 : public CgroupManager {
  public:
   CgroupV1() {
-    std::istringstream lines(read_file("/proc/self/mountinfo"));
-    std::string line;
-    while (std::getline(lines, line)) {
-      size_t sep = line.find(" - ");
-      if (sep == std::string::npos) continue;
-      std::istringstream head(line.substr(0, sep)), tail(line.substr(sep + 3));
-      std::string id, parent, devno, root, mount_point, fstype, source, options;
-      head >> id >> parent >> devno >> root >> mount_point;
-      tail >> fstype >> source >> options;
-      if (fstype != "cgroup") continue;
-      std::istringstream opts(options);
+    for (const auto& mount : read_mountinfo()) {
+      if (mount.fstype != "cgroup") continue;
+      std::istringstream opts(mount.super_options);
       std::string opt;
       while (std::getline(opts, opt, ',')) {
         for (const char* controller : kControllers) {
-          if (opt == controller && !mounts_.count(controller)) mounts_[controller] = mount_point;
+          if (opt == controller && !mounts_.count(controller))
+            mounts_[controller] = mount.mount_point;
         }
       }
     }

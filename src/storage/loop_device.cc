@@ -7,12 +7,12 @@
 #include <algorithm>
 #include <cstring>
 #include <optional>
-#include <sstream>
 #include <string_view>
 #include <vector>
 
 #include "core/error.h"
 #include "core/file_util.h"
+#include "core/mountinfo.h"
 
 namespace pot {
 
@@ -43,44 +43,16 @@ LoopDevice attach_loop_device(const std::filesystem::path& image) {
 
 namespace {
 
-// mountinfo writes space, tab, newline and backslash in paths as \ooo (octal).
-std::string unescape_mountinfo(std::string_view field) {
-  auto is_octal = [](char c) { return c >= '0' && c <= '7'; };
-  std::string out;
-  for (size_t i = 0; i < field.size(); ++i) {
-    if (field[i] == '\\' && i + 3 < field.size() && is_octal(field[i + 1]) &&
-        is_octal(field[i + 2]) && is_octal(field[i + 3])) {
-      out.push_back(static_cast<char>((field[i + 1] - '0') * 64 + (field[i + 2] - '0') * 8 +
-                                      (field[i + 3] - '0')));
-      i += 3;
-    } else {
-      out.push_back(field[i]);
-    }
-  }
-  return out;
-}
-
 // The source of the topmost mount at `mount_point` (a canonical path), or "" when none: of
 // the mounts there, the one no other is mounted on.
 std::string mount_source(const std::string& mount_point) {
-  struct Mount {
-    std::string id, parent, source;
-  };
-  std::vector<Mount> stack;
-  std::istringstream lines(read_file("/proc/self/mountinfo"));
-  std::string line;
-  while (std::getline(lines, line)) {
-    size_t separator = line.find(" - ");
-    if (separator == std::string::npos) continue;
-    std::istringstream head(line.substr(0, separator)), tail(line.substr(separator + 3));
-    std::string id, parent, devno, root, point, fstype, source;
-    if (!(head >> id >> parent >> devno >> root >> point) || !(tail >> fstype >> source)) continue;
-    if (unescape_mountinfo(point) == mount_point)
-      stack.push_back({id, parent, unescape_mountinfo(source)});
+  std::vector<MountInfo> stack;
+  for (auto& mount : read_mountinfo()) {
+    if (mount.mount_point == mount_point) stack.push_back(std::move(mount));
   }
   for (const auto& mount : stack) {
     bool covered = std::any_of(stack.begin(), stack.end(),
-                               [&](const Mount& other) { return other.parent == mount.id; });
+                               [&](const MountInfo& other) { return other.parent == mount.id; });
     if (!covered) return mount.source;
   }
   return "";
