@@ -183,8 +183,12 @@ void close_fds_except(std::initializer_list<int> keep) {
   ::close_range(from, ~0U, 0);
 }
 
+UniqueFd open_pidfd(pid_t pid) {
+  return UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+}
+
 bool wait_for_process_exit(pid_t pid, uint64_t start_time, int timeout_ms) {
-  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  UniqueFd pidfd = open_pidfd(pid);
   if (!pidfd || !process_alive(pid, start_time)) return true;
   pollfd entry{pidfd.get(), POLLIN, 0};
   int rc;
@@ -195,13 +199,11 @@ bool wait_for_process_exit(pid_t pid, uint64_t start_time, int timeout_ms) {
 }
 
 bool signal_process(pid_t pid, uint64_t start_time, int sig) {
-  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-  if (pidfd < 0) return false;
+  UniqueFd pidfd = open_pidfd(pid);
+  if (!pidfd) return false;
   // Checked after the pidfd pins the process: it is the one we mean, and stays so.
-  bool sent = process_alive(pid, start_time) &&
-              ::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0) == 0;
-  ::close(pidfd);
-  return sent;
+  return process_alive(pid, start_time) &&
+         ::syscall(SYS_pidfd_send_signal, pidfd.get(), sig, nullptr, 0) == 0;
 }
 
 std::string boot_id() {

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/unique_fd.h"
+
 namespace pot {
 
 struct RunOptions {
@@ -47,6 +49,10 @@ void close_fds_except(std::initializer_list<int> keep);
 // Sends `sig` to the process only if it is still the one that started at `start_time`,
 // through a pidfd, so a pid reused meanwhile is never hit. False when it is gone.
 bool signal_process(pid_t pid, uint64_t start_time, int sig);
+
+// A pidfd for `pid` (invalid, with errno set, when there is no such process): a handle that
+// stays on that process even if its pid is reused.
+UniqueFd open_pidfd(pid_t pid);
 
 // Waits until the process that started at `start_time` has exited (or is a zombie), or
 // `timeout_ms` passed; true when it is gone. Works for processes that are not our children.

@@ -170,7 +170,7 @@ RunningJail launch_jail(const JailSpec& spec, CgroupManager& cgroups,
 int run_in_jail(const RunningJail& jail, const std::vector<std::string>& cgroup_dirs,
                 const std::vector<std::string>& argv, const std::vector<std::string>& env,
                 bool own_network, int terminal_fd, const std::function<void()>& while_running) {
-  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, jail.init_pid, 0)));
+  UniqueFd pidfd = open_pidfd(jail.init_pid);
   if (!pidfd) throw_sys("opening the pot's init (pid " + std::to_string(jail.init_pid) + ")");
   // The pid could have been reused between reading the state and opening it.
   if (!process_alive(jail.init_pid, jail.init_start_time)) throw Error("the pot is not running");

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "core/error.h"
@@ -49,7 +48,7 @@ bool pump(int pipe_fd, RotatingLog& log) {
 // Until the init exits: its output into the log. The pipe's writers are the pot's
 // processes only, and they all end with the init (its pid namespace goes with it).
 int wait_pumping_output(pid_t init, UniqueFd output, RotatingLog& log) {
-  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, init, 0)));
+  UniqueFd pidfd = open_pidfd(init);
   if (!pidfd) throw_sys("opening the pot's init");
   pollfd fds[2] = {{output.get(), POLLIN, 0}, {pidfd.get(), POLLIN, 0}};
   for (;;) {
@@ -86,8 +85,7 @@ int run_monitor(const JailSpec& spec, CgroupManager& cgroups, const MonitorHooks
   try {
     jail = launch_jail(spec, cgroups, hooks.namespaces_ready);
   } catch (...) {
-    ::dup2(sink.fd(), 1);
-    ::dup2(sink.fd(), 2);
+    sink.own_stdio();  // the monitor's own report of the failure goes to the log
     throw;
   }
   sink.own_stdio();
