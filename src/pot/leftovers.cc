@@ -51,6 +51,23 @@ std::optional<CreationEntry> parse_creation_entry(const std::string& file) {
                        process_alive(static_cast<pid_t>(*pid), *start), destroying};
 }
 
+std::vector<std::pair<std::string, PotConf>> confs_of_pots_and_creations(const Context& ctx) {
+  std::vector<std::pair<std::string, PotConf>> confs;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(ctx.settings().jails_dir(), ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.starts_with(".")) {
+      auto creation = parse_creation_entry(name);
+      if (!creation || !creation->creator_alive || creation->destroying) continue;
+      name = creation->name;
+    }
+    // Missing: destroyed meanwhile, or not written yet.
+    auto text = read_file_if_exists(entry.path() / "conf" / "pot.conf");
+    if (text) confs.emplace_back(std::move(name), PotConf::parse(*text));
+  }
+  return confs;
+}
+
 std::vector<std::string> remove_abandoned_entries(Context& ctx, const fs::path& dir) {
   std::vector<std::string> names;
   std::error_code ec;
@@ -64,32 +81,6 @@ std::vector<std::string> remove_abandoned_entries(Context& ctx, const fs::path& 
   for (const auto& path : abandoned) ctx.storage().destroy(path);
   return names;
 }
-
-namespace {
-
-// The pot a run/ file belongs to: <pot>.lock, <pot>.state, <pot>.state.tmp.<pid>,
-// <pot>.log, <pot>.log.<n>; empty for anything else.
-std::string pot_of_run_file(std::string_view file) {
-  auto strip = [&](std::string_view suffix) -> std::optional<std::string_view> {
-    if (file.size() > suffix.size() && file.ends_with(suffix))
-      return file.substr(0, file.size() - suffix.size());
-    return std::nullopt;
-  };
-  for (std::string_view suffix : {".lock", ".state", ".log"}) {
-    if (auto name = strip(suffix)) return std::string(*name);
-  }
-  // A numbered suffix: .log.<n> or .state.tmp.<pid>.
-  size_t dot = file.rfind('.');
-  if (dot == std::string_view::npos || !to_unsigned(file.substr(dot + 1))) return {};
-  std::string_view head = file.substr(0, dot);
-  for (std::string_view suffix : {".log", ".state.tmp"}) {
-    if (head.size() > suffix.size() && head.ends_with(suffix))
-      return std::string(head.substr(0, head.size() - suffix.size()));
-  }
-  return {};
-}
-
-}  // namespace
 
 bool remove_abandoned_pots(Context& ctx, const std::string& locked_pot) {
   const Settings& s = ctx.settings();

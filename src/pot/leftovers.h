@@ -13,6 +13,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/file_util.h"
@@ -30,6 +31,11 @@ std::optional<CreationEntry> parse_creation_entry(const std::string& file);
 // A hidden path in `dir` for `name`, owned by this process.
 fs::path creation_path(const fs::path& dir, const std::string& name);
 fs::path destruction_path(const fs::path& dir, const std::string& name);
+
+// The pot.conf of every pot, and of every pot a live command is making (it holds its
+// addresses and host ports already; one being destroyed holds them no more), by pot name.
+// What allocation of addresses and host ports must treat as taken.
+std::vector<std::pair<std::string, PotConf>> confs_of_pots_and_creations(const Context& ctx);
 
 // Removes the abandoned entries of `dir` (datasets or files); returns the names they were for.
 std::vector<std::string> remove_abandoned_entries(Context& ctx, const fs::path& dir);

@@ -18,19 +18,7 @@ using net::IpNetwork;
 
 std::vector<PotNetworkEntry> all_pot_networks(const Context& ctx) {
   std::vector<PotNetworkEntry> result;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(ctx.settings().jails_dir(), ec)) {
-    std::string file = entry.path().filename().string();
-    std::string name = file;
-    if (file[0] == '.') {
-      auto creation = parse_creation_entry(file);
-      // A pot being made holds its addresses already; one being destroyed no more.
-      if (!creation || !creation->creator_alive || creation->destroying) continue;
-      name = creation->name;
-    }
-    auto text = read_file_if_exists(entry.path() / "conf" / "pot.conf");
-    if (!text) continue;
-    PotConf conf = PotConf::parse(*text);
+  for (const auto& [name, conf] : confs_of_pots_and_creations(ctx)) {
     PotNetworkEntry pot{name, conf.get_or("network_type", "none"), conf.get_or("bridge", ""), {}};
     std::istringstream words(conf.get_or("ip", ""));
     std::string word;

@@ -27,19 +27,9 @@ std::string port_key(const std::string& protocol, uint16_t port) {
 // each.
 std::map<std::string, std::string> ports_of_other_pots(Context& ctx, const std::string& pot) {
   std::map<std::string, std::string> taken;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(ctx.settings().jails_dir(), ec)) {
-    std::string other = entry.path().filename().string();
-    if (other.starts_with(".")) {
-      auto creation = parse_creation_entry(other);
-      if (!creation || !creation->creator_alive || creation->destroying) continue;
-      other = creation->name;
-    }
+  for (const auto& [other, conf] : confs_of_pots_and_creations(ctx)) {
     if (other == pot) continue;
-    auto text = read_file_if_exists(entry.path() / "conf" / "pot.conf");
-    if (!text) continue;  // destroyed meanwhile, or not written yet
-    for (const auto& port :
-         net::parse_port_exports(PotConf::parse(*text).get_or("pot.export.ports", "")))
+    for (const auto& port : net::parse_port_exports(conf.get_or("pot.export.ports", "")))
       taken[port_key(port.protocol, port.host_port.value_or(port.pot_port))] = other;
   }
   return taken;

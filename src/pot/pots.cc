@@ -199,9 +199,8 @@ void rename_pot(Context& ctx, const std::string& from, const std::string& to) {
       throw_sys("renaming pot " + quote_name(from) + " to " + quote_name(to));
   }
   std::error_code ec;
-  fs::remove(state_path(s, from), ec);
   if (fs::exists(log_path(s, from))) fs::rename(log_path(s, from), log_path(s, to), ec);
-  remove_run_files(s, from);
+  remove_run_files(s, from);  // its state among them
   remove_pot_lock_file(s, from);
 }
 

@@ -65,6 +65,26 @@ void remove_run_files(const Settings& settings, const std::string& pot) {
   }
 }
 
+std::string pot_of_run_file(std::string_view file) {
+  auto strip = [&](std::string_view suffix) -> std::optional<std::string_view> {
+    if (file.size() > suffix.size() && file.ends_with(suffix))
+      return file.substr(0, file.size() - suffix.size());
+    return std::nullopt;
+  };
+  for (std::string_view suffix : {".lock", ".state", ".log"}) {
+    if (auto name = strip(suffix)) return std::string(*name);
+  }
+  // A numbered suffix: .log.<n> or .state.tmp.<pid>.
+  size_t dot = file.rfind('.');
+  if (dot == std::string_view::npos || !to_unsigned(file.substr(dot + 1))) return {};
+  std::string_view head = file.substr(0, dot);
+  for (std::string_view suffix : {".log", ".state.tmp"}) {
+    if (head.size() > suffix.size() && head.ends_with(suffix))
+      return std::string(head.substr(0, head.size() - suffix.size()));
+  }
+  return {};
+}
+
 void remove_pot_lock_file(const Settings& settings, const std::string& pot) {
   // Whoever waits for this lock sees that its file was unlinked and takes a new one.
   std::error_code ec;

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "core/lock.h"
 #include "core/settings.h"
@@ -57,6 +58,10 @@ FileLock lock_existing_pot(const Settings& settings, const std::string& pot);
 
 // With the pot's lock held: removes its state and logs (not the lock file).
 void remove_run_files(const Settings& settings, const std::string& pot);
+// The pot a file in run/ belongs to, from its name (the names remove_run_files and the
+// lock, state and log paths use): <pot>.lock, <pot>.state, <pot>.state.tmp.<pid>,
+// <pot>.log, <pot>.log.<n>; empty for anything else.
+std::string pot_of_run_file(std::string_view file);
 // With the pot's lock held, when there is no pot (any more): removes the lock file, last.
 void remove_pot_lock_file(const Settings& settings, const std::string& pot);
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "core/process.h"
+#include "pot/run_state.h"
 
 namespace pot {
 namespace {
@@ -33,6 +34,19 @@ TEST(CreationEntry, OtherNamesAreNotEntries) {
         ".creating.12.y.web", ".destroyed.1.2.web", ".creating.-1.2.web"}) {
     EXPECT_FALSE(parse_creation_entry(name).has_value()) << name;
   }
+}
+
+TEST(RunFiles, NameTheirPot) {
+  EXPECT_EQ(pot_of_run_file("web.lock"), "web");
+  EXPECT_EQ(pot_of_run_file("web.state"), "web");
+  EXPECT_EQ(pot_of_run_file("web.log"), "web");
+  EXPECT_EQ(pot_of_run_file("web.log.3"), "web");
+  EXPECT_EQ(pot_of_run_file("web.state.tmp.1234"), "web");
+  EXPECT_EQ(pot_of_run_file("a.b.lock"), "a.b");
+  EXPECT_EQ(pot_of_run_file("global"), "");
+  EXPECT_EQ(pot_of_run_file(".lock"), "");
+  EXPECT_EQ(pot_of_run_file("web.log.x"), "");
+  EXPECT_EQ(pot_of_run_file("web.7"), "");
 }
 
 }  // namespace
