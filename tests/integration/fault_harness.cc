@@ -39,13 +39,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::vector<char*> c_strings(const std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));
-  out.push_back(nullptr);
-  return out;
-}
-
 // The arguments of a traced call split at its top-level commas: "a, {b, c}, d" -> 3.
 std::vector<std::string> call_arguments(const std::string& text) {
   std::vector<std::string> args;
@@ -370,41 +363,17 @@ TracedRun run_traced(const PotRoot& root, const std::vector<std::string>& args,
   std::vector<std::string> env = root.env(extra_env);
   // The sanitizer build's leak check cannot run under ptrace (it fails every traced exit).
   env.push_back("ASAN_OPTIONS=detect_leaks=0");
-  auto exec_args = c_strings(argv);
-  auto exec_env = c_strings(env);
   auto started = Clock::now();
-  std::fflush(nullptr);
-  pid_t strace = ::fork();
-  if (strace < 0) throw StepFailed("fork: " + std::string(std::strerror(errno)));
-  if (strace == 0) {
-    // Only system calls from here: the test process may have threads.
-    int in = ::open("/dev/null", O_RDONLY);
-    int out = ::open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int err = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (in < 0 || out < 0 || err < 0) ::_exit(127);
-    ::dup2(in, 0);
-    ::dup2(out, 1);
-    ::dup2(err, 2);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::close_range(3, ~0U, 0);
-    ::execvpe(exec_args[0], exec_args.data(), exec_env.data());
-    ::_exit(127);
-  }
+  Background strace(argv, env, out_file, err_file);
 
   // Wait for the command (the first process the trace shows) to end, then let strace go.
   TraceTail tail(trace_file);
   pid_t command = 0;
-  bool command_ended = false, strace_exited = false, sent_term = false;
+  bool command_ended = false, sent_term = false;
   Clock::time_point deadline = started + std::chrono::seconds(timeout_seconds);
   Clock::time_point term_deadline{};
-  int status = 0;
   for (;;) {
-    if (::waitpid(strace, &status, WNOHANG) == strace) {
-      strace_exited = true;
-      break;
-    }
+    if (!strace.running()) break;
     for (const auto& line : tail.new_lines()) {
       auto [pid, rest] = split_pid(line);
       if (command == 0 && rest.rfind("execve(", 0) == 0) command = pid;
@@ -416,18 +385,17 @@ TracedRun run_traced(const PotRoot& root, const std::vector<std::string>& args,
       ::kill(command, SIGKILL);
     }
     if ((command_ended || now >= deadline + std::chrono::seconds(10)) && !sent_term) {
-      ::kill(strace, SIGTERM);  // detach from a monitor or pot left running
+      strace.kill(SIGTERM);  // detach from a monitor or pot left running
       sent_term = true;
       term_deadline = now + std::chrono::seconds(10);
     }
     if (sent_term && now >= term_deadline) {
-      ::kill(strace, SIGKILL);
-      ::waitpid(strace, &status, 0);
+      strace.kill(SIGKILL);
+      strace.wait(10000);
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(command_ended ? 1 : 3));
   }
-  (void)strace_exited;
   run.result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   run.result.out = read_text(out_file);
   run.result.err = read_text(err_file);
