@@ -11,6 +11,7 @@
 #include <string>
 
 #include "harness.h"
+#include "helpers/require.h"
 
 namespace potit {
 namespace {
@@ -73,7 +74,7 @@ class CgroupV2Test : public CgroupTest {
  protected:
   std::vector<std::string> root_env() const override { return {"POT_CGROUP=v2"}; }
   void SetUp() override {
-    if (unified_root().empty()) GTEST_SKIP() << "no cgroup2 hierarchy on this host";
+    POT_REQUIRE(!unified_root().empty(), "no cgroup2 hierarchy on this host");
     CgroupTest::SetUp();
   }
   fs::path group_dir(const std::string& name) {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "harness.h"
+#include "helpers/require.h"
 
 namespace potit {
 namespace {
@@ -190,9 +191,7 @@ class PoolTest : public ::testing::Test {
     options.env = base_environment();
     return options;
   }
-  void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root";
-  }
+  void SetUp() override { POT_REQUIRE_ROOT("pot integration tests"); }
 };
 
 TEST_F(PoolTest, InitTwiceRebootRemountAndDeInitLeaveNothing) {

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "harness.h"
+#include "helpers/require.h"
 
 namespace potit {
 namespace {
@@ -83,9 +84,7 @@ class NativeBtrfs {
 
 class DeinitTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "pot integration tests need root";
-  }
+  void SetUp() override { POT_REQUIRE_ROOT("pot integration tests"); }
 
   static RunResult pot(const fs::path& fs_root, const std::vector<std::string>& args) {
     std::vector<std::string> argv = {pot_binary()};

@@ -20,6 +20,7 @@
 
 #include "fault_harness.h"
 #include "harness.h"
+#include "helpers/require.h"
 #include "net_harness.h"
 
 namespace potit {
@@ -171,7 +172,7 @@ struct Outcome {
 class FaultInjectionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "pot integration tests need root";
+    POT_REQUIRE_ROOT("pot integration tests");
     RunResult strace = run_process({"strace", "-V"}, {base_environment(), 30, ""});
     ASSERT_TRUE(strace.ok()) << "the fault-injection tier needs strace (scripts/install-deps.sh)\n"
                              << strace;

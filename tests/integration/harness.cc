@@ -1,6 +1,7 @@
 #include "harness.h"
 
 #include "core/settings.h"
+#include "helpers/require.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -630,7 +631,7 @@ void PotTest::TearDownTestSuite() {
 }
 
 void PotTest::SetUp() {
-  if (::geteuid() != 0) GTEST_SKIP() << "pot integration tests need root";
+  POT_REQUIRE_ROOT("pot integration tests");
   std::string key = storage_backend() + (private_binary() ? "+private-binary" : "");
   for (const auto& var : root_env()) key += "+" + var;
   auto& all = roots();

@@ -21,6 +21,7 @@
 #include "core/error.h"
 #include "core/unique_fd.h"
 #include "helpers/netns.h"
+#include "helpers/require.h"
 #include "net/ip_address.h"
 #include "test_util.h"
 
@@ -73,7 +74,7 @@ bool has_address(const std::vector<InterfaceAddress>& addresses, const std::stri
 class NetlinkTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "network namespaces need root";
+    POT_REQUIRE_ROOT("network namespaces");
     host_ns_ = new_network_namespace();
     pot_ns_ = new_network_namespace();
     host_ = std::make_unique<Netlink>(host_ns_.get());

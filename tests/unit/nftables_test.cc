@@ -21,6 +21,7 @@
 #include "core/error.h"
 #include "core/unique_fd.h"
 #include "helpers/netns.h"
+#include "helpers/require.h"
 #include "net/ip_address.h"
 #include "test_util.h"
 
@@ -144,7 +145,7 @@ TEST(NftablesText, RefusesWhatCouldBreakTheCommands) {
 class NftablesNetns : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces, nftables)";
+    POT_REQUIRE_ROOT("network namespaces and nftables");
     netns_ = new_network_namespace();
   }
 
@@ -346,8 +347,8 @@ std::string peer_seen(int netns_fd, const std::string& address, uint16_t port, i
 }
 
 TEST(NftablesTraffic, ExportedPortsMasqueradeAndPrivateBridges) {
-  if (::geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces, nftables)";
-  if (std::system("ip -V >/dev/null 2>&1") != 0) GTEST_SKIP() << "needs iproute2's ip";
+  POT_REQUIRE_ROOT("network namespaces and nftables");
+  POT_REQUIRE(std::system("ip -V >/dev/null 2>&1") == 0, "needs iproute2's ip");
   UniqueFd host = new_network_namespace();
   UniqueFd pot = new_network_namespace();
   UniqueFd world = new_network_namespace();
