@@ -11,6 +11,13 @@ static bool is_quoted_key(std::string_view key) {
   return key == "host.hostname" || key == "osrelease" || key == "pot.env";
 }
 
+// Whether `value` must be written in quotes to read back as itself: parse unquotes any value
+// in double quotes (`pot.cmd="a" "b"` would read as `a" "b`) and drops the `\r` of a CRLF line.
+static bool needs_quotes(std::string_view key, std::string_view value) {
+  return is_quoted_key(key) || (value.size() >= 2 && value.front() == '"' && value.back() == '"') ||
+         (!value.empty() && value.back() == '\r');
+}
+
 PotConf PotConf::parse(std::string_view text) {
   PotConf conf;
   size_t pos = 0;
@@ -50,7 +57,7 @@ std::string PotConf::serialize() const {
   for (const auto& [key, value] : entries_) {
     out += key;
     out += '=';
-    if (is_quoted_key(key)) {
+    if (needs_quotes(key, value)) {
       out += '"';
       for (char c : value) {
         if (c == '"' || c == '\\') out += '\\';

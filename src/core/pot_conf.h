@@ -1,7 +1,8 @@
 // A pot's configuration, `jails/<pot>/conf/pot.conf`: the original pot's key=value lines.
 // Order is kept and keys may repeat (pot.env, pot.hosts, pot.depend, pot.mount), so the
 // model is an ordered list rather than a map. Values written by the original in double
-// quotes (host.hostname, osrelease, pot.env) are read without them and written with them.
+// quotes (host.hostname, osrelease, pot.env) are read without them and written with them;
+// other values are written in quotes only when they would not read back as themselves bare.
 #pragma once
 
 #include <filesystem>

@@ -76,10 +76,11 @@ void install_seccomp_filter() {
     check(seccomp_rule_add(filter.ctx, deny, nr, 0), "denying " + name);
   }
   // clone: the flags are the first argument; a rule per namespace flag denies any of them.
+  // (scmp_arg_cmp{...} rather than SCMP_A0: that macro is a C99 compound literal, not C++.)
   for (uint64_t flag : {CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID,
                         CLONE_NEWNET, CLONE_NEWCGROUP, CLONE_NEWTIME}) {
     check(seccomp_rule_add(filter.ctx, deny, SCMP_SYS(clone), 1,
-                           SCMP_A0(SCMP_CMP_MASKED_EQ, flag, flag)),
+                           scmp_arg_cmp{0, SCMP_CMP_MASKED_EQ, flag, flag}),
           "filtering clone");
   }
   // TIOCSTI pushes input into a terminal: a pot holding the host's terminal (pot exec from a
@@ -87,7 +88,7 @@ void install_seccomp_filter() {
   for (unsigned long request :
        {static_cast<unsigned long>(TIOCSTI), static_cast<unsigned long>(TIOCLINUX)}) {
     check(seccomp_rule_add(filter.ctx, deny, SCMP_SYS(ioctl), 1,
-                           SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, request)),
+                           scmp_arg_cmp{1, SCMP_CMP_MASKED_EQ, 0xffffffffUL, request}),
           "filtering ioctl");
   }
   // clone3 passes its flags in memory, where a filter cannot look: refuse it with ENOSYS so

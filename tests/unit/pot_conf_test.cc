@@ -92,6 +92,23 @@ TEST(PotConf, WritesQuotedKeysWithEscapedQuotes) {
   EXPECT_EQ(PotConf::parse(conf.serialize()).entries(), conf.entries());
 }
 
+// Found by fuzz/pot_conf_fuzzer: parse unquotes any value in double quotes, so a bare value
+// that starts and ends with one (a command of two quoted words) lost them on the way back, as
+// did a value ending in `\r` (taken for a CRLF line's).
+TEST(PotConf, QuotesValuesThatWouldNotReadBackBare) {
+  PotConf conf;
+  conf.set("pot.cmd", "\"/opt/my app/run\" \"--flag\"");
+  conf.set("empty.quotes", "\"\"");
+  conf.set("trailing.cr", "v\r");
+  conf.set("one.quote", "\"");
+  EXPECT_EQ(conf.serialize(),
+            "pot.cmd=\"\\\"/opt/my app/run\\\" \\\"--flag\\\"\"\n"
+            "empty.quotes=\"\\\"\\\"\"\n"
+            "trailing.cr=\"v\r\"\n"
+            "one.quote=\"\n");
+  EXPECT_EQ(PotConf::parse(conf.serialize()).entries(), conf.entries());
+}
+
 TEST(PotConf, SetReplacesEveryEntryInPlace) {
   PotConf conf = PotConf::parse("a=1\npot.depend=x\nb=2\npot.depend=y\nc=3\n");
   conf.set("pot.depend", "z");
