@@ -15,6 +15,8 @@ PACKAGES="
   busybox-static debootstrap
   iproute2 util-linux
   runc hyperfine wrk jq strace
+  clang-14 libfuzzer-14-dev libclang-rt-14-dev
+  qemu-system-x86
 "
 
 missing=""
