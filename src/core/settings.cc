@@ -56,6 +56,8 @@ void Settings::apply(const std::map<std::string, std::string>& values) {
       if (value.empty() || value.front() != '/')
         throw Error("POT_FS_ROOT " + quote_name(value) + ": must be an absolute path");
       fs_root = fs::path(value).lexically_normal();
+      // lexically_normal leaves `//` and `///` as they are: they are `/`, with the same tag.
+      if (value.find_first_not_of('/') == std::string::npos) fs_root = "/";
       if (fs_root.has_filename() == false && fs_root != "/") fs_root = fs_root.parent_path();
     } else if (key == "POT_STORAGE") {
       if (value != "btrfs" && value != "dir")

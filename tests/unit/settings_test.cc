@@ -195,6 +195,19 @@ TEST(Settings, NormalisesFsRoot) {
   EXPECT_EQ(settings.fs_root, "/srv/pot2");
 }
 
+// Found by fuzz/settings_fuzzer: lexically_normal keeps `//`, so POT_FS_ROOT=// was a root
+// apart from `/`, with a tag (cgroup, bridge and table names) of its own.
+TEST(Settings, NormalisesAllSlashesFsRootToSlash) {
+  Settings settings;
+  settings.apply({{"POT_FS_ROOT", "/"}});
+  std::string tag = settings.root_tag();
+  for (const char* root : {"//", "///", "//./", "/.."}) {
+    settings.apply({{"POT_FS_ROOT", root}});
+    EXPECT_EQ(settings.fs_root, "/") << root;
+    EXPECT_EQ(settings.root_tag(), tag) << root;
+  }
+}
+
 TEST(Settings, RejectsUnknownStorage) {
   Settings settings;
   EXPECT_THROW(settings.apply({{"POT_STORAGE", "bogus"}}), Error);
