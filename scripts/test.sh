@@ -53,7 +53,7 @@ tier_tsan() {
 
 tier_fuzz() {
   cmake --preset fuzz -DPOT_FUZZ_SECONDS="${POT_FUZZ_SECONDS:-20}" >/dev/null &&
-    cmake --build build/fuzz &&
+    cmake --build build/fuzz --target fuzzers &&
     ctest --preset fuzz -j "$jobs"
 }
 
