@@ -3,6 +3,8 @@
 # Idempotent: packages already present are skipped, so running it twice costs one dpkg query.
 set -eu
 
+# The Nomad driver: gRPC, protobuf, msgpack (the line from libgrpc++-dev; a comment inside
+# the list would be read as package names).
 PACKAGES="
   build-essential cmake ninja-build pkg-config git
   libgtest-dev libgmock-dev libbenchmark-dev clang-format clang-tidy
@@ -17,6 +19,7 @@ PACKAGES="
   runc hyperfine wrk jq strace
   clang-14 libfuzzer-14-dev libclang-rt-14-dev
   qemu-system-x86
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libmsgpack-cxx-dev
 "
 
 missing=""
