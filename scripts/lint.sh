@@ -8,9 +8,11 @@ clang-format --dry-run --Werror $files
 [ "${1:-}" = "--format-only" ] && exit 0
 
 # clang-tidy reads each file's flags from a configured build: the debug one compiles src/,
-# tests/ and bench/, the fuzz one (clang's) fuzz/. Configuring takes seconds; no build needed.
-[ -f build/debug/compile_commands.json ] || cmake --preset debug >/dev/null
-[ -f build/fuzz/compile_commands.json ] || cmake --preset fuzz >/dev/null
+# tests/ and bench/, the fuzz one (clang's) fuzz/. Configured every time (seconds, no build),
+# so that files added since the last configure are linted with flags of their own and
+# generated headers exist.
+cmake --preset debug >/dev/null
+cmake --preset fuzz >/dev/null
 # The debug build's commands are g++'s, with -Werror: clang must not fail on g++-only options.
 gcc_only=--extra-arg=-Wno-unknown-warning-option
 report=$(mktemp)

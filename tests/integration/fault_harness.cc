@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -77,7 +78,7 @@ std::vector<std::string> call_arguments(const std::string& text) {
 
 // "5</path/file>" -> {5, "/path/file"}.
 std::pair<int, std::string> fd_and_target(const std::string& arg) {
-  int fd = std::atoi(arg.c_str());
+  int fd = static_cast<int>(leading_number(arg));
   size_t lt = arg.find('<');
   size_t gt = arg.rfind('>');
   if (lt == std::string::npos || gt == std::string::npos || gt < lt) return {fd, ""};
@@ -181,7 +182,7 @@ class TraceTail {
 std::pair<pid_t, std::string> split_pid(const std::string& line) {
   size_t digits = line.find_first_not_of("0123456789");
   if (digits == 0 || digits == std::string::npos) return {0, line};
-  pid_t pid = static_cast<pid_t>(std::atol(line.substr(0, digits).c_str()));
+  pid_t pid = static_cast<pid_t>(leading_number(line));
   size_t rest = line.find_first_not_of(' ', digits);
   return {pid, rest == std::string::npos ? "" : line.substr(rest)};
 }
@@ -238,7 +239,7 @@ void parse_trace(const std::string& trace, TracedRun& run) {
     if ((call.syscall == "clone" || call.syscall == "clone3" || call.syscall == "fork" ||
          call.syscall == "vfork") &&
         !call.result.empty() && std::isdigit(static_cast<unsigned char>(call.result[0]))) {
-      pid_t child = static_cast<pid_t>(std::atol(call.result.c_str()));
+      pid_t child = static_cast<pid_t>(leading_number(call.result));
       parent[child] = pid;
       if (call.text.find("CLONE_THREAD") != std::string::npos) threads.insert(child);
     }
@@ -263,7 +264,7 @@ void parse_trace(const std::string& trace, TracedRun& run) {
   if (auto it = ended.find(run.command_pid); it != ended.end()) {
     const std::string& end = it->second;
     if (end.rfind("exited with ", 0) == 0) {
-      run.result.code = std::atoi(end.c_str() + 12);
+      run.result.code = static_cast<int>(leading_number(std::string_view(end).substr(12)));
     } else if (end.rfind("killed by ", 0) == 0) {
       std::string name = end.substr(10, end.find(' ', 10) - 10);
       run.result.code = 128 + signal_number(name);
@@ -326,6 +327,12 @@ std::optional<unsigned long long> process_start_time(pid_t pid) {
     if (i == 22) return std::strtoull(field.c_str(), nullptr, 10);
   }
   return std::nullopt;
+}
+
+long leading_number(std::string_view text) {
+  long value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  return value;
 }
 
 bool process_alive_since(pid_t pid, unsigned long long start_time) {
@@ -421,7 +428,9 @@ std::vector<KillPoint> kill_points_of(const TracedRun& run, const fs::path& root
   for (size_t i = 0; i < run.calls.size(); ++i) {
     if (is_step(run.calls[i])) steps_of[run.calls[i].pid].push_back(i);
   }
-  for (const auto& [pid, steps] : steps_of) {
+  for (const auto& [pid, pid_steps] : steps_of) {
+    // clang 14 (clang-tidy) cannot yet capture a structured binding in a lambda, as C++20 allows.
+    const std::vector<size_t>& steps = pid_steps;
     for (size_t k = 0; k < steps.size(); ++k) {
       const TracedCall& call = run.calls[steps[k]];
       auto same_file = [&](size_t other) {
@@ -617,7 +626,7 @@ std::vector<fs::path> run_files(const PotRoot& root, const std::vector<std::stri
 std::map<pid_t, std::string> processes_naming(const std::vector<std::string>& pots) {
   std::map<pid_t, std::string> found;
   for (const auto& entry : dir_entries("/proc")) {
-    pid_t pid = static_cast<pid_t>(std::atol(entry.c_str()));
+    pid_t pid = static_cast<pid_t>(leading_number(entry));
     if (pid <= 0 || pid == ::getpid() || !process_start_time(pid)) continue;
     // Split at spaces too: a monitor rewrites its command line as one string ("pot-monitor
     // NAME").
@@ -722,7 +731,7 @@ std::vector<std::string> scrub_leftovers(const PotRoot& root, const LeakScope& s
     for (const auto& dir : root.pot_cgroup_dirs(pot)) {
       for (int attempt = 0; attempt < 100 && fs::exists(dir, ec); ++attempt) {
         for (const auto& line : split_lines(read_text(dir / "cgroup.procs")))
-          ::kill(static_cast<pid_t>(std::atol(line.c_str())), SIGKILL);
+          ::kill(static_cast<pid_t>(leading_number(line)), SIGKILL);
         ::rmdir(dir.c_str());
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
       }

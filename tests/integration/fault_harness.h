@@ -18,6 +18,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "harness.h"
@@ -80,6 +81,8 @@ std::string reproduction(const PotRoot& root, const KillPoint& point,
 
 // A process seen in a traced run: alive only while its pid has this start time.
 bool process_alive_since(pid_t pid, unsigned long long start_time);
+// The decimal number at the start of `text` (a pid in strace's lines or /proc), 0 if none.
+long leading_number(std::string_view text);
 std::optional<unsigned long long> process_start_time(pid_t pid);
 
 // ---------------------------------------------------------------------------------------------

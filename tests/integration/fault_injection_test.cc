@@ -155,7 +155,7 @@ void note_state_processes(Case& c, const std::string& pot_name) {
   for (const char* role : {"monitor", "init"}) {
     std::string pid_key = std::string(role) + "_pid", start_key = std::string(role) + "_start";
     if (!state.count(pid_key)) continue;
-    pid_t pid = static_cast<pid_t>(std::atol(state[pid_key].c_str()));
+    pid_t pid = static_cast<pid_t>(fault::leading_number(state[pid_key]));
     if (pid <= 0) continue;
     if (auto start = fault::process_start_time(pid)) c.scope.processes[pid] = *start;
   }

@@ -249,12 +249,12 @@ inline std::string StorageName(const ::testing::TestParamInfo<std::string>& info
 
 // Checks that a pot command succeeded, printing the command and its output otherwise;
 // more can be streamed in, as with EXPECT_TRUE.
-#define POTIT_CHECK_OK_(expr, fail)                                            \
-  switch (0)                                                                   \
-  case 0:                                                                      \
-  default:                                                                     \
-    if (const ::potit::RunResult potit_result_ = (expr); potit_result_.ok()) { \
-    } else                                                                     \
+#define POTIT_CHECK_OK_(expr, fail)                                             \
+  switch (0)                                                                    \
+  case 0:                                                                       \
+  default:                                                                      \
+    if (const ::potit::RunResult& potit_result_ = (expr); potit_result_.ok()) { \
+    } else                                                                      \
       fail << "failed: " #expr "\n" << potit_result_ << "\n"
 #define EXPECT_POT_OK(expr) POTIT_CHECK_OK_(expr, ADD_FAILURE())
 #define ASSERT_POT_OK(expr) POTIT_CHECK_OK_(expr, GTEST_FAIL())

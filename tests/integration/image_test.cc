@@ -162,7 +162,7 @@ class ImageTest : public PotTest {
                                                               "-c", (dir / "nginx.conf").string()},
                                      base_environment(), dir / "stdout", dir / "stderr");
     std::string url = "http://127.0.0.1:" + std::to_string(port);
-    bool up = wait_until([&] { return read_text(dir / "nginx.pid") != ""; }, 10000, 50);
+    bool up = wait_until([&] { return !read_text(dir / "nginx.pid").empty(); }, 10000, 50);
     if (!up) throw StepFailed("nginx did not start: " + read_text(dir / "error.log"));
     return url;
   }

@@ -3,15 +3,33 @@
 
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "harness.h"
 
 namespace potit {
 namespace {
+
+// The probe's forkbomb line, "forked=K first_errno=E", as {K, E}; nullopt when it is not one.
+std::optional<std::pair<long, int>> forkbomb_report(std::string_view out) {
+  constexpr std::string_view kForked = "forked=", kErrno = " first_errno=";
+  if (!out.starts_with(kForked)) return std::nullopt;
+  const char* end = out.data() + out.size();
+  long forked = 0;
+  auto [after_forked, forked_error] = std::from_chars(out.data() + kForked.size(), end, forked);
+  std::string_view rest(after_forked, static_cast<size_t>(end - after_forked));
+  if (forked_error != std::errc() || !rest.starts_with(kErrno)) return std::nullopt;
+  int first_errno = 0;
+  if (std::from_chars(rest.data() + kErrno.size(), end, first_errno).ec != std::errc())
+    return std::nullopt;
+  return std::pair{forked, first_errno};
+}
 
 // A minimal JSON reader: enough to find a number by its path of object keys in get-rss
 // output. Returns nullopt when the text is not well-formed or the path is not there.
@@ -125,10 +143,9 @@ TEST_F(LimitsTest, LimitsApplyToExecToo) {
   EXPECT_TRUE(is_running(name)) << "the OOM kill took the pot down";
   RunResult bomb = pot({"exec", "-p", name, "/probe", "forkbomb", "100"});
   ASSERT_POT_OK(bomb);
-  long forked = -1;
-  int first_errno = -1;
-  ASSERT_EQ(std::sscanf(bomb.out.c_str(), "forked=%ld first_errno=%d", &forked, &first_errno), 2)
-      << bomb;
+  auto report = forkbomb_report(bomb.out);
+  ASSERT_TRUE(report) << bomb;
+  auto [forked, first_errno] = *report;
   EXPECT_LT(forked, 20) << bomb;
   EXPECT_EQ(first_errno, EAGAIN) << bomb;
   EXPECT_POT_OK(pot({"stop", name}));
@@ -140,10 +157,9 @@ TEST_F(LimitsTest, ProcessLimitStopsAForkBomb) {
   ASSERT_POT_OK(pot({"set-rss", "-p", name, "-P", "20"}));
   RunResult start = pot({"start", name});
   ASSERT_POT_OK(start);
-  long forked = -1;
-  int first_errno = -1;
-  ASSERT_EQ(std::sscanf(start.out.c_str(), "forked=%ld first_errno=%d", &forked, &first_errno), 2)
-      << start;
+  auto report = forkbomb_report(start.out);
+  ASSERT_TRUE(report) << start;
+  auto [forked, first_errno] = *report;
   EXPECT_LT(forked, 20) << start;
   EXPECT_GT(forked, 0) << start;
   EXPECT_EQ(first_errno, EAGAIN) << start;
