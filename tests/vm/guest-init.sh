@@ -59,8 +59,19 @@ stage2() {
   mkdir -p /dev/pts /dev/shm
   mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
   mount -t tmpfs -o mode=1777 shm /dev/shm
+  # The checkout and the build may live under /tmp (a CI clone often does): keep them
+  # reachable through binds made before the tmpfs mounts hide them, and put them back.
+  mkdir -p /mnt/pot-vm/repo /mnt/pot-vm/build
+  mount --bind "$POT_VM_REPO" /mnt/pot-vm/repo
+  mount --bind "$POT_VM_BUILD" /mnt/pot-vm/build
   for dir in /tmp /var/tmp; do mount -t tmpfs -o mode=1777 tmp "$dir"; done
   mount -t tmpfs -o mode=755 run /run
+  for kept in repo:"$POT_VM_REPO" build:"$POT_VM_BUILD"; do
+    path=${kept#*:}
+    [ -d "$path" ] && continue
+    mkdir -p "$path"
+    mount --bind "/mnt/pot-vm/${kept%%:*}" "$path"
+  done
   mkdir -p /run/lock
 
   # Module autoload: the kernel runs /proc/sys/kernel/modprobe, and the host has no kmod,
