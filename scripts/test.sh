@@ -66,6 +66,7 @@ tier_cgroup_v2() {
 
 ./scripts/install-deps.sh
 summary=""
+failed=0
 for tier in $tiers; do
   echo "=== test.sh: tier $tier"
   start=$(date +%s)
@@ -74,16 +75,17 @@ for tier in $tiers; do
   if ! "tier_$(echo "$tier" | tr - _)"; then status=1; fi
   seconds=$(($(date +%s) - start))
   result=passed
-  [ "$status" -eq 0 ] || result=FAILED
+  if [ "$status" -ne 0 ]; then
+    result=FAILED
+    failed=$((failed + 1))
+  fi
   summary="$summary$(printf '  %-10s %-7s %5d s' "$tier" "$result" "$seconds")
 "
-  failed=${failed:-0}
-  [ "$status" -eq 0 ] || failed=$((failed + 1))
 done
 
 echo "=== test.sh: summary"
 printf '%s' "$summary"
-if [ "${failed:-0}" -ne 0 ]; then
+if [ "$failed" -ne 0 ]; then
   echo "test.sh: $failed tier(s) failed" >&2
   exit 1
 fi

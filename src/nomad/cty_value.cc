@@ -53,8 +53,8 @@ CtyValue from_object(const msgpack::object& object) {
         if (entry.key.type != msgpack::type::STR)
           throw Error("cty msgpack: a map key is not a string");
         std::string key(entry.key.via.str.ptr, entry.key.via.str.size);
-        if (map.count(key) != 0) throw Error("cty msgpack: map key `" + key + "` appears twice");
-        map.emplace(std::move(key), from_object(entry.val));
+        if (!map.try_emplace(key, from_object(entry.val)).second)
+          throw Error("cty msgpack: map key `" + key + "` appears twice");
       }
       return CtyValue(std::move(map));
     }
