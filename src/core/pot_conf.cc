@@ -12,10 +12,12 @@ static bool is_quoted_key(std::string_view key) {
 }
 
 // Whether `value` must be written in quotes to read back as itself: parse unquotes any value
-// in double quotes (`pot.cmd="a" "b"` would read as `a" "b`) and drops the `\r` of a CRLF line.
+// in double quotes (`pot.cmd="a" "b"` would read as `a" "b`) and drops the `\r` of a CRLF line;
+// a line break (an environment value, an argument, as a Nomad task may carry) is written
+// escaped inside quotes, the one place this format has escapes.
 static bool needs_quotes(std::string_view key, std::string_view value) {
   return is_quoted_key(key) || (value.size() >= 2 && value.front() == '"' && value.back() == '"') ||
-         (!value.empty() && value.back() == '\r');
+         value.find_first_of("\n\r") != std::string_view::npos;
 }
 
 PotConf PotConf::parse(std::string_view text) {
@@ -35,9 +37,13 @@ PotConf PotConf::parse(std::string_view text) {
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
       value = value.substr(1, value.size() - 2);
       for (size_t i = 0; i < value.size(); ++i) {  // the original escapes inner quotes as \"
-        if (value[i] == '\\' && i + 1 < value.size() &&
-            (value[i + 1] == '"' || value[i + 1] == '\\'))
+        char next = i + 1 < value.size() ? value[i + 1] : '\0';
+        if (value[i] == '\\' && (next == 'n' || next == 'r')) {
+          unquoted += next == 'n' ? '\n' : '\r';
           ++i;
+          continue;
+        }
+        if (value[i] == '\\' && (next == '"' || next == '\\')) ++i;
         unquoted += value[i];
       }
     } else {
@@ -60,6 +66,10 @@ std::string PotConf::serialize() const {
     if (needs_quotes(key, value)) {
       out += '"';
       for (char c : value) {
+        if (c == '\n' || c == '\r') {
+          out += c == '\n' ? "\\n" : "\\r";
+          continue;
+        }
         if (c == '"' || c == '\\') out += '\\';
         out += c;
       }

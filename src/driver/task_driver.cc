@@ -1,0 +1,316 @@
+#include "driver/task_driver.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/file_util.h"
+#include "core/names.h"
+#include "core/process.h"
+#include "pot/context.h"
+#include "pot/lifecycle.h"
+#include "pot/pots.h"
+#include "pot/run_state.h"
+#include "driver/task_pot.h"
+
+namespace pot::driver {
+
+struct TaskDriver::Task {
+  DriverState state;
+  // Guarded by the driver's mutex_:
+  TaskState status = TaskState::kRunning;
+  std::optional<ExitResult> result;
+  Clock::time_point completed_at{};
+};
+
+namespace {
+
+constexpr auto kKillWait = std::chrono::seconds(10);
+
+// The exit the pot's monitor recorded: {"ExitCode":N,"Signal":S,"OOMKilled":B}.
+ExitResult read_exit(const Settings& settings, const std::string& pot) {
+  ExitResult result;
+  auto text = read_file_if_exists(settings.jail_dir(pot) / "conf" / ".last_run_stats");
+  if (!text) {
+    result.exit_code = -1;
+    result.error = "pot " + quote_name(pot) + " ended without recording an exit (its monitor was killed?)";
+    return result;
+  }
+  try {
+    auto j = nlohmann::json::parse(*text);
+    result.exit_code = j.value("ExitCode", -1);
+    result.signal = j.value("Signal", 0);
+    result.oom_killed = j.value("OOMKilled", false);
+  } catch (const nlohmann::json::exception& e) {
+    result.exit_code = -1;
+    result.error = "pot " + quote_name(pot) + ": unreadable .last_run_stats: " + e.what();
+  }
+  return result;
+}
+
+}  // namespace
+
+TaskDriver::TaskDriver(DriverOptions options)
+    : options_(std::move(options)), pot_(options_.pot_path, options_.pot_env) {}
+
+TaskDriver::~TaskDriver() = default;
+
+DriverHealth TaskDriver::health() const {
+  DriverHealth health;
+  health.attributes["driver.pot"] = "true";
+  health.attributes["driver.pot.version"] = POT_VERSION_STRING;
+  health.attributes["driver.pot.fs_root"] = options_.settings.fs_root.string();
+  if (::geteuid() != 0) {
+    health.description = "nomad-pot-driver must run as root to make pots";
+    return health;
+  }
+  const std::string& pot = options_.pot_path;
+  if (pot.find('/') != std::string::npos && ::access(pot.c_str(), X_OK) != 0) {
+    health.description = "the pot program " + quote_name(pot) + " is not executable";
+    return health;
+  }
+  try {
+    Context ctx(options_.settings);
+    ctx.storage().ensure_ready();
+  } catch (const std::exception& e) {
+    health.description = e.what();
+    return health;
+  }
+  health.healthy = true;
+  health.description = "healthy";
+  return health;
+}
+
+std::shared_ptr<TaskDriver::Task> TaskDriver::find(const std::string& id) const {
+  std::lock_guard lock(mutex_);
+  auto it = tasks_.find(id);
+  if (it == tasks_.end()) throw TaskNotFound(id);
+  return it->second;
+}
+
+void TaskDriver::emit(const Task& task, const std::string& message) {
+  TaskEvent event;
+  event.task_id = task.state.task_id;
+  event.alloc_id = task.state.alloc_id;
+  event.task_name = task.state.task_name;
+  event.timestamp = Clock::now();
+  event.message = message;
+  event.annotations["pot"] = task.state.pot;
+  events_.publish(event);
+}
+
+void TaskDriver::finish(const std::shared_ptr<Task>& task) {
+  ExitResult result = read_exit(options_.settings, task->state.pot);
+  {
+    std::lock_guard lock(mutex_);
+    if (task->status == TaskState::kExited) return;
+    task->status = TaskState::kExited;
+    task->result = result;
+    task->completed_at = Clock::now();
+  }
+  exited_.notify_all();
+  emit(*task, "task exited with code " + std::to_string(result.exit_code) +
+                  (result.oom_killed ? " (out of memory)" : ""));
+}
+
+// Watches the task's monitor; a monitor already gone means the task already ended.
+void TaskDriver::watch(const std::shared_ptr<Task>& task) {
+  RunState state = RunState::load(options_.settings, task->state.pot);
+  if (state.status != Status::kStopped && state.monitor_alive()) {
+    UniqueFd pidfd = open_pidfd(state.monitor_pid);
+    // Opened by pid, then checked: the pid could have been reused between the two.
+    if (pidfd && state.monitor_alive()) {
+      watcher_.watch(std::move(pidfd), [this, task] { finish(task); });
+      return;
+    }
+  }
+  finish(task);
+}
+
+StartResult TaskDriver::start(const TaskRequest& request) {
+  auto task = std::make_shared<Task>();
+  task->state.task_id = request.id;
+  task->state.task_name = request.name;
+  task->state.alloc_id = request.alloc_id;
+  task->state.fs_root = options_.settings.fs_root.string();
+  task->state.config = request.config;
+  {
+    std::lock_guard lock(mutex_);
+    if (tasks_.count(request.id) != 0) throw TaskStateError("task " + request.id + " already exists");
+  }
+  if (request.stdout_path.empty() || request.stderr_path.empty())
+    throw Error("task " + request.id + ": no stdout_path or stderr_path to write its output to");
+
+  Context ctx(options_.settings);
+  TaskPotOptions pot_options{options_.host_paths, options_.signing_key};
+  task->state.pot = task_pot_name(request);
+  PreparedPot prepared = prepare_task_pot(ctx, request, pot_options, [&](const std::string& step) {
+    emit(*task, step);
+  });
+  task->state.pot = prepared.name;
+  task->state.network = prepared.network;
+  try {
+    // A fresh exec: the monitor it forks is cut loose from us (session, cgroups), so the
+    // task outlives this process.
+    pot_.run({"start", "-O", request.stdout_path, "-E", request.stderr_path, prepared.name});
+  } catch (const Error& e) {
+    try {
+      destroy_pot(ctx, prepared.name, /*force=*/true);
+    } catch (const std::exception&) {  // the start's error is the one to report
+    }
+    throw Error("starting pot " + quote_name(prepared.name) + ": " + e.what());
+  }
+  task->state.started_at = Clock::now();
+  {
+    std::lock_guard lock(mutex_);
+    tasks_[request.id] = task;
+  }
+  emit(*task, "pot " + prepared.name + " started");
+  watch(task);
+  return {{request.id, TaskState::kRunning, task->state.encode()}, prepared.network};
+}
+
+void TaskDriver::recover(const TaskHandle& handle) {
+  DriverState state = DriverState::decode(handle.driver_state);
+  if (!handle.task_id.empty() && handle.task_id != state.task_id)
+    throw Error("task handle of " + handle.task_id + " carries the state of task " + state.task_id);
+  {
+    std::lock_guard lock(mutex_);
+    if (tasks_.count(state.task_id) != 0) return;
+  }
+  if (state.fs_root != options_.settings.fs_root.string())
+    throw Error("task " + state.task_id + " lives in POT_FS_ROOT " + quote_name(state.fs_root) +
+                ", this driver uses " + quote_name(options_.settings.fs_root.string()));
+  Context ctx(options_.settings);
+  if (!ctx.pot_exists(state.pot))
+    throw Error("pot " + quote_name(state.pot) + " of task " + state.task_id + " no longer exists");
+  auto task = std::make_shared<Task>();
+  task->state = state;
+  {
+    std::lock_guard lock(mutex_);
+    if (!tasks_.emplace(state.task_id, task).second) return;
+  }
+  emit(*task, "task recovered");
+  watch(task);
+}
+
+std::optional<ExitResult> TaskDriver::wait(const std::string& id,
+                                           const std::function<bool()>& cancelled) {
+  auto task = find(id);
+  std::unique_lock lock(mutex_);
+  while (task->status != TaskState::kExited) {
+    if (cancelled && cancelled()) return std::nullopt;
+    exited_.wait_for(lock, std::chrono::milliseconds(200));
+  }
+  return task->result;
+}
+
+bool TaskDriver::wait_exited(const std::shared_ptr<Task>& task, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return exited_.wait_for(lock, timeout, [&] { return task->status == TaskState::kExited; });
+}
+
+void TaskDriver::stop(const std::string& id, int signal, std::chrono::milliseconds timeout) {
+  auto task = find(id);
+  if (wait_exited(task, std::chrono::milliseconds(0))) return;
+  Context ctx(options_.settings);
+  RunState state = RunState::load(options_.settings, task->state.pot);
+  if (!state.running()) {
+    wait_exited(task, kKillWait);  // ending on its own: the monitor is finishing
+    return;
+  }
+  emit(*task, "stopping with signal " + std::to_string(signal));
+  if (signal != SIGKILL) {
+    signal_process(state.init_pid, state.init_start, signal);
+    if (wait_exited(task, timeout)) return;
+  }
+  // The pot's init: its pid namespace ends with it, every process of the task too.
+  signal_process(state.init_pid, state.init_start, SIGKILL);
+  if (!wait_exited(task, kKillWait))
+    throw Error("task " + id + ": pot " + quote_name(task->state.pot) + " did not end after SIGKILL");
+}
+
+void TaskDriver::destroy(const std::string& id, bool force) {
+  auto task = find(id);
+  if (!wait_exited(task, std::chrono::milliseconds(0))) {
+    if (!force) throw TaskStateError("task " + id + " is still running: stop it first, or force");
+    stop(id, SIGKILL, std::chrono::milliseconds(0));
+  }
+  Context ctx(options_.settings);
+  if (ctx.pot_exists(task->state.pot)) destroy_pot(ctx, task->state.pot, /*force=*/true);
+  std::lock_guard lock(mutex_);
+  tasks_.erase(id);
+}
+
+TaskStatus TaskDriver::inspect(const std::string& id) const {
+  auto task = find(id);
+  std::lock_guard lock(mutex_);
+  TaskStatus status;
+  status.id = task->state.task_id;
+  status.name = task->state.task_name;
+  status.pot = task->state.pot;
+  status.state = task->status;
+  status.started_at = task->state.started_at;
+  status.completed_at = task->completed_at;
+  status.result = task->result;
+  status.network = task->state.network;
+  return status;
+}
+
+void TaskDriver::signal(const std::string& id, int signal) {
+  auto task = find(id);
+  RunState state = RunState::load(options_.settings, task->state.pot);
+  if (!state.running() || !signal_process(state.init_pid, state.init_start, signal))
+    throw TaskStateError("task " + id + " is not running");
+}
+
+static std::vector<std::string> exec_args(const std::string& pot,
+                                          const std::vector<std::string>& argv) {
+  if (argv.empty()) throw Error("exec: no command given");
+  std::vector<std::string> args = {"exec", "-p", pot, "--"};
+  args.insert(args.end(), argv.begin(), argv.end());
+  return args;
+}
+
+ExecResult TaskDriver::exec(const std::string& id, const std::vector<std::string>& argv,
+                            std::chrono::milliseconds timeout) {
+  auto task = find(id);
+  if (wait_exited(task, std::chrono::milliseconds(0)))
+    throw TaskStateError("task " + id + " is not running");
+  CapturedRun run = pot_.capture(exec_args(task->state.pot, argv),
+                                 timeout.count() > 0 ? std::optional(timeout) : std::nullopt);
+  ExecResult result;
+  result.stdout_data = std::move(run.stdout_data);
+  result.stderr_data = std::move(run.stderr_data);
+  result.result.exit_code = run.exit_code;
+  if (run.timed_out) {
+    result.result.signal = SIGKILL;
+    result.result.error = "exec timed out after " + std::to_string(timeout.count()) + " ms";
+  }
+  return result;
+}
+
+SpawnedPot TaskDriver::exec_streaming(const std::string& id, const std::vector<std::string>& argv,
+                                      bool tty) {
+  auto task = find(id);
+  if (wait_exited(task, std::chrono::milliseconds(0)))
+    throw TaskStateError("task " + id + " is not running");
+  return pot_.spawn(exec_args(task->state.pot, argv), tty);
+}
+
+TaskUsage TaskDriver::usage(const std::string& id) {
+  auto task = find(id);
+  RunState state = RunState::load(options_.settings, task->state.pot);
+  if (!state.running()) throw TaskStateError("task " + id + " is not running");
+  Context ctx(options_.settings);
+  CgroupUsage raw = ctx.cgroups_for(state.cgroup_version).usage(ctx.cgroup_group(task->state.pot));
+  TaskUsage usage;
+  usage.timestamp = Clock::now();
+  usage.memory_rss = raw.rss_bytes;
+  usage.memory_swap = raw.swap_bytes;
+  usage.cpu_total_ns = raw.cpu_nanoseconds;
+  return usage;
+}
+
+}  // namespace pot::driver
