@@ -13,8 +13,13 @@ namespace pot {
 namespace {
 
 int cmd_start(Invocation& inv) {
-  Options o = Options::parse(inv.name, "vp:", inv.args);
-  return start_pot(inv.ctx, o.pot());
+  Options o = Options::parse(inv.name, "vp:O:E:", inv.args);
+  if (!o.has('O') && !o.has('E')) return start_pot(inv.ctx, o.pot());
+  // A task (the Nomad driver's): detached, ending with its command, output to two files.
+  if (!o.has('O') || !o.has('E'))
+    throw Error("pot start: -O STDOUT_PATH and -E STDERR_PATH go together");
+  start_pot_detached(inv.ctx, o.pot(), TaskOutput{*o.get('O'), *o.get('E')});
+  return 0;
 }
 
 int cmd_stop(Invocation& inv) {
@@ -49,16 +54,18 @@ int cmd_signal(Invocation& inv) {
 }  // namespace
 
 void register_lifecycle_commands(std::vector<Command>& table) {
-  table.insert(table.end(),
-               {
-                   {"start", "NAME | -p NAME", "start a pot", cmd_start},
-                   {"stop", "NAME | -p NAME", "stop a pot", cmd_stop},
-                   {"exec", "-p NAME [-e VAR=value]... CMD [ARG]...",
-                    "run a command in a running pot", cmd_exec},
-                   {"term", "NAME | -p NAME", "open a shell in a running pot", cmd_term},
-                   {"signal", "-p NAME [-s SIGNAL]",
-                    "send a signal (default TERM) to a pot's command", cmd_signal},
-               });
+  table.insert(
+      table.end(),
+      {
+          {"start", "[-O STDOUT_PATH -E STDERR_PATH] NAME | -p NAME",
+           "start a pot (-O/-E: as a task, in the background, until its command ends)", cmd_start},
+          {"stop", "NAME | -p NAME", "stop a pot", cmd_stop},
+          {"exec", "-p NAME [-e VAR=value]... CMD [ARG]...", "run a command in a running pot",
+           cmd_exec},
+          {"term", "NAME | -p NAME", "open a shell in a running pot", cmd_term},
+          {"signal", "-p NAME [-s SIGNAL]", "send a signal (default TERM) to a pot's command",
+           cmd_signal},
+      });
 }
 
 }  // namespace pot

@@ -4,14 +4,16 @@
 //   2. take the pot's lock (which re-checks that the pot exists); clean up stale state a
 //      killed `pot` left; refuse a second start;
 //   3. plan: the jail spec and the network; bring up the bridge and the firewall;
-//   4. persistent: fork the monitor, which cuts itself loose (its own session and cgroups)
-//      and inherits our hold on the lock; in the foreground this process is the monitor;
+//   4. persistent, or a task (start_pot_detached): fork the monitor, which cuts itself loose
+//      (its own session and cgroups) and inherits our hold on the lock; in the foreground
+//      this process is the monitor;
 //   5. the monitor records `starting` naming itself, launches the jail (cgroup, namespaces,
 //      root, privileges, network, init), records `started` and lets the lock go, and
 //      reports "running" (or the error, after recording `doa` and cleaning up);
 //   6. the monitor waits for the pot (pumping a persistent pot's output into its rotated
-//      logs); when the command ends it writes .last_run_stats, takes the lock and, if still
-//      in charge, removes the cgroup and the network forwards and records `stopped`.
+//      logs, a task's into its two files); when the command ends it reads the cgroup's OOM
+//      kills, writes .last_run_stats, takes the lock and, if still in charge, removes the
+//      cgroup and the network forwards and records `stopped`.
 //
 // Whoever dies at any step, the pot's init dies with the monitor (PDEATHSIG), and the
 // next start, stop or destroy finds state whose processes are gone and finishes the cleanup.
@@ -22,6 +24,7 @@
 
 #include <cstdio>
 #include <set>
+#include <variant>
 
 #include "core/child_report.h"
 #include "core/error.h"
@@ -31,6 +34,7 @@
 #include "core/process_title.h"
 #include "core/size.h"
 #include "core/unique_fd.h"
+#include "pot/last_run.h"
 #include "pot/mounts_conf.h"
 #include "pot/network.h"
 #include "pot/run_state.h"
@@ -41,11 +45,6 @@
 
 namespace pot {
 namespace {
-
-void write_last_run_stats(Context& ctx, const std::string& name, int code) {
-  write_file_atomic(ctx.settings().jail_dir(name) / "conf" / ".last_run_stats",
-                    "{\"ExitCode\":" + std::to_string(code) + "}\n", 0644, Durability::kVolatile);
-}
 
 std::string monitor_group(const Context& ctx, const std::string& name) {
   return monitor_group_name(ctx.settings().root_tag(), name);
@@ -92,14 +91,14 @@ void clean_stale_locked(Context& ctx, const std::string& name, RunState& state) 
   state.save(ctx.settings(), name);
 }
 
-// The monitor's end: the pot's init has exited with `code`.
-void finish_run(Context& ctx, const std::string& name, int code) {
+// The monitor's end: the pot's init has exited, its command as `run` says.
+void finish_run(Context& ctx, const std::string& name, const LastRun& run) {
   try {
     // Under the lock, and only while the pot exists: a destroy must not see a file or a
     // lock appear again after it removed them.
     FileLock lock = lock_existing_pot(ctx.settings(), name);
     if (!lock.held() || !ctx.pot_exists(name)) return;
-    write_last_run_stats(ctx, name, code);
+    write_last_run(ctx, name, run);
     RunState state = RunState::load(ctx.settings(), name);
     // A stop did it, or is doing it: a `stopping` state belongs to the stop, and if that
     // stop was killed, the next `pot stop` finishes it (and succeeds).
@@ -113,26 +112,56 @@ void finish_run(Context& ctx, const std::string& name, int code) {
   }
 }
 
+// Whether the run's command ran into the pot's memory limit, from the cgroup (read before
+// it is removed); an unreadable count is reported and taken as no.
+bool oom_killed(Context& ctx, const std::string& name) {
+  try {
+    return ctx.cgroups().oom_kills(ctx.cgroup_group(name)) > 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "pot: reading the OOM kills of pot %s: %s\n", quote_name(name).c_str(),
+                 e.what());
+    return false;
+  }
+}
+
+// How a start runs the pot, and what it changes.
+struct StartRequest {
+  std::optional<std::vector<std::string>> argv;  // a one-shot command instead of pot.cmd
+  const TaskOutput* task = nullptr;              // a detached, non-persistent task
+};
+
 // Everything a start decided before any process runs.
 struct StartPlan {
   JailSpec spec;
   PotNetworkPlan network;
   bool persistent = true;
+  PotOutput output;  // monostate: the pot runs in the foreground, with our stdout and stderr
+  bool detached() const { return !std::holds_alternative<std::monostate>(output); }
 };
 
 StartPlan plan_start(Context& ctx, const std::string& name, const PotConf& conf,
-                     const std::optional<std::vector<std::string>>& argv_override) {
+                     const StartRequest& request) {
   StartPlan plan;
   plan.spec = build_jail_spec(ctx, name, conf);
   plan.persistent = conf.attr("persistent", true);
-  if (argv_override) {
-    plan.spec.argv = *argv_override;
+  if (request.argv) {
+    plan.spec.argv = *request.argv;
     plan.persistent = false;
   }
+  // A task ends with its command, whatever the pot's own setting: Nomad restarts it.
+  if (request.task) plan.persistent = false;
   plan.spec.persistent = plan.persistent;
+  if (request.task && plan.spec.argv.empty())
+    throw Error("pot " + quote_name(name) + " has no command to run as a task: use `pot set-cmd`");
   if (!plan.persistent && plan.spec.argv.empty())
     throw Error("pot " + quote_name(name) +
                 " is not persistent and has no command: use `pot set-cmd`");
+  if (request.task) {
+    plan.output = *request.task;
+  } else if (plan.persistent) {
+    const Settings& s = ctx.settings();
+    plan.output = LogRotation{log_path(s, name), s.log_max_bytes, s.log_max_files};
+  }
   plan.network = plan_pot_network(ctx, name, conf);
   plan.spec.extra_hosts.insert(plan.spec.extra_hosts.begin(), plan.network.hosts.begin(),
                                plan.network.hosts.end());
@@ -150,7 +179,7 @@ void mark_to_be_pruned(Context& ctx, const std::string& name, const PotConf& con
 }
 
 // The monitor's whole life, in this process (a pot in the foreground) or in a detached
-// child (a persistent pot): record `starting` naming this process, launch, record
+// child (a persistent pot, a task): record `starting` naming this process, launch, record
 // `started` and let the lock go, wait, record the end. A kill at any step leaves a state
 // whose processes are gone, which the next command cleans.
 int monitor_pot(Context& ctx, const std::string& name, const StartPlan& plan, FileLock& lock,
@@ -176,11 +205,9 @@ int monitor_pot(Context& ctx, const std::string& name, const StartPlan& plan, Fi
     lock.release();
     if (reporter) reporter->ready();
   };
-  std::optional<LogRotation> log;
-  if (plan.persistent) log = LogRotation{log_path(s, name), s.log_max_bytes, s.log_max_files};
-  int code = 0;
+  CommandExit exit;
   try {
-    code = run_monitor(plan.spec, ctx.cgroups(), hooks, log);
+    exit = run_monitor(plan.spec, ctx.cgroups(), hooks, plan.output);
   } catch (...) {
     if (state.status == Status::kStarting) {
       state.status = Status::kDoa;  // recorded first: a kill from here on is cleaned as stale
@@ -189,11 +216,11 @@ int monitor_pot(Context& ctx, const std::string& name, const StartPlan& plan, Fi
     }
     throw;
   }
-  finish_run(ctx, name, code);
-  return code;
+  finish_run(ctx, name, LastRun{exit.code, exit.signal, oom_killed(ctx, name)});
+  return exit.code;
 }
 
-// A persistent start: the monitor is a child cut loose from us (its own session and
+// A persistent start or a task's: the monitor is a child cut loose from us (its own session and
 // cgroups), which inherits our hold on the pot's lock; we return once it reports the pot
 // running, or throw its error.
 void start_detached(Context& ctx, const std::string& name, const StartPlan& plan, FileLock& lock) {
@@ -221,7 +248,7 @@ void start_dependencies(Context& ctx, const std::string& name, const PotConf& co
                         std::set<std::string>& visiting);
 
 int start_locked(Context& ctx, const std::string& name, std::set<std::string>& visiting,
-                 const std::optional<std::vector<std::string>>& argv_override) {
+                 const StartRequest& request) {
   ctx.require_pot(name);
   PotConf conf = ctx.load_conf(name);
   start_dependencies(ctx, name, conf, visiting);
@@ -231,10 +258,10 @@ int start_locked(Context& ctx, const std::string& name, std::set<std::string>& v
   clean_stale_locked(ctx, name, state);
   if (state.status != Status::kStopped)
     throw Error("pot " + quote_name(name) + " is already " + std::string(to_string(state.status)));
-  StartPlan plan = plan_start(ctx, name, conf, argv_override);
+  StartPlan plan = plan_start(ctx, name, conf, request);
   prepare_pot_network(ctx, plan.network);
   mark_to_be_pruned(ctx, name, conf);
-  if (!plan.persistent) return monitor_pot(ctx, name, plan, lock, /*reporter=*/nullptr);
+  if (!plan.detached()) return monitor_pot(ctx, name, plan, lock, /*reporter=*/nullptr);
   start_detached(ctx, name, plan, lock);
   return 0;
 }
@@ -246,7 +273,7 @@ void start_dependencies(Context& ctx, const std::string& name, const PotConf& co
   for (const auto& dep : conf.get_all("pot.depend")) {
     if (!pot_is_running(ctx, dep)) {
       with_context("starting dependency " + quote_name(dep),
-                   [&] { return start_locked(ctx, dep, visiting, std::nullopt); });
+                   [&] { return start_locked(ctx, dep, visiting, StartRequest{}); });
     }
   }
 }
@@ -306,13 +333,20 @@ JailSpec build_jail_spec(Context& ctx, const std::string& name, const PotConf& c
 
 int start_pot(Context& ctx, const std::string& name) {
   std::set<std::string> visiting;
-  int code = start_locked(ctx, name, visiting, std::nullopt);
+  int code = start_locked(ctx, name, visiting, StartRequest{});
   return code == 0 ? 0 : kExitApplicationError;
+}
+
+void start_pot_detached(Context& ctx, const std::string& name, const TaskOutput& output) {
+  if (output.stdout_path.empty() || output.stderr_path.empty())
+    throw Error("starting pot " + quote_name(name) + " as a task: both output paths are needed");
+  std::set<std::string> visiting;
+  start_locked(ctx, name, visiting, StartRequest{std::nullopt, &output});
 }
 
 int run_pot_once(Context& ctx, const std::string& name, const std::vector<std::string>& argv) {
   std::set<std::string> visiting;
-  return start_locked(ctx, name, visiting, argv);
+  return start_locked(ctx, name, visiting, StartRequest{argv, nullptr});
 }
 
 void stop_pot(Context& ctx, const std::string& name) {
@@ -368,7 +402,7 @@ int exec_in_pot(Context& ctx, const std::string& name, const std::vector<std::st
   // Like system(3): ^C belongs to the command in the pot, not to us.
   ::signal(SIGINT, SIG_IGN);
   ::signal(SIGQUIT, SIG_IGN);
-  return run_in_jail(RunningJail{state.init_pid, state.init_start},
+  return run_in_jail(RunningJail{state.init_pid, state.init_start, UniqueFd()},
                      ctx.cgroups_for(state.cgroup_version).dirs(ctx.cgroup_group(name)), argv, env,
                      state.own_network);
 }
@@ -377,7 +411,7 @@ int open_shell_in_pot(Context& ctx, const std::string& name) {
   RunState state = require_running(ctx, name);
   PotConf conf = ctx.load_conf(name);
   PotTerminal terminal = open_pot_terminal(state.init_pid);
-  return run_in_jail(RunningJail{state.init_pid, state.init_start},
+  return run_in_jail(RunningJail{state.init_pid, state.init_start, UniqueFd()},
                      ctx.cgroups_for(state.cgroup_version).dirs(ctx.cgroup_group(name)),
                      {"/bin/sh", "-l"}, pot_environment(conf, conf.get_or("host.hostname", name)),
                      state.own_network, terminal.slave.get(), [&] {

@@ -9,6 +9,7 @@
 #include "pot/context.h"
 #include "pot/run_state.h"
 #include "runtime/jail_spec.h"
+#include "runtime/output_sink.h"
 
 namespace pot {
 
@@ -18,6 +19,13 @@ inline constexpr int kExitApplicationError = 125;
 // Starts the pot (its dependencies first). Persistent: returns 0 once the command runs.
 // Non-persistent: runs the command in the foreground and returns 0 or kExitApplicationError.
 int start_pot(Context& ctx, const std::string& name);
+
+// Starts the pot as a Nomad task: like a persistent start the monitor is detached and this
+// returns once the command runs (or throws its error, leaving nothing behind), but the pot
+// ends when its command does, as a non-persistent pot, and the monitor then records the end
+// (.last_run_stats, last_run.h) and cleans up. The command's stdout and stderr go to the
+// two paths, FIFOs of Nomad's log collector or plain files (output_sink.h).
+void start_pot_detached(Context& ctx, const std::string& name, const TaskOutput& output);
 
 // Runs `argv` as a one-shot, non-persistent run of the pot (used by flavour scripts);
 // returns the command's exit code.

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/cgroup_stats.h"
 #include "runtime/jail_spec.h"
 
 namespace pot {
@@ -47,7 +48,14 @@ class CgroupManager {
   // Moves the calling process into the group.
   virtual void join_self(const std::string& group) = 0;
   virtual bool exists(const std::string& group) const = 0;
-  virtual CgroupUsage usage(const std::string& group) const = 0;
+  // What the group uses now (cgroup_stats.h); throws Error when the group is not there.
+  virtual CgroupStats stats(const std::string& group) const = 0;
+  // The summary `pot get-rss` shows, from stats(): unmeasured numbers read as 0.
+  CgroupUsage usage(const std::string& group) const;
+  // How many of the group's processes the OOM killer has killed so far; 0 when the group or
+  // the count is not there (no memory controller, a v1 kernel before 4.13). Read it before
+  // the group is removed.
+  virtual uint64_t oom_kills(const std::string& group) const = 0;
   // Removes the group once it has no processes (waits briefly for exiting ones); missing is
   // fine. The parent (pot-<tag>) stays: making it again on every start costs time.
   virtual void remove(const std::string& group) = 0;

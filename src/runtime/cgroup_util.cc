@@ -81,6 +81,12 @@ void CgroupManager::join_companions(const std::string& group) const {
   }
 }
 
+CgroupUsage CgroupManager::usage(const std::string& group) const {
+  CgroupStats stats = this->stats(group);
+  return CgroupUsage{stats.memory_rss.value_or(0), stats.memory_swap.value_or(0),
+                     stats.cpu_total_ns.value_or(0)};
+}
+
 void CgroupManager::remove_parent_if_empty(const std::string& group) const {
   // Other pots of the same root may still be there: ENOTEMPTY/EBUSY means "not yet".
   for (const auto& [mount, dir] : companions(group)) ::rmdir(dir.c_str());

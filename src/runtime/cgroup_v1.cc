@@ -72,15 +72,28 @@ class CgroupV1 : public CgroupManager {
     return false;
   }
 
-  CgroupUsage usage(const std::string& group) const override {
-    CgroupUsage usage;
-    auto stat = parse_flat_keyed(read_file(path(group, "memory") + "/memory.stat"));
-    usage.rss_bytes = stat["total_rss"];
-    usage.swap_bytes = stat["total_swap"];
-    std::string cpu_file = path(group, "cpuacct") + "/cpuacct.usage";
-    std::string cpu = read_file(cpu_file);
-    usage.cpu_nanoseconds = parse_unsigned(cpu.substr(0, cpu.find('\n')), quote_name(cpu_file));
-    return usage;
+  CgroupStats stats(const std::string& group) const override {
+    if (!exists(group))
+      throw Error("cgroup " + quote_name(path(group, "memory")) + " does not exist");
+    std::string memory = path(group, "memory") + "/";
+    std::string cpuacct = path(group, "cpuacct") + "/";
+    CgroupV1StatFiles files;
+    files.memory_stat = read_file_if_exists(memory + "memory.stat");
+    files.memory_usage = read_file_if_exists(memory + "memory.usage_in_bytes");
+    files.memory_max_usage = read_file_if_exists(memory + "memory.max_usage_in_bytes");
+    files.memory_kmem_usage = read_file_if_exists(memory + "memory.kmem.usage_in_bytes");
+    files.cpuacct_usage = read_file_if_exists(cpuacct + "cpuacct.usage");
+    files.cpuacct_usage_user = read_file_if_exists(cpuacct + "cpuacct.usage_user");
+    files.cpuacct_usage_sys = read_file_if_exists(cpuacct + "cpuacct.usage_sys");
+    files.cpuacct_stat = read_file_if_exists(cpuacct + "cpuacct.stat");
+    files.cpu_stat = read_file_if_exists(path(group, "cpu") + "/cpu.stat");
+    long user_hz = ::sysconf(_SC_CLK_TCK);
+    return cgroup_v1_stats(files, user_hz > 0 ? static_cast<uint64_t>(user_hz) : 100);
+  }
+
+  uint64_t oom_kills(const std::string& group) const override {
+    auto text = read_file_if_exists(path(group, "memory") + "/memory.oom_control");
+    return text ? oom_kills_from_text(*text) : 0;
   }
 
   void remove(const std::string& group) override {

@@ -58,18 +58,22 @@ class CgroupV2 : public CgroupManager {
     return ::access(path(group, "").c_str(), F_OK) == 0;
   }
 
-  CgroupUsage usage(const std::string& group) const override {
-    CgroupUsage usage;
+  CgroupStats stats(const std::string& group) const override {
     std::string dir = path(group, "");
+    if (!exists(group)) throw Error("cgroup " + quote_name(dir) + " does not exist");
     // Without the memory controller (a hybrid host's unified tree) only CPU is accounted.
-    if (auto stat = read_file_if_exists(dir + "/memory.stat"))
-      usage.rss_bytes = parse_flat_keyed(*stat)["anon"];
-    std::string swap_file = dir + "/memory.swap.current";
-    if (auto swap = read_file_if_exists(swap_file))
-      usage.swap_bytes = parse_unsigned(swap->substr(0, swap->find('\n')), quote_name(swap_file));
-    auto cpu = parse_flat_keyed(read_file(dir + "/cpu.stat"));
-    usage.cpu_nanoseconds = cpu["usage_usec"] * 1000;
-    return usage;
+    CgroupV2StatFiles files;
+    files.memory_stat = read_file_if_exists(dir + "/memory.stat");
+    files.memory_current = read_file_if_exists(dir + "/memory.current");
+    files.memory_peak = read_file_if_exists(dir + "/memory.peak");
+    files.memory_swap_current = read_file_if_exists(dir + "/memory.swap.current");
+    files.cpu_stat = read_file_if_exists(dir + "/cpu.stat");
+    return cgroup_v2_stats(files);
+  }
+
+  uint64_t oom_kills(const std::string& group) const override {
+    auto text = read_file_if_exists(path(group, "") + "/memory.events");
+    return text ? oom_kills_from_text(*text) : 0;
   }
 
   void remove(const std::string& group) override { remove_group_dir(path(group, "")); }

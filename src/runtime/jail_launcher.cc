@@ -42,7 +42,7 @@ pid_t clone_into_namespaces(uint64_t flags, int cgroup_fd) {
 
 // Everything the pot's init does before it runs the command; any failure is reported.
 [[noreturn]] void become_pot_init(const JailSpec& spec, CgroupManager& cgroups, bool in_cgroup,
-                                  int report_fd, int go_fd) {
+                                  int report_fd, int go_fd, int status_fd) {
   try {
     // Die with the monitor that launched us: a pot is never left without the process that
     // waits for it and cleans up after it.
@@ -79,8 +79,10 @@ pid_t clone_into_namespaces(uint64_t flags, int cgroup_fd) {
     ChildReporter(UniqueFd(report_fd)).fail(e.what());
     ::_exit(126);
   }
-  close_fds_except({report_fd});  // only 0-2 reach the pot (and the report pipe, CLOEXEC)
-  run_pot_init(spec.argv, spec.env, spec.workdir, report_fd, /*new_session=*/true, spec.persistent);
+  // Only 0-2 reach the pot (the report and status pipes are close-on-exec).
+  close_fds_except({report_fd, status_fd});
+  run_pot_init(spec.argv, spec.env, spec.workdir, report_fd, /*new_session=*/true, spec.persistent,
+               status_fd);
 }
 
 // The init's report: nullopt when it is running, else why not (its own error, or its death).
@@ -100,6 +102,9 @@ RunningJail launch_jail(const JailSpec& spec, CgroupManager& cgroups,
   cgroups.create(spec.cgroup_name, spec.limits);
   try {
     ReportPipe report = ReportPipe::make();
+    int status_pipe[2];
+    if (::pipe2(status_pipe, O_CLOEXEC) != 0) throw_sys("creating the pot's status pipe");
+    UniqueFd status_read(status_pipe[0]), status_write(status_pipe[1]);
     UniqueFd go_read, go_write;
     if (namespaces_ready) {
       // A socket, not a pipe: sending to an init that already died must fail with EPIPE,
@@ -123,11 +128,13 @@ RunningJail launch_jail(const JailSpec& spec, CgroupManager& cgroups,
     if (pid == 0) {
       report.read_end.reset();
       go_write.reset();
+      status_read.reset();
       become_pot_init(spec, cgroups, cgroup_dir.valid(), report.child.release(),
-                      go_read.valid() ? go_read.release() : -1);
+                      go_read.valid() ? go_read.release() : -1, status_write.release());
     }
     ChildGuard init(pid);
     report.child = ChildReporter();  // EOF must mean the child's
+    status_write.reset();
     go_read.reset();
     // Read now: a command like /bin/true may be gone by the time init reports "running".
     auto start_time = process_start_time(pid);
@@ -156,7 +163,7 @@ RunningJail launch_jail(const JailSpec& spec, CgroupManager& cgroups,
       throw Error("the pot's init exited with code " + std::to_string(code) + " while starting");
     }
     if (!start_time) throw Error("the pot's init vanished while starting");
-    return RunningJail{init.release(), *start_time};
+    return RunningJail{init.release(), *start_time, std::move(status_read)};
   } catch (...) {
     try {
       cgroups.remove(spec.cgroup_name);
@@ -165,6 +172,26 @@ RunningJail launch_jail(const JailSpec& spec, CgroupManager& cgroups,
     }
     throw;
   }
+}
+
+CommandExit wait_jail(RunningJail& jail) {
+  int init_status = 0;
+  while (::waitpid(jail.init_pid, &init_status, 0) < 0) {
+    if (errno != EINTR) throw_sys("waiting for the pot's init");
+  }
+  int status = init_status;
+  if (jail.command_status) {
+    // The init is gone, and with it every writer: this read does not block.
+    int reported = 0;
+    ssize_t n;
+    do {
+      n = ::read(jail.command_status.get(), &reported, sizeof reported);
+    } while (n < 0 && errno == EINTR);
+    if (n == static_cast<ssize_t>(sizeof reported)) status = reported;
+    jail.command_status.reset();
+  }
+  return CommandExit{exit_code_from_wait_status(status),
+                     WIFSIGNALED(status) ? WTERMSIG(status) : 0};
 }
 
 int run_in_jail(const RunningJail& jail, const std::vector<std::string>& cgroup_dirs,

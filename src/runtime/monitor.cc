@@ -5,6 +5,10 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <string_view>
+#include <utility>
+#include <vector>
+
 #include "core/error.h"
 #include "core/process.h"
 #include "core/unique_fd.h"
@@ -19,25 +23,45 @@ void forward_to_init(int sig) {
   if (g_foreground_init > 0) ::kill(g_foreground_init, sig);
 }
 
-int wait_forwarding_signals(pid_t init) {
-  g_foreground_init = init;
+CommandExit wait_forwarding_signals(RunningJail& jail) {
+  g_foreground_init = jail.init_pid;
   struct sigaction forward {};
   forward.sa_handler = forward_to_init;
   sigemptyset(&forward.sa_mask);
   forward.sa_flags = SA_RESTART;
   for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) ::sigaction(sig, &forward, nullptr);
-  int code = wait_exit_code(init);
+  CommandExit exit = wait_jail(jail);
   g_foreground_init = -1;
-  return code;
+  return exit;
 }
 
-// Moves what is there now from the pot's output pipe to the log; false at EOF.
-bool pump(int pipe_fd, RotatingLog& log) {
+// One of the pot's output streams: the read end of its pipe, and where its data goes.
+struct OutputStream {
+  UniqueFd pipe;
+  std::function<void(std::string_view)> sink;
+};
+
+// A pipe for the pot's output: the read end non-blocking (we drain it), both close-on-exec.
+std::pair<UniqueFd, UniqueFd> make_output_pipe() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw_sys("creating the pot's output pipe");
+  UniqueFd read_end(fds[0]), write_end(fds[1]);
+  if (::fcntl(read_end.get(), F_SETFL, O_NONBLOCK) != 0) throw_sys("fcntl O_NONBLOCK");
+  return {std::move(read_end), std::move(write_end)};
+}
+
+// Makes `write_end` our fd `target` (1 or 2), for the init to inherit.
+void redirect(const UniqueFd& write_end, int target) {
+  if (::dup2(write_end.get(), target) < 0) throw_sys("redirecting the pot's output");
+}
+
+// Moves what is there now from the pot's output pipe to its sink; false at EOF.
+bool pump(OutputStream& stream) {
   char buffer[65536];
   for (;;) {
-    ssize_t n = ::read(pipe_fd, buffer, sizeof buffer);
+    ssize_t n = ::read(stream.pipe.get(), buffer, sizeof buffer);
     if (n > 0) {
-      log.write(std::string_view(buffer, static_cast<size_t>(n)));
+      stream.sink(std::string_view(buffer, static_cast<size_t>(n)));
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
@@ -45,41 +69,39 @@ bool pump(int pipe_fd, RotatingLog& log) {
   }
 }
 
-// Until the init exits: its output into the log. The pipe's writers are the pot's
+// Until the init exits: its output into the sinks. The pipes' writers are the pot's
 // processes only, and they all end with the init (its pid namespace goes with it).
-int wait_pumping_output(pid_t init, UniqueFd output, RotatingLog& log) {
-  UniqueFd pidfd = open_pidfd(init);
+CommandExit wait_pumping_output(RunningJail& jail, std::vector<OutputStream>& streams) {
+  UniqueFd pidfd = open_pidfd(jail.init_pid);
   if (!pidfd) throw_sys("opening the pot's init");
-  pollfd fds[2] = {{output.get(), POLLIN, 0}, {pidfd.get(), POLLIN, 0}};
+  std::vector<pollfd> fds;
+  for (const auto& stream : streams) fds.push_back({stream.pipe.get(), POLLIN, 0});
+  fds.push_back({pidfd.get(), POLLIN, 0});
+  size_t init = streams.size();
   for (;;) {
-    int ready = ::poll(fds, 2, -1);
+    int ready = ::poll(fds.data(), fds.size(), -1);
     if (ready < 0 && errno == EINTR) continue;
     if (ready < 0) throw_sys("waiting for the pot");
-    if (fds[0].revents != 0 && !pump(output.get(), log)) fds[0].fd = -1;  // EOF: stop polling it
-    if (fds[1].revents != 0) break;
+    for (size_t i = 0; i < init; ++i) {
+      if (fds[i].revents != 0 && !pump(streams[i])) fds[i].fd = -1;  // EOF: stop polling it
+    }
+    if (fds[init].revents != 0) break;
   }
-  if (fds[0].fd >= 0) pump(output.get(), log);  // what was written just before the end
-  return wait_exit_code(init);
+  for (size_t i = 0; i < init; ++i) {
+    if (fds[i].fd >= 0) pump(streams[i]);  // what was written just before the end
+  }
+  return wait_jail(jail);
 }
 
-}  // namespace
-
-int run_monitor(const JailSpec& spec, CgroupManager& cgroups, const MonitorHooks& hooks,
-                const std::optional<LogRotation>& log) {
-  if (!log) {
-    RunningJail jail = launch_jail(spec, cgroups, hooks.namespaces_ready);
-    hooks.running(jail);
-    return wait_forwarding_signals(jail.init_pid);
-  }
-  RotatingLog sink(*log);
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) throw_sys("creating the pot's output pipe");
-  UniqueFd output_read(fds[0]), output_write(fds[1]);
-  if (::fcntl(output_read.get(), F_SETFL, O_NONBLOCK) != 0) throw_sys("fcntl O_NONBLOCK");
+// A persistent pot: stdout and stderr through one pipe into the rotated log.
+CommandExit run_logged(const JailSpec& spec, CgroupManager& cgroups, const MonitorHooks& hooks,
+                       const LogRotation& log) {
+  RotatingLog sink(log);
+  auto [output_read, output_write] = make_output_pipe();
   // The init inherits our stdout and stderr: the pipe, for its launch; then ours go to the
   // log file itself, so that only the pot's processes hold the pipe.
-  if (::dup2(output_write.get(), 1) < 0 || ::dup2(output_write.get(), 2) < 0)
-    throw_sys("redirecting the pot's output");
+  redirect(output_write, 1);
+  redirect(output_write, 2);
   output_write.reset();
   RunningJail jail;
   try {
@@ -90,7 +112,52 @@ int run_monitor(const JailSpec& spec, CgroupManager& cgroups, const MonitorHooks
   }
   sink.own_stdio();
   hooks.running(jail);
-  return wait_pumping_output(jail.init_pid, std::move(output_read), sink);
+  std::vector<OutputStream> streams;
+  streams.push_back({std::move(output_read), [&](std::string_view data) { sink.write(data); }});
+  return wait_pumping_output(jail, streams);
+}
+
+// A task: stdout and stderr through two pipes into the task's two files.
+CommandExit run_task(const JailSpec& spec, CgroupManager& cgroups, const MonitorHooks& hooks,
+                     const TaskOutput& task) {
+  OutputSink out(task.stdout_path), err(task.stderr_path);
+  auto [out_read, out_write] = make_output_pipe();
+  auto [err_read, err_write] = make_output_pipe();
+  redirect(out_write, 1);
+  redirect(err_write, 2);
+  out_write.reset();
+  err_write.reset();
+  // Ours follow the sinks once the init has the pipes (our messages go to the task's stderr).
+  auto own_stdio = [&] {
+    out.own_fd(1);
+    err.own_fd(2);
+  };
+  RunningJail jail;
+  try {
+    jail = launch_jail(spec, cgroups, hooks.namespaces_ready);
+  } catch (...) {
+    own_stdio();
+    throw;
+  }
+  own_stdio();
+  hooks.running(jail);
+  std::vector<OutputStream> streams;
+  streams.push_back({std::move(out_read), [&](std::string_view data) { out.write(data); }});
+  streams.push_back({std::move(err_read), [&](std::string_view data) { err.write(data); }});
+  return wait_pumping_output(jail, streams);
+}
+
+}  // namespace
+
+CommandExit run_monitor(const JailSpec& spec, CgroupManager& cgroups, const MonitorHooks& hooks,
+                        const PotOutput& output) {
+  if (const auto* log = std::get_if<LogRotation>(&output))
+    return run_logged(spec, cgroups, hooks, *log);
+  if (const auto* task = std::get_if<TaskOutput>(&output))
+    return run_task(spec, cgroups, hooks, *task);
+  RunningJail jail = launch_jail(spec, cgroups, hooks.namespaces_ready);
+  hooks.running(jail);
+  return wait_forwarding_signals(jail);
 }
 
 void detach_monitor(const std::string& monitor_group, std::initializer_list<int> keep) {

@@ -1,18 +1,21 @@
 // The monitor: the process that owns a running pot. It launches the pot's init
-// (jail_launcher.h), has it recorded as running, and then waits for it, pumping a persistent
-// pot's output into rotated log files (a pot in the foreground writes to our own stdout and
-// stderr, and signals sent to us are passed on to it). When the pot ends it returns the
-// exit code of the pot's command, for the caller to record.
+// (jail_launcher.h), has it recorded as running, and then waits for it, pumping the pot's
+// output where it goes: a persistent pot's into rotated log files, a Nomad task's stdout
+// and stderr into two files of the task's (output_sink.h); a pot in the foreground writes
+// to our own stdout and stderr, and signals sent to us are passed on to it. When the pot
+// ends it returns how the pot's command ended, for the caller to record.
 #pragma once
 
 #include <functional>
 #include <initializer_list>
 #include <optional>
 #include <string>
+#include <variant>
 
 #include "runtime/cgroup.h"
 #include "runtime/jail_launcher.h"
 #include "runtime/jail_spec.h"
+#include "runtime/output_sink.h"
 #include "runtime/rotating_log.h"
 
 namespace pot {
@@ -24,12 +27,17 @@ struct MonitorHooks {
   std::function<void(const RunningJail&)> running;
 };
 
-// Runs the pot from the calling process until it ends; returns the exit code (128+N for a
-// signal). With `log`, the pot's stdout and stderr go there; without, they are ours and
-// SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to us go to the pot. Throws Error (after
-// removing what the launch made) when the pot does not start.
-int run_monitor(const JailSpec& spec, CgroupManager& cgroups, const MonitorHooks& hooks,
-                const std::optional<LogRotation>& log);
+// Where the pot's stdout and stderr go: ours (a pot in the foreground), one rotated log
+// (a persistent pot), or a task's two files.
+using PotOutput = std::variant<std::monostate, LogRotation, TaskOutput>;
+
+// Runs the pot from the calling process until it ends; returns how its command ended.
+// With a log or task output our own stdout and stderr follow the pot's there (our messages
+// belong with its output); in the foreground SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to us
+// go to the pot. Throws Error (after removing what the launch made) when the pot does not
+// start.
+CommandExit run_monitor(const JailSpec& spec, CgroupManager& cgroups, const MonitorHooks& hooks,
+                        const PotOutput& output);
 
 // Cuts a forked monitor loose from the command that started it: a session of its own, /
 // as its directory, stdin from /dev/null, no inherited fds but `keep`, and its own cgroups

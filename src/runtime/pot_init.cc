@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <optional>
 
 #include "core/child_report.h"
 #include "core/process.h"
@@ -34,20 +35,27 @@ bool is_stop_signal(int sig) {
   return sig == SIGTERM || sig == SIGINT || sig == SIGHUP || sig == SIGQUIT;
 }
 
+// Exits with the command's code, after telling the launcher its exact status.
+[[noreturn]] void exit_with(std::optional<int> command_status, int status_fd) {
+  if (!command_status) ::_exit(0);  // no command ever ran
+  if (status_fd >= 0) (void)!::write(status_fd, &*command_status, sizeof *command_status);
+  ::_exit(exit_code_from_wait_status(*command_status));
+}
+
 // Reaps and forwards until the end: the command's end for a one-shot init, a stop signal
 // for a persistent pot whose command already ended (the original's persistent jail).
-[[noreturn]] void wait_loop(pid_t command, bool new_session, bool persistent) {
+[[noreturn]] void wait_loop(pid_t command, bool new_session, bool persistent, int status_fd) {
   sigset_t all;
   sigfillset(&all);
   bool stop_requested = false;
-  int command_code = 0;
+  std::optional<int> command_status;
   for (;;) {
     int sig = ::sigwaitinfo(&all, nullptr);
     if (sig < 0) continue;
     if (sig != SIGCHLD) {
       stop_requested = stop_requested || is_stop_signal(sig);
       if (command <= 0) {
-        if (is_stop_signal(sig)) ::_exit(command_code);
+        if (is_stop_signal(sig)) exit_with(command_status, status_fd);
         continue;
       }
       bool from_terminal = sig == SIGINT || sig == SIGQUIT || sig == SIGTSTP || sig == SIGWINCH;
@@ -58,8 +66,8 @@ bool is_stop_signal(int sig) {
     pid_t reaped;
     while ((reaped = ::waitpid(-1, &status, WNOHANG)) > 0) {
       if (reaped != command) continue;
-      command_code = exit_code_from_wait_status(status);
-      if (!persistent || stop_requested) ::_exit(command_code);
+      command_status = status;
+      if (!persistent || stop_requested) exit_with(command_status, status_fd);
       command = -1;  // the pot stays up, as a persistent jail does, until it is stopped
     }
   }
@@ -68,7 +76,8 @@ bool is_stop_signal(int sig) {
 }  // namespace
 
 void run_pot_init(const std::vector<std::string>& argv, const std::vector<std::string>& env,
-                  const std::string& workdir, int report_fd, bool new_session, bool persistent) {
+                  const std::string& workdir, int report_fd, bool new_session, bool persistent,
+                  int status_fd) {
   sigset_t all;
   sigfillset(&all);
   sigprocmask(SIG_BLOCK, &all, nullptr);
@@ -77,7 +86,7 @@ void run_pot_init(const std::vector<std::string>& argv, const std::vector<std::s
   if (argv.empty()) {
     // No command: init alone keeps the pot up until it is stopped.
     reporter.ready();
-    wait_loop(-1, new_session, /*persistent=*/true);
+    wait_loop(-1, new_session, /*persistent=*/true, status_fd);
   }
 
   int exec_pipe[2];
@@ -117,7 +126,7 @@ void run_pot_init(const std::vector<std::string>& argv, const std::vector<std::s
     ::_exit(127);
   }
   reporter.ready();
-  wait_loop(command, new_session, persistent);
+  wait_loop(command, new_session, persistent, status_fd);
 }
 
 }  // namespace pot

@@ -289,13 +289,15 @@ TEST_F(CrashSafetyTest, LastRunStatsOfAPersistentPotIsItsCommandsExitCode) {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the command ends; the pot stays
   EXPECT_TRUE(is_running(name));
   ASSERT_POT_OK(pot({"stop", name}));
-  EXPECT_EQ(trim(pot({"last-run-stats", "-p", name}).out), R"({"ExitCode":3})");
+  EXPECT_EQ(trim(pot({"last-run-stats", "-p", name}).out),
+            R"({"ExitCode":3,"Signal":0,"OOMKilled":false})");
 
   ASSERT_POT_OK(pot({"set-cmd", "-p", name, "-c",
                      "sh -c 'trap \"exit 7\" TERM; while true; do sleep 0.1; done'"}));
   ASSERT_POT_OK(pot({"start", name}));
   ASSERT_POT_OK(pot({"stop", name}));
-  EXPECT_EQ(trim(pot({"last-run-stats", "-p", name}).out), R"({"ExitCode":7})");
+  EXPECT_EQ(trim(pot({"last-run-stats", "-p", name}).out),
+            R"({"ExitCode":7,"Signal":0,"OOMKilled":false})");
 }
 
 // What systemd does when it stops the unit that ran `pot start` (a service, a CI job, a

@@ -81,7 +81,8 @@ TEST_F(CrashTest, KilledForegroundStartThenStartAgainWorks) {
 
   RunResult start = run_once(name, "/bin/true");
   EXPECT_POT_OK(start);
-  EXPECT_EQ(trim(pot({"last-run-stats", "-p", name}).out), R"({"ExitCode":0})");
+  EXPECT_EQ(trim(pot({"last-run-stats", "-p", name}).out),
+            R"({"ExitCode":0,"Signal":0,"OOMKilled":false})");
   EXPECT_EQ(root().status(name), "stopped");
   EXPECT_TRUE(root().pot_cgroup_dirs(name).empty());
 }
@@ -141,7 +142,8 @@ TEST_F(CrashTest, KilledInitIsNoticedByTheMonitor) {
       << "the monitor did not record the end: " << root().status(name);
   EXPECT_TRUE(wait_until([&] { return root().pot_cgroup_dirs(name).empty(); }, 10000))
       << "the monitor did not remove the cgroup";
-  EXPECT_EQ(trim(pot({"last-run-stats", "-p", name}).out), R"({"ExitCode":137})");
+  EXPECT_EQ(trim(pot({"last-run-stats", "-p", name}).out),
+            R"({"ExitCode":137,"Signal":9,"OOMKilled":false})");
   RunResult stop = pot({"stop", name});
   EXPECT_NE(stop.code, 0) << "nothing left to stop\n" << stop;
   EXPECT_EQ(stop.err_lines().size(), 1U) << stop;
@@ -158,7 +160,8 @@ TEST_F(CrashTest, TermToForegroundStartIsPassedToTheCommand) {
   ASSERT_TRUE(code.has_value()) << "pot start still runs after SIGTERM";
   EXPECT_EQ(*code, 125) << "the command ended by SIGTERM, `pot start` reports a failed command\n"
                         << start->err();
-  EXPECT_EQ(trim(pot({"last-run-stats", "-p", name}).out), R"({"ExitCode":143})");
+  EXPECT_EQ(trim(pot({"last-run-stats", "-p", name}).out),
+            R"({"ExitCode":143,"Signal":15,"OOMKilled":false})");
   EXPECT_EQ(root().status(name), "stopped");
   EXPECT_TRUE(root().pot_cgroup_dirs(name).empty());
 }

@@ -70,7 +70,7 @@ TEST_P(LifecycleTest, NonPersistentTrueExitsZero) {
   RunResult start = pot({"start", name});
   EXPECT_EQ(start.code, 0) << start;
   EXPECT_FALSE(start.output_held_open) << start;
-  EXPECT_EQ(last_run_stats(name), R"({"ExitCode":0})");
+  EXPECT_EQ(last_run_stats(name), R"({"ExitCode":0,"Signal":0,"OOMKilled":false})");
   EXPECT_EQ(root().status(name), "stopped");
   EXPECT_FALSE(is_running(name));
   EXPECT_TRUE(root().pot_cgroup_dirs(name).empty()) << "a finished one-shot pot keeps no cgroup";
@@ -86,7 +86,7 @@ TEST_P(LifecycleTest, FailingCommandExitCodeAndOutputPassThrough) {
   EXPECT_EQ(start.code, 125) << "a failing command makes `pot start` exit 125\n" << start;
   EXPECT_EQ(start.out, "out-of-the-pot\n") << start;
   EXPECT_NE(start.err.find("err-of-the-pot"), std::string::npos) << start;
-  EXPECT_EQ(last_run_stats(name), R"({"ExitCode":3})");
+  EXPECT_EQ(last_run_stats(name), R"({"ExitCode":3,"Signal":0,"OOMKilled":false})");
   EXPECT_TRUE(root().pot_cgroup_dirs(name).empty());
 }
 
@@ -227,7 +227,8 @@ TEST_P(LifecycleTest, SignalTermStopsPersistentHttpd) {
       << "status is still " << root().status(name);
   EXPECT_TRUE(wait_until([&] { return root().pot_cgroup_dirs(name).empty(); }, 10000, 50))
       << "the monitor left the cgroup";
-  EXPECT_EQ(last_run_stats(name), R"({"ExitCode":143})") << "httpd ended by SIGTERM";
+  EXPECT_EQ(last_run_stats(name), R"({"ExitCode":143,"Signal":15,"OOMKilled":false})")
+      << "httpd ended by SIGTERM";
 
   RunResult signal_stopped = pot({"signal", "-p", name, "-s", "TERM"});
   EXPECT_NE(signal_stopped.code, 0) << signal_stopped;
@@ -444,12 +445,14 @@ TEST_F(StartRaceTest, QuickCommandsStartReliablyUnderCpuLoad) {
   int bad = 0;
   for (int i = 0; i < 20 && bad < 3; ++i) {
     RunResult r = pot({"start", ok});
-    if (r.code != 0 || trim(pot({"last-run-stats", "-p", ok}).out) != R"({"ExitCode":0})") {
+    if (r.code != 0 || trim(pot({"last-run-stats", "-p", ok}).out) !=
+                           R"({"ExitCode":0,"Signal":0,"OOMKilled":false})") {
       ++bad;
       ADD_FAILURE() << "run " << i << " of /bin/true:\n" << r;
     }
     r = pot({"start", fail});
-    if (r.code != 125 || trim(pot({"last-run-stats", "-p", fail}).out) != R"({"ExitCode":1})") {
+    if (r.code != 125 || trim(pot({"last-run-stats", "-p", fail}).out) !=
+                             R"({"ExitCode":1,"Signal":0,"OOMKilled":false})") {
       ++bad;
       ADD_FAILURE() << "run " << i << " of /bin/false:\n" << r;
     }

@@ -118,13 +118,15 @@ TEST_F(LimitsTest, MemoryLimitKillsAnAllocationThatExceedsIt) {
   EXPECT_NE(start.out.find("allocated 8 MB"), std::string::npos) << "the probe ran\n" << start;
   EXPECT_EQ(start.out.find("done"), std::string::npos) << "200 MB fit under a 32 MB limit\n"
                                                        << start;
-  EXPECT_EQ(trim(pot({"last-run-stats", "-p", name}).out), R"({"ExitCode":137})")
+  EXPECT_EQ(trim(pot({"last-run-stats", "-p", name}).out),
+            R"({"ExitCode":137,"Signal":9,"OOMKilled":true})")
       << "killed by SIGKILL (OOM)";
   EXPECT_TRUE(root().pot_cgroup_dirs(name).empty());
 
   // The host is fine, and the same pot runs a command that fits under the limit.
   EXPECT_POT_OK(run_once(name, "/probe alloc 8"));
-  EXPECT_EQ(trim(pot({"last-run-stats", "-p", name}).out), R"({"ExitCode":0})");
+  EXPECT_EQ(trim(pot({"last-run-stats", "-p", name}).out),
+            R"({"ExitCode":0,"Signal":0,"OOMKilled":false})");
   EXPECT_POT_OK(pot({"ls", "-q"}));
 }
 
