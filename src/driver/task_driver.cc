@@ -3,12 +3,11 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <nlohmann/json.hpp>
-
 #include "core/file_util.h"
 #include "core/names.h"
 #include "core/process.h"
 #include "pot/context.h"
+#include "pot/last_run.h"
 #include "pot/lifecycle.h"
 #include "pot/pots.h"
 #include "pot/run_state.h"
@@ -28,24 +27,24 @@ namespace {
 
 constexpr auto kKillWait = std::chrono::seconds(10);
 
-// The exit the pot's monitor recorded: {"ExitCode":N,"Signal":S,"OOMKilled":B}.
-ExitResult read_exit(const Settings& settings, const std::string& pot) {
+// The exit the pot's monitor recorded in its .last_run_stats.
+ExitResult read_exit(Context& ctx, const std::string& pot) {
   ExitResult result;
-  auto text = read_file_if_exists(settings.jail_dir(pot) / "conf" / ".last_run_stats");
-  if (!text) {
+  std::optional<LastRun> run;
+  try {
+    run = read_last_run(ctx, pot);
+  } catch (const std::exception& e) {
+    result.error = e.what();
+  }
+  if (!run) {
     result.exit_code = -1;
-    result.error = "pot " + quote_name(pot) + " ended without recording an exit (its monitor was killed?)";
+    if (result.error.empty())
+      result.error = "pot " + quote_name(pot) + " ended without recording an exit (its monitor was killed?)";
     return result;
   }
-  try {
-    auto j = nlohmann::json::parse(*text);
-    result.exit_code = j.value("ExitCode", -1);
-    result.signal = j.value("Signal", 0);
-    result.oom_killed = j.value("OOMKilled", false);
-  } catch (const nlohmann::json::exception& e) {
-    result.exit_code = -1;
-    result.error = "pot " + quote_name(pot) + ": unreadable .last_run_stats: " + e.what();
-  }
+  result.exit_code = run->exit_code;
+  result.signal = run->signal;
+  result.oom_killed = run->oom_killed;
   return result;
 }
 
@@ -101,7 +100,8 @@ void TaskDriver::emit(const Task& task, const std::string& message) {
 }
 
 void TaskDriver::finish(const std::shared_ptr<Task>& task) {
-  ExitResult result = read_exit(options_.settings, task->state.pot);
+  Context ctx(options_.settings);
+  ExitResult result = read_exit(ctx, task->state.pot);
   {
     std::lock_guard lock(mutex_);
     if (task->status == TaskState::kExited) return;
@@ -304,12 +304,20 @@ TaskUsage TaskDriver::usage(const std::string& id) {
   RunState state = RunState::load(options_.settings, task->state.pot);
   if (!state.running()) throw TaskStateError("task " + id + " is not running");
   Context ctx(options_.settings);
-  CgroupUsage raw = ctx.cgroups_for(state.cgroup_version).usage(ctx.cgroup_group(task->state.pot));
+  CgroupStats raw = ctx.cgroups_for(state.cgroup_version).stats(ctx.cgroup_group(task->state.pot));
   TaskUsage usage;
   usage.timestamp = Clock::now();
-  usage.memory_rss = raw.rss_bytes;
-  usage.memory_swap = raw.swap_bytes;
-  usage.cpu_total_ns = raw.cpu_nanoseconds;
+  usage.memory_rss = raw.memory_rss;
+  usage.memory_cache = raw.memory_cache;
+  usage.memory_usage = raw.memory_usage;
+  usage.memory_max_usage = raw.memory_max_usage;
+  usage.memory_swap = raw.memory_swap;
+  usage.memory_kernel = raw.memory_kernel_usage;
+  usage.cpu_total_ns = raw.cpu_total_ns;
+  usage.cpu_user_ns = raw.cpu_user_ns;
+  usage.cpu_system_ns = raw.cpu_system_ns;
+  usage.cpu_throttled_periods = raw.cpu_throttled_periods;
+  usage.cpu_throttled_ns = raw.cpu_throttled_ns;
   return usage;
 }
 

@@ -142,6 +142,7 @@ int serve_plugin() {
   state.stopping = true;
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   ::unlink(socket_path.c_str());
+  log_line("debug", "gRPC server stopped");
   if (signal_waiter.joinable()) {
     // Wakes the waiter if no signal came.
     ::pthread_kill(signal_waiter.native_handle(), SIGTERM);

@@ -267,10 +267,11 @@ TEST_F(NomadDriverTest, GoPluginClientHandshakesPingsAndShutsDown) {
   // go-plugin's own client checks the cookie, the handshake line, the health service.
   PluginProcess plugin(root().env(), /*via_go_plugin=*/true);
   EXPECT_TRUE(process_running(plugin.pid()));
-  auto stub = plugin.base_stub();
-  grpc::ClientContext context;
   base::PluginInfoResponse info;
-  ASSERT_TRUE(stub->PluginInfo(&context, base::PluginInfoRequest(), &info).ok());
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(plugin.base_stub()->PluginInfo(&context, base::PluginInfoRequest(), &info).ok());
+  }
   EXPECT_EQ(info.name(), "pot");
   EXPECT_EQ(info.type(), base::DRIVER);
   ASSERT_EQ(info.plugin_api_versions_size(), 1);

@@ -165,6 +165,8 @@ void PluginProcess::kill_hard() {
 }
 
 int PluginProcess::shutdown_via_go_plugin() {
+  // Ours is a second client; go-plugin's own connection is the one Nomad would have.
+  channel_.reset();
   if (::write(to_child_, "kill\n", 5) != 5) throw StepFailed("cannot talk to the Go client");
   std::string line = read_line(from_child_, 30000);
   if (line.rfind("killed ", 0) != 0) throw StepFailed("go client said `" + line + "`\n" + log());
