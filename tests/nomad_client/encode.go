@@ -74,6 +74,8 @@ func runEncode(args []string) int {
 	// msgpack.Marshal(val, val.Type()). So an attribute of type "any" is written as the
 	// concrete value (an object as a map, a tuple as an array), never as cty's dynamic
 	// [type-json, value] wrapper that marshalling with the spec's implied type would give.
+	// The plugin's own config for SetConfig is encoded the same way
+	// (helper/pluginutils/loader: ParseHclInterface, then msgpack.Marshal(val, val.Type())).
 	ty := val.Type()
 	if *impliedType {
 		ty = hcldec.ImpliedType(spec)

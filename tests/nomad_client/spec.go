@@ -9,7 +9,8 @@ package main
 //     there must name itself);
 //   - an Attr's type is an HCL expression evaluated in a context where string, bool, number
 //     and any (cty.DynamicPseudoType) are variables and list(T), set(T), map(T),
-//     tuple([T, ...]) and object({name = T, ...}) are functions; an empty type is "any";
+//     tuple([T, ...]) and object({name = T, ...}) are functions; the expression `null` is
+//     "any" too, and an empty type is refused ("Missing expression"), as in Nomad;
 //   - a Literal's value is an HCL expression evaluated with cty's stdlib functions (Nomad's
 //     specFuncs); Default becomes hcldec.DefaultSpec (the default applies when the primary
 //     is null);
@@ -431,8 +432,7 @@ var typeContext = &hcl.EvalContext{
 	},
 }
 
-// parseTypeString reads an Attr's type as Nomad does; a null result (an empty string
-// parses as no expression) is "any".
+// parseTypeString reads an Attr's type as Nomad does; a null result is "any".
 func parseTypeString(text string) (cty.Type, error) {
 	expr, diags := hclsyntax.ParseExpression([]byte(text), "type", hcl.Pos{})
 	if diags.HasErrors() {

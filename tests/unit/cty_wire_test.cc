@@ -79,11 +79,47 @@ struct ToolResult {
   std::string err;  // diagnostics
 };
 
+// Runs nomad-plugin-client with `args`, stdin from `in`, stdout and stderr to files, and
+// returns its exit code (128 + the signal if one ended it) and its output.
+ToolResult run_tool(std::vector<std::string> args, const fs::path& in, const fs::path& out,
+                    const fs::path& err) {
+  args.insert(args.begin(), kTool);
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, in.c_str(), O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  pid_t pid = -1;
+  const int spawned = ::posix_spawn(&pid, kTool, &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ToolResult result;
+  if (spawned != 0) {
+    ADD_FAILURE() << "posix_spawn " << kTool << ": " << std::strerror(spawned);
+    return result;
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.out = pot::testing::read_text(out);
+  result.err = pot::testing::read_text(err);
+  return result;
+}
+
+bool tool_built() {
+  return *kTool != '\0' && ::access(kTool, X_OK) == 0;
+}
+constexpr const char* kToolMissing =
+    "nomad-plugin-client (tests/nomad_client) is built only where CMake finds go";
+
 class CtyWire : public ::testing::Test {
  protected:
   void SetUp() override {
-    POT_REQUIRE(*kTool != '\0' && ::access(kTool, X_OK) == 0,
-                "nomad-plugin-client (tests/nomad_client) is built only where CMake finds go");
+    POT_REQUIRE(tool_built(), kToolMissing);
     pot::testing::write_text(dir_ / "spec.json", kSpec);
     pot::testing::write_text(dir_ / "spec-camel.json", kSpecCamel);
   }
@@ -93,39 +129,13 @@ class CtyWire : public ::testing::Test {
   ToolResult encode(std::string_view config, std::vector<std::string> flags = {},
                     const std::string& spec = "spec.json") {
     const fs::path config_path = dir_ / ("config" + std::to_string(++runs_));
-    const fs::path out_path = dir_ / "out";
-    const fs::path err_path = dir_ / "err";
     pot::testing::write_text(config_path, config);
 
-    std::vector<std::string> args{kTool, "encode"};
+    std::vector<std::string> args{"encode"};
     args.insert(args.end(), flags.begin(), flags.end());
     args.push_back((dir_ / spec).string());
     args.push_back(config_path.string());
-    std::vector<char*> argv;
-    for (std::string& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0600);
-    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0600);
-    pid_t pid = -1;
-    const int spawned = ::posix_spawn(&pid, kTool, &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    ToolResult result;
-    if (spawned != 0) {
-      ADD_FAILURE() << "posix_spawn " << kTool << ": " << std::strerror(spawned);
-      return result;
-    }
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    result.out = pot::testing::read_text(out_path);
-    result.err = pot::testing::read_text(err_path);
-    return result;
+    return run_tool(args, "/dev/null", dir_ / "out", dir_ / "err");
   }
 
   // Encodes `config` with the Go tool, which must accept it, and decodes the bytes with ours.
@@ -329,6 +339,17 @@ TEST_F(CtyWire, HclRefusesAConfigThatDoesNotMatchTheSchema) {
   ToolResult json_wrong = encode(R"({"image": "x", "enabled": "maybe"})", {"-json"});
   EXPECT_EQ(json_wrong.exit_code, 1);
   EXPECT_TRUE(HasText(json_wrong.err, "\"enabled\"")) << json_wrong.err;
+}
+
+// The launch command's own failure path: a binary that does not speak go-plugin's handshake
+// is refused by go-plugin's client (exit 2, its error on stderr, nothing on stdout).
+TEST(NomadPluginClient, LaunchRefusesABinaryThatIsNotAPlugin) {
+  POT_REQUIRE(tool_built(), kToolMissing);
+  TempDir dir("plugin-client");
+  ToolResult result = run_tool({"launch", "/bin/true"}, "/dev/null", dir / "out", dir / "err");
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_TRUE(result.out.empty()) << result.out;
+  EXPECT_TRUE(HasText(result.err, "handshake failed")) << result.err;
 }
 
 }  // namespace
