@@ -3,8 +3,9 @@
 # Idempotent: packages already present are skipped, so running it twice costs one dpkg query.
 set -eu
 
-# The Nomad driver: gRPC, protobuf, msgpack (the line from libgrpc++-dev; a comment inside
-# the list would be read as package names).
+# The Nomad driver: gRPC, protobuf, msgpack (the line from libgrpc++-dev); then Go and
+# HashiCorp's Go libraries for the test tool tests/nomad_client (a comment inside the list
+# would be read as package names).
 PACKAGES="
   build-essential cmake ninja-build pkg-config git
   libgtest-dev libgmock-dev libbenchmark-dev clang-format clang-tidy
@@ -20,6 +21,8 @@ PACKAGES="
   clang-14 libfuzzer-14-dev libclang-rt-14-dev
   qemu-system-x86
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libmsgpack-cxx-dev
+  golang-go golang-github-hashicorp-go-plugin-dev golang-github-hashicorp-hcl-v2-dev
+  golang-github-zclconf-go-cty-dev golang-google-grpc-dev
 "
 
 missing=""
