@@ -29,6 +29,7 @@ std::string default_pot_path() {
     fs::path beside = self.parent_path() / "pot";
     if (::access(beside.c_str(), X_OK) == 0) return beside.string();
   }
+  if (::access(POT_INSTALLED_BINARY, X_OK) == 0) return POT_INSTALLED_BINARY;
   return "pot";
 }
 

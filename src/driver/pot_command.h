@@ -53,7 +53,8 @@ class PotProgram {
   std::map<std::string, std::string> env_overrides_;
 };
 
-// The `pot` beside this program (a build tree, or bin/ of an install), else the one in PATH.
+// The `pot` beside this program (a build tree, or bin/ of an install), else the installed
+// one (a driver copied into Nomad's plugin_dir), else the one in PATH.
 std::string default_pot_path();
 
 // Reads both fds until EOF (or the deadline), without either pipe filling up and blocking

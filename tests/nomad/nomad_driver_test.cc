@@ -28,7 +28,9 @@ constexpr const char* kTag = "1.0";
 class NomadDriverTest : public PotTest {
  public:
   static void TearDownTestSuite() {
+    // The next suite has a root of its own, so an image and a registry of its own.
     registry_server().reset();
+    image_url().clear();
     PotTest::TearDownTestSuite();
   }
 
@@ -417,7 +419,7 @@ TEST_F(NomadDriverTest, SeedStyleTaskServesItsPageThroughTheAllocatedPort) {
 
 TEST_F(NomadDriverTest, OutputGoesToNomadsFifosAndArgsArriveWhole) {
   auto plugin = launch();
-  auto task = make_task(*plugin, image_config(R"(command = "printf '[%s]\n'"
+  auto task = make_task(*plugin, image_config(R"(command = "printf '[%s]\\n'"
 args = ["a b", "it's", "$(touch /x)';\"", "two\nlines"]
 network_mode = "none"
 )"));
