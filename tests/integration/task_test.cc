@@ -13,7 +13,9 @@
 #include <string>
 #include <thread>
 
+#include "core/error.h"
 #include "harness.h"
+#include "runtime/cgroup.h"
 
 namespace potit {
 namespace {
@@ -256,6 +258,40 @@ TEST_F(TaskTest, TaskOutlivesTheProcessThatStartedIt) {
   wait_for_end(name, monitor);
   EXPECT_EQ(read_text(out), "still-here\n");
   EXPECT_EQ(last_run_stats(name), R"({"ExitCode":5,"Signal":0,"OOMKilled":false})");
+}
+
+TEST_F(TaskTest, StatsOfARunningTaskComeFromItsCgroup) {
+  std::string name =
+      create_one_shot("task-stats",
+                      "sh -c 'i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; touch /busy-done; "
+                      "exec sleep 60'");
+  ASSERT_POT_OK(pot({"set-rss", "-p", name, "-M", "64M", "-C", "1"}));
+  ASSERT_POT_OK(start_task(name, path("o"), path("e")));
+  pid_t monitor = monitor_pid(name);
+  ASSERT_TRUE(
+      wait_until([&] { return fs::exists(root().jail_dir(name) / "m" / "busy-done"); }, 10000));
+
+  auto cgroups = pot::make_cgroup_manager("auto");
+  pot::CgroupStats stats = cgroups->stats("pot-" + root().root_tag() + "/" + name);
+  ASSERT_TRUE(stats.memory_usage.has_value());
+  EXPECT_GT(*stats.memory_usage, 0U);
+  EXPECT_LE(*stats.memory_usage, 64U << 20);
+  ASSERT_TRUE(stats.memory_rss.has_value());
+  ASSERT_TRUE(stats.memory_cache.has_value());
+  ASSERT_TRUE(stats.cpu_total_ns.has_value());
+  EXPECT_GT(*stats.cpu_total_ns, 0U) << "the shell counted to 20000";
+  ASSERT_TRUE(stats.cpu_user_ns.has_value());
+  ASSERT_TRUE(stats.cpu_system_ns.has_value());
+  EXPECT_TRUE(stats.cpu_throttled_periods.has_value()) << "the cpu controller limits the pot";
+  EXPECT_TRUE(stats.cpu_throttled_ns.has_value());
+  if (stats.memory_max_usage) {
+    EXPECT_GE(*stats.memory_max_usage, *stats.memory_usage);
+  }
+
+  ASSERT_POT_OK(pot({"stop", name}));
+  wait_for_end(name, monitor);
+  EXPECT_THROW(cgroups->stats("pot-" + root().root_tag() + "/" + name), pot::Error)
+      << "no group, no stats";
 }
 
 }  // namespace
