@@ -141,6 +141,11 @@ void set_rss(Context& ctx, const std::string& pot, const RssOptions& options) {
   });
 }
 
+CgroupStats pot_resource_stats(Context& ctx, const std::string& pot) {
+  RunState state = require_running(ctx, pot);
+  return ctx.cgroups_for(state.cgroup_version).stats(ctx.cgroup_group(pot));
+}
+
 std::string get_rss_json(Context& ctx, const std::string& pot) {
   RunState state = require_running(ctx, pot);
   std::string group = ctx.cgroup_group(pot);

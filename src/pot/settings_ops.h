@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "pot/context.h"
+#include "runtime/cgroup_stats.h"
 
 namespace pot {
 
@@ -28,6 +29,9 @@ struct RssOptions {
 void set_rss(Context& ctx, const std::string& pot, const RssOptions& options);
 // The original's JSON: {"ResourceUsage":{"MemoryStats":{...},"CpuStats":{...}}}
 std::string get_rss_json(Context& ctx, const std::string& pot);
+// A running pot's usage in detail, from its cgroup (the driver's TaskStats); throws Error
+// when the pot does not run.
+CgroupStats pot_resource_stats(Context& ctx, const std::string& pot);
 
 void mount_in(Context& ctx, const std::string& pot, const std::string& host_dir,
               const std::string& mount_point, bool read_only);
