@@ -59,8 +59,9 @@ int cmd_export_ports(Invocation& inv) {
 }
 
 int cmd_set_rss(Invocation& inv) {
-  Options o = Options::parse(inv.name, "vp:M:C:P:", inv.args);
-  set_rss(inv.ctx, o.require('p', "NAME"), RssOptions{o.get('M'), o.get('C'), o.get('P')});
+  Options o = Options::parse(inv.name, "vp:M:C:P:S:R:", inv.args);
+  set_rss(inv.ctx, o.require('p', "NAME"),
+          RssOptions{o.get('M'), o.get('C'), o.get('P'), o.get('S'), o.get('R')});
   return 0;
 }
 
@@ -113,7 +114,8 @@ void register_config_commands(std::vector<Command>& table) {
           {"add-dep", "-p NAME -P DEPENDENCY", "start DEPENDENCY before NAME", cmd_add_dep},
           {"export-ports", "-p NAME -e [tcp:|udp:]PORT[:HOSTPORT]...", "record ports to export",
            cmd_export_ports},
-          {"set-rss", "-p NAME [-M MEMORY] [-C CPUS] [-P PIDS]", "set resource limits",
+          {"set-rss", "-p NAME [-M MEMORY] [-C CPUS] [-P PIDS] [-S CPU_SHARES] [-R MEMORY]",
+           "set resource limits (-S: relative CPU weight 2..262144, -R: memory reserved)",
            cmd_set_rss},
           {"get-rss", "-p NAME [-J]", "show resource usage of a running pot", cmd_get_rss},
           {"copy-in", "-p NAME -s SOURCE -d DESTINATION [-c] [-F]", "copy host files into a pot",

@@ -34,6 +34,7 @@
 #include "pot/mounts_conf.h"
 #include "pot/network.h"
 #include "pot/run_state.h"
+#include "runtime/cgroup.h"
 #include "runtime/jail_launcher.h"
 #include "runtime/monitor.h"
 #include "runtime/monitor_cgroups.h"
@@ -301,6 +302,18 @@ JailSpec build_jail_spec(Context& ctx, const std::string& name, const PotConf& c
   };
   if (auto cpus = conf.get("pot.rss.cpus")) spec.limits.cpus = number("pot.rss.cpus", *cpus);
   if (auto pids = conf.get("pot.rss.pids")) spec.limits.pids = number("pot.rss.pids", *pids);
+  if (auto reservation = conf.get("pot.rss.memory_reservation")) {
+    spec.limits.memory_reservation_bytes =
+        with_context(quote_name("pot.rss.memory_reservation") + in_conf,
+                     [&] { return parse_size(*reservation); });
+  }
+  if (auto shares = conf.get("pot.rss.cpu_shares")) {
+    uint64_t value = number("pot.rss.cpu_shares", *shares);
+    if (value < kMinCpuShares || value > kMaxCpuShares)
+      throw Error("invalid " + quote_name("pot.rss.cpu_shares") + in_conf + ": " +
+                  quote_name(*shares) + " is not in 2..262144");
+    spec.limits.cpu_shares = value;
+  }
   return spec;
 }
 

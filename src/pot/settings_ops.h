@@ -24,6 +24,8 @@ struct RssOptions {
   std::optional<std::string> memory;
   std::optional<std::string> cpus;
   std::optional<std::string> pids;
+  std::optional<std::string> cpu_shares;          // pot.rss.cpu_shares, 2..262144
+  std::optional<std::string> memory_reservation;  // pot.rss.memory_reservation, a size
 };
 void set_rss(Context& ctx, const std::string& pot, const RssOptions& options);
 // The original's JSON: {"ResourceUsage":{"MemoryStats":{...},"CpuStats":{...}}}

@@ -25,6 +25,12 @@ struct ResourceLimits {
   std::optional<uint64_t> memory_bytes;
   std::optional<uint64_t> cpus;  // whole CPUs, as the original's pot.rss.cpus
   std::optional<uint64_t> pids;
+  // Relative CPU weight as cgroup v1 cpu.shares (2..262144, 1024 the kernel's default);
+  // Nomad's cpu_shares. v2 gets the same share of cpu.weight (cpu_weight_from_shares).
+  std::optional<uint64_t> cpu_shares;
+  // Memory the pot keeps under pressure before others are reclaimed (v2 memory.low, v1
+  // memory.soft_limit_in_bytes); Nomad's memory_mb beside a larger memory_max_mb.
+  std::optional<uint64_t> memory_reservation_bytes;
 };
 
 enum class NetworkMode { kIsolated, kInherit };
