@@ -17,6 +17,14 @@ int cmd_set_cmd(Invocation& inv) {
   return 0;
 }
 
+int cmd_set_user(Invocation& inv) {
+  Options o = Options::parse(inv.name, "vp:u:", inv.args);
+  auto user = o.get('u');  // "" is allowed: back to root
+  if (!user) throw Error("pot set-user: -u USER is required");
+  set_user(inv.ctx, o.require('p', "NAME"), *user);
+  return 0;
+}
+
 int cmd_set_env(Invocation& inv) {
   Options o = Options::parse(inv.name, "vp:E:", inv.args);
   if (o.all('E').empty()) throw Error("pot set-env: -E VAR=value is required");
@@ -104,6 +112,8 @@ void register_config_commands(std::vector<Command>& table) {
       table.end(),
       {
           {"set-cmd", "-p NAME -c CMD", "set the pot's command", cmd_set_cmd},
+          {"set-user", "-p NAME -u USER|UID[:GID]|\"\"",
+           "run the pot's command as a user of the pot (\"\": as root)", cmd_set_user},
           {"set-env", "-p NAME -E VAR=value...", "set the pot's environment (replaces it)",
            cmd_set_env},
           {"set-hosts", "-p NAME -H HOST:IP...", "set extra /etc/hosts entries", cmd_set_hosts},

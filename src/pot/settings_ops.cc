@@ -15,6 +15,7 @@
 #include "pot/lifecycle.h"
 #include "pot/mounts_conf.h"
 #include "pot/run_state.h"
+#include "runtime/pot_user.h"
 
 namespace pot {
 namespace {
@@ -67,6 +68,17 @@ std::string checked_command(const std::string& command) {
 void set_cmd(Context& ctx, const std::string& pot, const std::string& command) {
   std::string cmd = checked_command(command);
   update_conf(ctx, pot, [&](PotConf& conf) { conf.set("pot.cmd", cmd); });
+}
+
+void set_user(Context& ctx, const std::string& pot, const std::string& user) {
+  if (!user.empty()) parse_user_spec(user);
+  update_conf(ctx, pot, [&](PotConf& conf) {
+    if (user.empty()) {
+      conf.remove("pot.user");
+    } else {
+      conf.set("pot.user", user);
+    }
+  });
 }
 
 void set_env(Context& ctx, const std::string& pot, const std::vector<std::string>& vars) {

@@ -13,6 +13,9 @@ namespace pot {
 void set_cmd(Context& ctx, const std::string& pot, const std::string& command);
 // The command line set-cmd stores (one pair of surrounding quotes stripped), or an Error.
 std::string checked_command(const std::string& command);
+// pot.user: the user the pot's command (and `pot exec`) runs as, looked up in the pot's own
+// /etc/passwd at start; "" removes it (root).
+void set_user(Context& ctx, const std::string& pot, const std::string& user);
 void set_env(Context& ctx, const std::string& pot, const std::vector<std::string>& vars);
 void set_hosts(Context& ctx, const std::string& pot, const std::vector<std::string>& entries);
 void set_attr(Context& ctx, const std::string& pot, const std::string& attr,

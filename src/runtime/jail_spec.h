@@ -47,6 +47,9 @@ struct JailSpec {
   std::string cgroup_name;        // relative group path, e.g. pot-1a2b3c4d/web
   ResourceLimits limits;
   std::string workdir = "/";
+  // pot.user: the command runs as this user of the pot (NAME, UID, NAME:GROUP, UID:GID),
+  // looked up in the pot's own /etc/passwd when it starts (pot_user.h); init stays root.
+  std::optional<std::string> user;
   bool persistent = true;  // the pot stays up after its command ends, until stopped
   // Written to the pot's /etc/hosts at start, after localhost and the pot's own name.
   std::vector<std::string> extra_hosts;

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "runtime/pot_user.h"
+
 namespace pot {
 
 // Never returns. `report_fd` receives "R" once the command has been exec'd, or "E" and a
@@ -16,10 +18,11 @@ namespace pot {
 // terminal session (`pot exec`), where the terminal sends it ^C itself, so init does not
 // forward the terminal's signals a second time. A `persistent` init outlives its command
 // (as a persistent jail outlives its start command) until a stop signal; otherwise it
-// exits with the command.
+// exits with the command. With `user` the command (not init) runs as that user.
 [[noreturn]] void run_pot_init(const std::vector<std::string>& argv,
                                const std::vector<std::string>& env, const std::string& workdir,
-                               int report_fd, bool new_session, bool persistent);
+                               int report_fd, bool new_session, bool persistent,
+                               const PotUser* user = nullptr);
 
 // Replaces the calling process with argv in env (PATH from env). On failure returns errno.
 int exec_in_env(const std::vector<std::string>& argv, const std::vector<std::string>& env);
