@@ -17,6 +17,14 @@ int cmd_set_cmd(Invocation& inv) {
   return 0;
 }
 
+int cmd_set_user(Invocation& inv) {
+  Options o = Options::parse(inv.name, "vp:u:", inv.args);
+  auto user = o.get('u');  // "" is allowed: back to root
+  if (!user) throw Error("pot set-user: -u USER is required");
+  set_user(inv.ctx, o.require('p', "NAME"), *user);
+  return 0;
+}
+
 int cmd_set_env(Invocation& inv) {
   Options o = Options::parse(inv.name, "vp:E:", inv.args);
   if (o.all('E').empty()) throw Error("pot set-env: -E VAR=value is required");
@@ -59,8 +67,9 @@ int cmd_export_ports(Invocation& inv) {
 }
 
 int cmd_set_rss(Invocation& inv) {
-  Options o = Options::parse(inv.name, "vp:M:C:P:", inv.args);
-  set_rss(inv.ctx, o.require('p', "NAME"), RssOptions{o.get('M'), o.get('C'), o.get('P')});
+  Options o = Options::parse(inv.name, "vp:M:C:P:S:R:", inv.args);
+  set_rss(inv.ctx, o.require('p', "NAME"),
+          RssOptions{o.get('M'), o.get('C'), o.get('P'), o.get('S'), o.get('R')});
   return 0;
 }
 
@@ -103,6 +112,8 @@ void register_config_commands(std::vector<Command>& table) {
       table.end(),
       {
           {"set-cmd", "-p NAME -c CMD", "set the pot's command", cmd_set_cmd},
+          {"set-user", "-p NAME -u USER|UID[:GID]|\"\"",
+           "run the pot's command as a user of the pot (\"\": as root)", cmd_set_user},
           {"set-env", "-p NAME -E VAR=value...", "set the pot's environment (replaces it)",
            cmd_set_env},
           {"set-hosts", "-p NAME -H HOST:IP...", "set extra /etc/hosts entries", cmd_set_hosts},
@@ -113,7 +124,8 @@ void register_config_commands(std::vector<Command>& table) {
           {"add-dep", "-p NAME -P DEPENDENCY", "start DEPENDENCY before NAME", cmd_add_dep},
           {"export-ports", "-p NAME -e [tcp:|udp:]PORT[:HOSTPORT]...", "record ports to export",
            cmd_export_ports},
-          {"set-rss", "-p NAME [-M MEMORY] [-C CPUS] [-P PIDS]", "set resource limits",
+          {"set-rss", "-p NAME [-M MEMORY] [-C CPUS] [-P PIDS] [-S CPU_SHARES] [-R MEMORY]",
+           "set resource limits (-S: relative CPU weight 2..262144, -R: memory reserved)",
            cmd_set_rss},
           {"get-rss", "-p NAME [-J]", "show resource usage of a running pot", cmd_get_rss},
           {"copy-in", "-p NAME -s SOURCE -d DESTINATION [-c] [-F]", "copy host files into a pot",

@@ -22,6 +22,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <set>
 #include <variant>
@@ -38,6 +39,7 @@
 #include "pot/mounts_conf.h"
 #include "pot/network.h"
 #include "pot/run_state.h"
+#include "runtime/cgroup.h"
 #include "runtime/jail_launcher.h"
 #include "runtime/monitor.h"
 #include "runtime/monitor_cgroups.h"
@@ -293,6 +295,18 @@ std::vector<std::string> pot_environment(const PotConf& conf, const std::string&
   return env;
 }
 
+// pot.user, when set: the user the pot's command runs as. HOME then comes from the user's
+// passwd entry in the pot (at start, pot_user.h), unless pot.env sets it: the default
+// HOME=/root is taken out of `env`.
+static std::optional<std::string> pot_user(const PotConf& conf, std::vector<std::string>& env) {
+  auto user = conf.get("pot.user");
+  if (!user || user->empty()) return std::nullopt;
+  bool home_set = std::ranges::any_of(
+      conf.get_all("pot.env"), [](const std::string& entry) { return entry.starts_with("HOME="); });
+  if (!home_set) std::erase_if(env, [](const std::string& e) { return e.starts_with("HOME="); });
+  return user;
+}
+
 RunState require_running(Context& ctx, const std::string& name) {
   ctx.require_pot(name);
   RunState state = RunState::load(ctx.settings(), name);
@@ -316,6 +330,7 @@ JailSpec build_jail_spec(Context& ctx, const std::string& name, const PotConf& c
                                                                   : NetworkMode::kIsolated;
   if (auto cmd = conf.get("pot.cmd"); cmd && !cmd->empty()) spec.argv = command_to_argv(*cmd);
   spec.env = pot_environment(conf, spec.hostname);
+  spec.user = pot_user(conf, spec.env);
   for (const auto& entry : conf.get_all("pot.hosts")) spec.extra_hosts.push_back(entry);
   spec.cgroup_name = ctx.cgroup_group(name);
   std::string in_conf = " in " + quote_name(settings.conf_path(name).string());
@@ -328,6 +343,18 @@ JailSpec build_jail_spec(Context& ctx, const std::string& name, const PotConf& c
   };
   if (auto cpus = conf.get("pot.rss.cpus")) spec.limits.cpus = number("pot.rss.cpus", *cpus);
   if (auto pids = conf.get("pot.rss.pids")) spec.limits.pids = number("pot.rss.pids", *pids);
+  if (auto reservation = conf.get("pot.rss.memory_reservation")) {
+    spec.limits.memory_reservation_bytes =
+        with_context(quote_name("pot.rss.memory_reservation") + in_conf,
+                     [&] { return parse_size(*reservation); });
+  }
+  if (auto shares = conf.get("pot.rss.cpu_shares")) {
+    uint64_t value = number("pot.rss.cpu_shares", *shares);
+    if (value < kMinCpuShares || value > kMaxCpuShares)
+      throw Error("invalid " + quote_name("pot.rss.cpu_shares") + in_conf + ": " +
+                  quote_name(*shares) + " is not in 2..262144");
+    spec.limits.cpu_shares = value;
+  }
   return spec;
 }
 
@@ -394,6 +421,7 @@ int exec_in_pot(Context& ctx, const std::string& name, const std::vector<std::st
   RunState state = require_running(ctx, name);
   PotConf conf = ctx.load_conf(name);
   std::vector<std::string> env = pot_environment(conf, conf.get_or("host.hostname", name));
+  std::optional<std::string> user = pot_user(conf, env);
   for (const auto& entry : extra_env) {
     if (entry.find('=') == std::string::npos || entry.front() == '=')
       throw Error("invalid environment variable " + quote_name(entry) + ": expected VAR=value");
@@ -402,9 +430,11 @@ int exec_in_pot(Context& ctx, const std::string& name, const std::vector<std::st
   // Like system(3): ^C belongs to the command in the pot, not to us.
   ::signal(SIGINT, SIG_IGN);
   ::signal(SIGQUIT, SIG_IGN);
-  return run_in_jail(RunningJail{state.init_pid, state.init_start, UniqueFd()},
-                     ctx.cgroups_for(state.cgroup_version).dirs(ctx.cgroup_group(name)), argv, env,
-                     state.own_network);
+  return with_context("pot " + quote_name(name), [&] {
+    return run_in_jail(RunningJail{state.init_pid, state.init_start, UniqueFd()},
+                       ctx.cgroups_for(state.cgroup_version).dirs(ctx.cgroup_group(name)), argv,
+                       env, user, state.own_network);
+  });
 }
 
 int open_shell_in_pot(Context& ctx, const std::string& name) {
@@ -414,7 +444,7 @@ int open_shell_in_pot(Context& ctx, const std::string& name) {
   return run_in_jail(RunningJail{state.init_pid, state.init_start, UniqueFd()},
                      ctx.cgroups_for(state.cgroup_version).dirs(ctx.cgroup_group(name)),
                      {"/bin/sh", "-l"}, pot_environment(conf, conf.get_or("host.hostname", name)),
-                     state.own_network, terminal.slave.get(), [&] {
+                     std::nullopt, state.own_network, terminal.slave.get(), [&] {
                        terminal.slave.reset();  // the shell's exit must reach us as EIO
                        relay_terminal(terminal.master.get());
                      });

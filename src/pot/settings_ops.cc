@@ -15,6 +15,7 @@
 #include "pot/lifecycle.h"
 #include "pot/mounts_conf.h"
 #include "pot/run_state.h"
+#include "runtime/pot_user.h"
 
 namespace pot {
 namespace {
@@ -67,6 +68,17 @@ std::string checked_command(const std::string& command) {
 void set_cmd(Context& ctx, const std::string& pot, const std::string& command) {
   std::string cmd = checked_command(command);
   update_conf(ctx, pot, [&](PotConf& conf) { conf.set("pot.cmd", cmd); });
+}
+
+void set_user(Context& ctx, const std::string& pot, const std::string& user) {
+  if (!user.empty()) parse_user_spec(user);
+  update_conf(ctx, pot, [&](PotConf& conf) {
+    if (user.empty()) {
+      conf.remove("pot.user");
+    } else {
+      conf.set("pot.user", user);
+    }
+  });
 }
 
 void set_env(Context& ctx, const std::string& pot, const std::vector<std::string>& vars) {
@@ -125,19 +137,29 @@ void add_dep(Context& ctx, const std::string& pot, const std::string& dependency
 }
 
 void set_rss(Context& ctx, const std::string& pot, const RssOptions& options) {
-  if (!options.memory && !options.cpus && !options.pids)
-    throw Error("pot set-rss: give at least one of -M MEMORY, -C CPUS, -P PIDS");
-  if (options.memory) {
-    uint64_t bytes = parse_size(*options.memory);
+  if (!options.memory && !options.cpus && !options.pids && !options.cpu_shares &&
+      !options.memory_reservation)
+    throw Error(
+        "pot set-rss: give at least one of -M MEMORY, -C CPUS, -P PIDS, -S SHARES, -R SIZE");
+  auto memory_size = [](const char* what, const std::string& text) {
+    uint64_t bytes = parse_size(text);
     if (bytes < (1U << 20))
-      throw Error("invalid memory limit " + quote_name(*options.memory) + ": at least 1M");
-  }
+      throw Error("invalid " + std::string(what) + " " + quote_name(text) + ": at least 1M");
+  };
+  if (options.memory) memory_size("memory limit", *options.memory);
+  if (options.memory_reservation) memory_size("memory reservation", *options.memory_reservation);
   if (options.cpus) parse_count("CPU count", *options.cpus, 4096);
   if (options.pids) parse_count("process limit", *options.pids, 4194304);
+  if (options.cpu_shares && parse_count("CPU shares", *options.cpu_shares, 262144) < 2)
+    throw Error("invalid CPU shares " + quote_name(*options.cpu_shares) +
+                ": expected a number from 2 to 262144");
   update_conf(ctx, pot, [&](PotConf& conf) {
     if (options.memory) conf.set("pot.rss.memory", *options.memory);
     if (options.cpus) conf.set("pot.rss.cpus", *options.cpus);
     if (options.pids) conf.set("pot.rss.pids", *options.pids);
+    if (options.cpu_shares) conf.set("pot.rss.cpu_shares", *options.cpu_shares);
+    if (options.memory_reservation)
+      conf.set("pot.rss.memory_reservation", *options.memory_reservation);
   });
 }
 

@@ -14,6 +14,9 @@ namespace pot {
 void set_cmd(Context& ctx, const std::string& pot, const std::string& command);
 // The command line set-cmd stores (one pair of surrounding quotes stripped), or an Error.
 std::string checked_command(const std::string& command);
+// pot.user: the user the pot's command (and `pot exec`) runs as, looked up in the pot's own
+// /etc/passwd at start; "" removes it (root).
+void set_user(Context& ctx, const std::string& pot, const std::string& user);
 void set_env(Context& ctx, const std::string& pot, const std::vector<std::string>& vars);
 void set_hosts(Context& ctx, const std::string& pot, const std::vector<std::string>& entries);
 void set_attr(Context& ctx, const std::string& pot, const std::string& attr,
@@ -25,6 +28,8 @@ struct RssOptions {
   std::optional<std::string> memory;
   std::optional<std::string> cpus;
   std::optional<std::string> pids;
+  std::optional<std::string> cpu_shares;          // pot.rss.cpu_shares, 2..262144
+  std::optional<std::string> memory_reservation;  // pot.rss.memory_reservation, a size
 };
 void set_rss(Context& ctx, const std::string& pot, const RssOptions& options);
 // The original's JSON: {"ResourceUsage":{"MemoryStats":{...},"CpuStats":{...}}}

@@ -22,7 +22,9 @@
 #include "runtime/capabilities.h"
 #include "runtime/loopback.h"
 #include "runtime/pot_init.h"
+#include "runtime/pot_user.h"
 #include "runtime/root_mounts.h"
+#include "runtime/root_path.h"
 #include "runtime/seccomp_filter.h"
 
 namespace pot {
@@ -43,6 +45,8 @@ pid_t clone_into_namespaces(uint64_t flags, int cgroup_fd) {
 // Everything the pot's init does before it runs the command; any failure is reported.
 [[noreturn]] void become_pot_init(const JailSpec& spec, CgroupManager& cgroups, bool in_cgroup,
                                   int report_fd, int go_fd, int status_fd) {
+  std::vector<std::string> env = spec.env;
+  std::optional<PotUser> user;
   try {
     // Die with the monitor that launched us: a pot is never left without the process that
     // waits for it and cleans up after it.
@@ -60,6 +64,13 @@ pid_t clone_into_namespaces(uint64_t flags, int cgroup_fd) {
     if (::unshare(CLONE_NEWCGROUP) != 0) throw_sys("unshare cgroup namespace");
     ::umask(022);
     setup_root_filesystem(spec);
+    if (spec.user) {
+      // Now `/` is the pot's root: its own /etc/passwd, with every mount of the pot in place.
+      user = with_context("pot " + quote_name(spec.name), [&] {
+        return resolve_pot_user_in_root(open_root_dir("/").get(), *spec.user);
+      });
+      add_user_environment(env, *user);
+    }
     if (::sethostname(spec.hostname.data(), spec.hostname.size()) != 0)
       throw_sys("setting hostname " + quote_name(spec.hostname));
     if (spec.network == NetworkMode::kIsolated) bring_up_loopback();
@@ -81,8 +92,8 @@ pid_t clone_into_namespaces(uint64_t flags, int cgroup_fd) {
   }
   // Only 0-2 reach the pot (the report and status pipes are close-on-exec).
   close_fds_except({report_fd, status_fd});
-  run_pot_init(spec.argv, spec.env, spec.workdir, report_fd, /*new_session=*/true, spec.persistent,
-               status_fd);
+  run_pot_init(spec.argv, env, spec.workdir, report_fd, /*new_session=*/true, spec.persistent,
+               status_fd, user ? &*user : nullptr);
 }
 
 // The init's report: nullopt when it is running, else why not (its own error, or its death).
@@ -195,8 +206,9 @@ CommandExit wait_jail(RunningJail& jail) {
 }
 
 int run_in_jail(const RunningJail& jail, const std::vector<std::string>& cgroup_dirs,
-                const std::vector<std::string>& argv, const std::vector<std::string>& env,
-                bool own_network, int terminal_fd, const std::function<void()>& while_running) {
+                const std::vector<std::string>& argv, std::vector<std::string> env,
+                const std::optional<std::string>& user_spec, bool own_network, int terminal_fd,
+                const std::function<void()>& while_running) {
   UniqueFd pidfd = open_pidfd(jail.init_pid);
   if (!pidfd) throw_sys("opening the pot's init (pid " + std::to_string(jail.init_pid) + ")");
   // The pid could have been reused between reading the state and opening it.
@@ -215,6 +227,7 @@ int run_in_jail(const RunningJail& jail, const std::vector<std::string>& cgroup_
   if (pid < 0) throw_sys("fork");
   if (pid == 0) {
     report.read_end.reset();
+    std::optional<PotUser> user;
     try {
       if (::prctl(PR_SET_DUMPABLE, 0) != 0) throw_sys("PR_SET_DUMPABLE");
       for (auto& fd : cgroup_procs) {
@@ -225,6 +238,10 @@ int run_in_jail(const RunningJail& jail, const std::vector<std::string>& cgroup_
       if (own_network) ns |= CLONE_NEWNET;
       if (::setns(pidfd.get(), ns) != 0) throw_sys("entering the pot's namespaces");
       if (::chdir("/") != 0) throw_sys("chdir /");
+      if (user_spec) {
+        user = resolve_pot_user_in_root(open_root_dir("/").get(), *user_spec);
+        add_user_environment(env, *user);
+      }
       drop_capabilities();
       install_seccomp_filter();
     } catch (const std::exception& e) {
@@ -237,7 +254,7 @@ int run_in_jail(const RunningJail& jail, const std::vector<std::string>& cgroup_
     close_fds_except({report.child.fd()});
     // setns(CLONE_NEWPID) applies to children: the init below is the one inside the pot.
     run_pot_init(argv, env, "/", report.child.release(), /*new_session=*/terminal_fd >= 0,
-                 /*persistent=*/false);
+                 /*persistent=*/false, /*status_fd=*/-1, user ? &*user : nullptr);
   }
   ChildGuard child(pid);
   report.child = ChildReporter();  // EOF must mean the child's

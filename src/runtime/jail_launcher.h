@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "core/process.h"
@@ -50,10 +51,11 @@ CommandExit wait_jail(RunningJail& jail);
 // capabilities and seccomp filter as the pot's own processes) and returns its exit code.
 // With `terminal_fd` (a pty slave of the pot's devpts) the command runs in a session of its
 // own with it as stdio and controlling terminal, and `while_running` is called once the
-// command runs (to relay the terminal).
+// command runs (to relay the terminal). With `user` (pot.user) the command runs as that
+// user of the pot, and gets its HOME, USER and LOGNAME unless `env` sets them.
 int run_in_jail(const RunningJail& jail, const std::vector<std::string>& cgroup_dirs,
-                const std::vector<std::string>& argv, const std::vector<std::string>& env,
-                bool own_network, int terminal_fd = -1,
+                const std::vector<std::string>& argv, std::vector<std::string> env,
+                const std::optional<std::string>& user, bool own_network, int terminal_fd = -1,
                 const std::function<void()>& while_running = nullptr);
 
 }  // namespace pot

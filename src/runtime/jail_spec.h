@@ -25,6 +25,12 @@ struct ResourceLimits {
   std::optional<uint64_t> memory_bytes;
   std::optional<uint64_t> cpus;  // whole CPUs, as the original's pot.rss.cpus
   std::optional<uint64_t> pids;
+  // Relative CPU weight as cgroup v1 cpu.shares (2..262144, 1024 the kernel's default);
+  // Nomad's cpu_shares. v2 gets the same share of cpu.weight (cpu_weight_from_shares).
+  std::optional<uint64_t> cpu_shares;
+  // Memory the pot keeps under pressure before others are reclaimed (v2 memory.low, v1
+  // memory.soft_limit_in_bytes); Nomad's memory_mb beside a larger memory_max_mb.
+  std::optional<uint64_t> memory_reservation_bytes;
 };
 
 enum class NetworkMode { kIsolated, kInherit };
@@ -41,6 +47,9 @@ struct JailSpec {
   std::string cgroup_name;        // relative group path, e.g. pot-1a2b3c4d/web
   ResourceLimits limits;
   std::string workdir = "/";
+  // pot.user: the command runs as this user of the pot (NAME, UID, NAME:GROUP, UID:GID),
+  // looked up in the pot's own /etc/passwd when it starts (pot_user.h); init stays root.
+  std::optional<std::string> user;
   bool persistent = true;  // the pot stays up after its command ends, until stopped
   // Written to the pot's /etc/hosts at start, after localhost and the pot's own name.
   std::vector<std::string> extra_hosts;

@@ -77,7 +77,7 @@ bool is_stop_signal(int sig) {
 
 void run_pot_init(const std::vector<std::string>& argv, const std::vector<std::string>& env,
                   const std::string& workdir, int report_fd, bool new_session, bool persistent,
-                  int status_fd) {
+                  int status_fd, const PotUser* user) {
   sigset_t all;
   sigfillset(&all);
   sigprocmask(SIG_BLOCK, &all, nullptr);
@@ -114,8 +114,10 @@ void run_pot_init(const std::vector<std::string>& argv, const std::vector<std::s
       // the command runs without a controlling terminal, as a daemon would.
       if (::isatty(0) == 1) (void)::ioctl(0, TIOCSCTTY, 0);
     }
-    report_exec_errno(exec_write.get(),
-                      ::chdir(workdir.c_str()) == 0 ? exec_in_env(argv, env) : errno);
+    // The user's identity before chdir, so that the workdir is entered with its rights.
+    int err = user != nullptr ? become_user(*user) : 0;
+    if (err == 0) err = ::chdir(workdir.c_str()) == 0 ? exec_in_env(argv, env) : errno;
+    report_exec_errno(exec_write.get(), err);
     ::_exit(127);
   }
   exec_write.reset();

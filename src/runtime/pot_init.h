@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "runtime/pot_user.h"
+
 namespace pot {
 
 // Never returns. `report_fd` receives "R" once the command has been exec'd, or "E" and a
@@ -20,11 +22,12 @@ namespace pot {
 // forward the terminal's signals a second time. A `persistent` init outlives its command
 // (as a persistent jail outlives its start command) until a stop signal; otherwise it
 // exits with the command. `status_fd` (or -1) receives the command's wait status, an int in
-// host byte order, just before init exits with it.
+// host byte order, just before init exits with it. With `user` the command (not init) runs
+// as that user.
 [[noreturn]] void run_pot_init(const std::vector<std::string>& argv,
                                const std::vector<std::string>& env, const std::string& workdir,
                                int report_fd, bool new_session, bool persistent,
-                               int status_fd = -1);
+                               int status_fd = -1, const PotUser* user = nullptr);
 
 // Replaces the calling process with argv in env (PATH from env). On failure returns errno.
 int exec_in_env(const std::vector<std::string>& argv, const std::vector<std::string>& env);

@@ -218,6 +218,66 @@ TEST_F(LimitsTest, GetRssReportsUsageOfARunningPot) {
   EXPECT_POT_OK(pot({"stop", name}));
 }
 
+// Nomad's cpu_shares and memory reservation: relative weights, set beside the hard limits.
+TEST_F(LimitsTest, CpuSharesAndMemoryReservationReachTheCgroup) {
+  std::string name = create_pot("weights");
+  ASSERT_POT_OK(pot({"set-cmd", "-p", name, "-c", "sleep 3600"}));
+  ASSERT_POT_OK(pot({"set-rss", "-p", name, "-M", "64M", "-S", "512", "-R", "32M"}));
+  fs::path conf = root().jail_dir(name) / "conf" / "pot.conf";
+  std::string text = read_text(conf);
+  EXPECT_NE(text.find("pot.rss.cpu_shares=512\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("pot.rss.memory_reservation=32M\n"), std::string::npos) << text;
+
+  ASSERT_POT_OK(pot({"start", name}));
+  bool shares_seen = false, reservation_seen = false;
+  for (const auto& dir : root().pot_cgroup_dirs(name)) {
+    // v1: cpu.shares as given, memory.soft_limit_in_bytes; v2: cpu.weight 1 + (510 * 9999)
+    // / 262142 = 20, memory.low.
+    if (std::string shares = trim(read_text(dir / "cpu.shares")); !shares.empty()) {
+      shares_seen = true;
+      EXPECT_EQ(shares, "512") << dir;
+    }
+    if (std::string weight = trim(read_text(dir / "cpu.weight")); !weight.empty()) {
+      shares_seen = true;
+      EXPECT_EQ(weight, "20") << dir;
+    }
+    for (const char* knob : {"memory.soft_limit_in_bytes", "memory.low"}) {
+      std::string value = trim(read_text(dir / knob));
+      if (value.empty()) continue;
+      reservation_seen = true;
+      EXPECT_EQ(value, std::to_string(32 << 20)) << dir / knob;
+    }
+    for (const char* knob : {"memory.max", "memory.limit_in_bytes"}) {
+      std::string value = trim(read_text(dir / knob));
+      if (!value.empty()) {
+        EXPECT_EQ(value, std::to_string(64 << 20)) << "the hard limit stays";
+      }
+    }
+  }
+  EXPECT_TRUE(shares_seen) << "no cpu.shares or cpu.weight in the pot's cgroup";
+  EXPECT_TRUE(reservation_seen) << "no memory.soft_limit_in_bytes or memory.low";
+  EXPECT_POT_OK(pot({"stop", name}));
+}
+
+// The keys as the driver writes them into pot.conf; a bad value is a one-line start error.
+TEST_F(LimitsTest, BadCpuSharesInPotConfAreAStartError) {
+  std::string name = create_one_shot("badshares", "true");
+  fs::path conf = root().jail_dir(name) / "conf" / "pot.conf";
+  std::string before = read_text(conf);
+  for (const char* line : {"pot.rss.cpu_shares=1", "pot.rss.cpu_shares=262145",
+                           "pot.rss.cpu_shares=many", "pot.rss.memory_reservation=12Q"}) {
+    write_text(conf, before + line + "\n");
+    RunResult start = pot({"start", name});
+    EXPECT_NE(start.code, 0) << start;
+    EXPECT_EQ(start.err_lines().size(), 1U) << start;
+    std::string key = std::string(line).substr(0, std::string(line).find('='));
+    EXPECT_NE(start.err.find(key), std::string::npos) << "names the key\n" << start;
+    EXPECT_TRUE(root().pot_cgroup_dirs(name).empty());
+  }
+  write_text(conf, before + "pot.rss.cpu_shares=262144\npot.rss.memory_reservation=16M\n");
+  EXPECT_POT_OK(pot({"start", name}));
+}
+
 TEST_F(LimitsTest, InvalidLimitsAreRejectedAndChangeNothing) {
   std::string name = create_pot("badrss");
   ASSERT_POT_OK(pot({"set-rss", "-p", name, "-M", "64M"}));
@@ -233,6 +293,11 @@ TEST_F(LimitsTest, InvalidLimitsAreRejectedAndChangeNothing) {
                                                 {"-C", "-1"},
                                                 {"-C", "1x"},
                                                 {"-M", "99999999999999999999"},
+                                                {"-S", "1"},
+                                                {"-S", "262145"},
+                                                {"-S", "x"},
+                                                {"-R", "512K"},
+                                                {"-R", "12Q"},
                                                 {}}) {
     std::vector<std::string> args = {"set-rss", "-p", name};
     args.insert(args.end(), flags.begin(), flags.end());
