@@ -104,7 +104,7 @@ TEST(PotConf, QuotesValuesThatWouldNotReadBackBare) {
   EXPECT_EQ(conf.serialize(),
             "pot.cmd=\"\\\"/opt/my app/run\\\" \\\"--flag\\\"\"\n"
             "empty.quotes=\"\\\"\\\"\"\n"
-            "trailing.cr=\"v\r\"\n"
+            "trailing.cr=\"v\\r\"\n"  // escaped, as every line break in a value
             "one.quote=\"\n");
   EXPECT_EQ(PotConf::parse(conf.serialize()).entries(), conf.entries());
 }
