@@ -488,6 +488,189 @@ TEST_F(NomadDriverTest, MemoryLimitKillsAnOverAllocatingTaskAndSaysOom) {
   EXPECT_TRUE(destroy(*plugin, *task).ok());
 }
 
+TEST_F(NomadDriverTest, PortMapAsAListOfObjectsMapsByLabel) {
+  auto plugin = launch();
+  std::vector<uint16_t> ports = free_host_ports(2);
+  auto task = make_task(*plugin,
+                        image_config("command = \"httpd -f -p 8080 -h /www\"\n"
+                                     "port_map = [{ admin = \"9000\" }, { http = 8080 }]\n"),
+                        ports[0]);
+  // A second label, declared first in the group's network: mapping is by label, never by
+  // position (the original driver's bug).
+  auto* admin = task->config.mutable_resources()->add_ports();
+  admin->set_label("admin");
+  admin->set_value(ports[1]);
+  auto started = start_ok(*plugin, *task);
+  EXPECT_EQ(started.network_override().port_map().at("http"), 8080);
+  EXPECT_EQ(started.network_override().port_map().at("admin"), 9000);
+  std::string body;
+  EXPECT_TRUE(wait_until([&] { return (body = http_get("127.0.0.1", ports[0], 500)) ==
+                                      "page from the image\n"; },
+                         15000, 100))
+      << body;
+  EXPECT_TRUE(destroy(*plugin, *task).ok());
+}
+
+TEST_F(NomadDriverTest, MountsUserDnsAndLimitsReachThePot) {
+  auto plugin = launch();
+  fs::create_directories(host_dir_ / "data");
+  write_text(host_dir_ / "data" / "file", "shared\n");
+  fs::create_directories(host_dir_ / "ro");
+  write_text(host_dir_ / "ro" / "file", "read only\n");
+  auto task = make_task(*plugin, image_config(
+                                     "command = \"sleep 600\"\nnetwork_mode = \"none\"\n"
+                                     "mount = [\"" + (host_dir_ / "data").string() + ":/data\"]\n"
+                                     "mount_read_only = [\"" + (host_dir_ / "ro").string() + ":/ro\"]\n"
+                                     "extra_hosts = [\"db.internal:10.9.8.7\"]\n"));
+  task->config.set_user("nobody");
+  auto* dns = task->config.mutable_dns();
+  dns->add_servers("192.0.2.53");
+  dns->add_searches("service.consul");
+  start_ok(*plugin, *task);
+  EXPECT_EQ(exec(*plugin, *task, {"cat", "/data/file"}).stdout(), "shared\n");
+  EXPECT_EQ(exec(*plugin, *task, {"cat", "/ro/file"}).stdout(), "read only\n");
+  EXPECT_NE(exec(*plugin, *task, {"touch", "/ro/new"}).result().exit_code(), 0);
+  EXPECT_EQ(exec(*plugin, *task, {"cat", "/local/note.txt"}).stdout(), "from local\n");
+  EXPECT_TRUE(fs::is_directory(root().jail_dir(task->pot()) / "m" / "secrets") ||
+              exec(*plugin, *task, {"test", "-d", "/secrets"}).result().exit_code() == 0);
+  std::string hosts = exec(*plugin, *task, {"cat", "/etc/hosts"}).stdout();
+  EXPECT_NE(hosts.find("10.9.8.7 db.internal"), std::string::npos) << hosts;
+  std::string resolv = exec(*plugin, *task, {"cat", "/etc/resolv.conf"}).stdout();
+  EXPECT_EQ(resolv, "nameserver 192.0.2.53\nsearch service.consul\n");
+  // The command runs as the task's user (exec too, as Nomad's exec does).
+  EXPECT_EQ(exec(*plugin, *task, {"id", "-un"}).stdout(), "nobody\n");
+  // Memory limit and CPU weight from the task's resources, on the pot's cgroup.
+  auto dirs = root().pot_cgroup_dirs(task->pot());
+  bool memory_seen = false;
+  bool cpu_seen = false;
+  for (const auto& dir : dirs) {
+    if (fs::exists(dir / "memory.limit_in_bytes")) {
+      EXPECT_EQ(trim(read_text(dir / "memory.limit_in_bytes")), std::to_string(64 << 20));
+      memory_seen = true;
+    }
+    if (fs::exists(dir / "memory.max")) {
+      EXPECT_EQ(trim(read_text(dir / "memory.max")), std::to_string(64 << 20));
+      memory_seen = true;
+    }
+    if (fs::exists(dir / "cpu.shares")) {
+      EXPECT_EQ(trim(read_text(dir / "cpu.shares")), "200");
+      cpu_seen = true;
+    }
+    if (fs::exists(dir / "cpu.weight")) {
+      EXPECT_EQ(trim(read_text(dir / "cpu.weight")), "8");  // 1 + (200-2)*9999/262142
+      cpu_seen = true;
+    }
+  }
+  EXPECT_TRUE(memory_seen && cpu_seen);
+  ASSERT_TRUE(stop(*plugin, *task, "SIGINT", 5).ok());
+  EXPECT_EQ(wait(*plugin, *task).result().signal(), SIGINT);
+  EXPECT_TRUE(destroy(*plugin, *task).ok());
+}
+
+TEST_F(NomadDriverTest, SignalReachesTheCommandAndStopEscalatesToKill) {
+  auto plugin = launch();
+  auto task = make_task(*plugin, image_config(
+                                     "command = \"sh -c 'trap \\\"echo got HUP\\\" HUP; trap \\\"\\\" TERM; "
+                                     "while true; do sleep 0.1; done'\"\nnetwork_mode = \"none\"\n"));
+  start_ok(*plugin, *task);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  {
+    grpc::ClientContext context;
+    drivers::SignalTaskRequest request;
+    request.set_task_id(task->id);
+    request.set_signal("SIGHUP");
+    drivers::SignalTaskResponse response;
+    ASSERT_TRUE(plugin->driver_stub()->SignalTask(&context, request, &response).ok());
+  }
+  EXPECT_TRUE(wait_until([&] { return task->out->text().find("got HUP") != std::string::npos; }, 5000))
+      << task->out->text();
+  // TERM is ignored: after the timeout the pot is killed.
+  auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(stop(*plugin, *task, "SIGTERM", 1).ok());
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(900));
+  EXPECT_EQ(wait(*plugin, *task).result().signal(), SIGKILL);
+  EXPECT_TRUE(destroy(*plugin, *task).ok());
+  // A signal to a task that is gone is an error, not a crash.
+  grpc::ClientContext context;
+  drivers::SignalTaskRequest request;
+  request.set_task_id(task->id);
+  request.set_signal("SIGHUP");
+  drivers::SignalTaskResponse response;
+  EXPECT_EQ(plugin->driver_stub()->SignalTask(&context, request, &response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(NomadDriverTest, LogCollectorThatGoesAwayAndComesBackNeverKillsTheTask) {
+  auto plugin = launch();
+  auto task = make_task(*plugin, image_config(
+                                     "command = \"sh -c 'i=0; while true; do echo line $i; "
+                                     "i=$((i+1)); sleep 0.05; done'\"\nnetwork_mode = \"none\"\n"));
+  start_ok(*plugin, *task);
+  EXPECT_TRUE(wait_until([&] { return task->out->text().find("line 3") != std::string::npos; }, 5000));
+  task->out->pause();  // logmon restarting
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  size_t before = task->out->text().size();
+  task->out->resume();
+  EXPECT_TRUE(wait_until([&] { return task->out->text().size() > before + 30; }, 5000));
+  EXPECT_EQ(root().status(task->pot()), "started");
+  ASSERT_TRUE(stop(*plugin, *task, "SIGTERM", 5).ok());
+  EXPECT_EQ(wait(*plugin, *task).result().signal(), SIGTERM);
+  EXPECT_TRUE(destroy(*plugin, *task).ok());
+}
+
+TEST_F(NomadDriverTest, StreamingExecWithATtyAndStdin) {
+  auto plugin = launch();
+  auto task = make_task(*plugin, image_config("command = \"sleep 600\"\nnetwork_mode = \"none\"\n"));
+  start_ok(*plugin, *task);
+  for (bool tty : {false, true}) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + seconds(30));
+    auto stream = plugin->driver_stub()->ExecTaskStreaming(&context);
+    drivers::ExecTaskStreamingRequest setup;
+    setup.mutable_setup()->set_task_id(task->id);
+    setup.mutable_setup()->add_command("sh");
+    setup.mutable_setup()->add_command("-c");
+    setup.mutable_setup()->add_command(tty ? "stty size; [ -t 0 ] && echo tty; read x; echo got $x; exit 5"
+                                           : "[ -t 0 ] || echo notty; read x; echo got $x; exit 5");
+    setup.mutable_setup()->set_tty(tty);
+    ASSERT_TRUE(stream->Write(setup));
+    if (tty) {
+      drivers::ExecTaskStreamingRequest size;
+      size.mutable_tty_size()->set_height(33);
+      size.mutable_tty_size()->set_width(101);
+      ASSERT_TRUE(stream->Write(size));
+    }
+    drivers::ExecTaskStreamingRequest input;
+    input.mutable_stdin()->set_data("hello\n");
+    ASSERT_TRUE(stream->Write(input));
+    std::string out;
+    drivers::ExecTaskStreamingResponse response;
+    bool exited = false;
+    int code = -1;
+    while (stream->Read(&response)) {
+      out += response.stdout().data();
+      if (response.exited()) {
+        exited = true;
+        code = response.result().exit_code();
+        break;
+      }
+    }
+    stream->WritesDone();
+    context.TryCancel();
+    EXPECT_TRUE(exited);
+    EXPECT_EQ(code, 5);
+    EXPECT_NE(out.find("got hello"), std::string::npos) << out;
+    if (tty) {
+      EXPECT_NE(out.find("33 101"), std::string::npos) << out;
+      EXPECT_NE(out.find("tty"), std::string::npos) << out;
+    } else {
+      EXPECT_NE(out.find("notty"), std::string::npos) << out;
+    }
+  }
+  ASSERT_TRUE(stop(*plugin, *task, "SIGKILL", 1).ok());
+  EXPECT_TRUE(destroy(*plugin, *task).ok());
+}
+
 // ---- Recovery --------------------------------------------------------------------------------
 
 class NomadDriverRecoverTest : public NomadDriverTest, public ::testing::WithParamInterface<bool> {};
