@@ -55,18 +55,22 @@ void redirect(const UniqueFd& write_end, int target) {
   if (::dup2(write_end.get(), target) < 0) throw_sys("redirecting the pot's output");
 }
 
-// Moves what is there now from the pot's output pipe to its sink; false at EOF.
-bool pump(OutputStream& stream) {
+enum class Pumped { kEmpty, kMore, kEof };
+
+// Moves what is there now from the pot's output pipe to its sink. At most a few buffers at
+// a time (kMore: there may be more): a stream that never runs dry must not starve the other.
+Pumped pump(OutputStream& stream) {
   char buffer[65536];
-  for (;;) {
+  for (int reads = 0; reads < 16; ++reads) {
     ssize_t n = ::read(stream.pipe.get(), buffer, sizeof buffer);
     if (n > 0) {
       stream.sink(std::string_view(buffer, static_cast<size_t>(n)));
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
-    return n < 0;  // EAGAIN: more later; 0: every writer is gone
+    return n < 0 ? Pumped::kEmpty : Pumped::kEof;  // 0: every writer is gone
   }
+  return Pumped::kMore;
 }
 
 // Until the init exits: its output into the sinks. The pipes' writers are the pot's
@@ -83,12 +87,14 @@ CommandExit wait_pumping_output(RunningJail& jail, std::vector<OutputStream>& st
     if (ready < 0 && errno == EINTR) continue;
     if (ready < 0) throw_sys("waiting for the pot");
     for (size_t i = 0; i < init; ++i) {
-      if (fds[i].revents != 0 && !pump(streams[i])) fds[i].fd = -1;  // EOF: stop polling it
+      if (fds[i].revents != 0 && pump(streams[i]) == Pumped::kEof) fds[i].fd = -1;
     }
     if (fds[init].revents != 0) break;
   }
   for (size_t i = 0; i < init; ++i) {
-    if (fds[i].fd >= 0) pump(streams[i]);  // what was written just before the end
+    // What was written just before the end.
+    while (fds[i].fd >= 0 && pump(streams[i]) == Pumped::kMore) {
+    }
   }
   return wait_jail(jail);
 }
