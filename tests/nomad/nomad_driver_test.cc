@@ -94,9 +94,17 @@ class NomadDriverTest : public PotTest {
     image_pot() = name;
   }
 
+  // The root's environment; the plugins' sockets in its directory, which teardown removes
+  // (a plugin killed with SIGKILL cannot remove its own).
+  std::vector<std::string> plugin_env(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> more = {"PLUGIN_UNIX_SOCKET_DIR=" + root().tmp().string()};
+    more.insert(more.end(), extra.begin(), extra.end());
+    return root().env(more);
+  }
+
   std::unique_ptr<PluginProcess> launch(bool via_go_plugin = false) {
     auto plugin = std::make_unique<PluginProcess>(
-        root().env({"POT_HOST_PATHS=" + host_dir_.string()}), via_go_plugin);
+        plugin_env({"POT_HOST_PATHS=" + host_dir_.string()}), via_go_plugin);
     auto stub = plugin->base_stub();
     grpc::ClientContext context;
     base::SetConfigRequest request;
@@ -110,7 +118,7 @@ class NomadDriverTest : public PotTest {
 
   std::string encode_plugin_config(const std::string& hcl) {
     // The schema as the plugin gives it, as Nomad's loader asks for it.
-    PluginProcess probe(root().env(), false);
+    PluginProcess probe(plugin_env(), false);
     auto stub = probe.base_stub();
     grpc::ClientContext context;
     base::ConfigSchemaResponse schema;
@@ -267,7 +275,7 @@ TEST_F(NomadDriverTest, RunByHandSaysItIsAPluginAndExits1) {
 
 TEST_F(NomadDriverTest, GoPluginClientHandshakesPingsAndShutsDown) {
   // go-plugin's own client checks the cookie, the handshake line, the health service.
-  PluginProcess plugin(root().env(), /*via_go_plugin=*/true);
+  PluginProcess plugin(plugin_env(), /*via_go_plugin=*/true);
   EXPECT_TRUE(process_running(plugin.pid()));
   base::PluginInfoResponse info;
   {
@@ -308,7 +316,7 @@ TEST_F(NomadDriverTest, FingerprintIsHealthyAndTheStreamStaysOpen) {
 TEST_F(NomadDriverTest, FingerprintIsUnhealthyWithAReasonOnAnUninitialisedRoot) {
   fs::path empty = root().tmp() / "not-a-root";
   fs::create_directories(empty);
-  PluginProcess plugin(root().env(), false);
+  PluginProcess plugin(plugin_env(), false);
   {
     grpc::ClientContext context;
     base::SetConfigRequest request;
