@@ -41,18 +41,18 @@ static TaskConfig config_from_json(const json& j) {
 }
 
 std::string DriverState::encode() const {
-  json j = {{"version", kVersion},
-            {"task_id", task_id},
-            {"task_name", task_name},
-            {"alloc_id", alloc_id},
-            {"pot", pot},
-            {"fs_root", fs_root},
-            {"started_at_ns", std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                  started_at.time_since_epoch())
-                                  .count()},
-            {"address", network.address},
-            {"port_map", network.port_map},
-            {"config", config_json(config)}};
+  json j = {
+      {"version", kVersion},
+      {"task_id", task_id},
+      {"task_name", task_name},
+      {"alloc_id", alloc_id},
+      {"pot", pot},
+      {"fs_root", fs_root},
+      {"started_at_ns",
+       std::chrono::duration_cast<std::chrono::nanoseconds>(started_at.time_since_epoch()).count()},
+      {"address", network.address},
+      {"port_map", network.port_map},
+      {"config", config_json(config)}};
   return j.dump();
 }
 

@@ -16,8 +16,7 @@ ExitWatcher::ExitWatcher()
   epoll_event event{};
   event.events = EPOLLIN;
   event.data.fd = wakeup_.get();
-  if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, wakeup_.get(), &event) != 0)
-    throw_sys("epoll_ctl");
+  if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, wakeup_.get(), &event) != 0) throw_sys("epoll_ctl");
   thread_ = std::thread([this] { run(); });
 }
 

@@ -55,15 +55,17 @@ fs::path HostPathPolicy::check(const std::string& path, std::string_view what) c
     if (is_under(resolved, prefix)) return resolved;
   }
   if (prefixes_.empty())
-    throw Error(label + ": host paths are not allowed (POT_HOST_PATHS, or the plugin's "
-                        "host_paths, lists the directories jobs may use)");
+    throw Error(label +
+                ": host paths are not allowed (POT_HOST_PATHS, or the plugin's "
+                "host_paths, lists the directories jobs may use)");
   throw Error(label + ": not under an allowed prefix of POT_HOST_PATHS");
 }
 
 PathPair split_path_pair(const std::string& entry, std::string_view what) {
   size_t colon = entry.find(':');
   if (colon == std::string::npos)
-    throw Error(std::string(what) + " entry " + quote_name(entry) + ": expected HOST_PATH:POT_PATH");
+    throw Error(std::string(what) + " entry " + quote_name(entry) +
+                ": expected HOST_PATH:POT_PATH");
   PathPair pair{entry.substr(0, colon), entry.substr(colon + 1)};
   if (pair.host.empty() || pair.host.front() != '/' || pair.pot.empty() || pair.pot.front() != '/')
     throw Error(std::string(what) + " entry " + quote_name(entry) +

@@ -139,8 +139,8 @@ SpawnedPot PotProgram::spawn(const std::vector<std::string>& args, bool tty) con
   posix_spawnattr_setsigmask(&sa.attr, &none);
   short flags = 0;
   posix_spawnattr_getflags(&sa.attr, &flags);
-  posix_spawnattr_setflags(&sa.attr, static_cast<short>(flags | POSIX_SPAWN_SETSIGDEF |
-                                                        POSIX_SPAWN_SETSIGMASK));
+  posix_spawnattr_setflags(
+      &sa.attr, static_cast<short>(flags | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK));
   std::vector<char*> c_argv = c_strings(argv);
   std::vector<char*> c_env = c_strings(env);
   pid_t pid = -1;

@@ -15,18 +15,18 @@ namespace pot::driver {
 // The task's `config` block, with the original Go driver's attribute names, so job files
 // written for it run unchanged.
 struct TaskConfig {
-  std::string image;  // the registry's base URL
-  std::string pot;    // the image's pot name
-  std::string tag;    // the image's tag
-  std::string command;                         // a command line, as `pot set-cmd` takes it
-  std::vector<std::string> args;               // appended whole, one argument each
+  std::string image;                            // the registry's base URL
+  std::string pot;                              // the image's pot name
+  std::string tag;                              // the image's tag
+  std::string command;                          // a command line, as `pot set-cmd` takes it
+  std::vector<std::string> args;                // appended whole, one argument each
   std::map<std::string, std::string> port_map;  // port label -> port inside the pot
-  std::string network_mode;                    // empty: public-bridge with ports, else none
-  std::vector<std::string> copy;               // "host_path:pot_path"
-  std::vector<std::string> mount;              // "host_path:pot_path"
-  std::vector<std::string> mount_read_only;    // "host_path:pot_path"
-  std::vector<std::string> extra_hosts;        // "hostname:ip"
-  std::vector<std::string> attributes;         // "name:value", as `pot set-attr`
+  std::string network_mode;                     // empty: public-bridge with ports, else none
+  std::vector<std::string> copy;                // "host_path:pot_path"
+  std::vector<std::string> mount;               // "host_path:pot_path"
+  std::vector<std::string> mount_read_only;     // "host_path:pot_path"
+  std::vector<std::string> extra_hosts;         // "hostname:ip"
+  std::vector<std::string> attributes;          // "name:value", as `pot set-attr`
 };
 
 // A port the scheduler allocated: its label, the host port, and the port the job maps it to
@@ -130,8 +130,8 @@ struct ExecResult {
 // host is nullopt. CPU times are cumulative: rates (percent) come from two samples.
 struct TaskUsage {
   Clock::time_point timestamp{};
-  std::optional<uint64_t> memory_rss, memory_cache, memory_usage, memory_max_usage,
-      memory_swap, memory_kernel;
+  std::optional<uint64_t> memory_rss, memory_cache, memory_usage, memory_max_usage, memory_swap,
+      memory_kernel;
   std::optional<uint64_t> cpu_user_ns, cpu_system_ns, cpu_total_ns;
   std::optional<uint64_t> cpu_throttled_periods, cpu_throttled_ns;
 };

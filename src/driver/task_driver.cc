@@ -6,12 +6,12 @@
 #include "core/file_util.h"
 #include "core/names.h"
 #include "core/process.h"
+#include "driver/task_pot.h"
 #include "pot/context.h"
 #include "pot/last_run.h"
 #include "pot/lifecycle.h"
 #include "pot/pots.h"
 #include "pot/run_state.h"
-#include "driver/task_pot.h"
 
 namespace pot::driver {
 
@@ -39,7 +39,8 @@ ExitResult read_exit(Context& ctx, const std::string& pot) {
   if (!run) {
     result.exit_code = -1;
     if (result.error.empty())
-      result.error = "pot " + quote_name(pot) + " ended without recording an exit (its monitor was killed?)";
+      result.error =
+          "pot " + quote_name(pot) + " ended without recording an exit (its monitor was killed?)";
     return result;
   }
   result.exit_code = run->exit_code;
@@ -137,7 +138,8 @@ StartResult TaskDriver::start(const TaskRequest& request) {
   task->state.config = request.config;
   {
     std::lock_guard lock(mutex_);
-    if (tasks_.count(request.id) != 0) throw TaskStateError("task " + request.id + " already exists");
+    if (tasks_.count(request.id) != 0)
+      throw TaskStateError("task " + request.id + " already exists");
   }
   if (request.stdout_path.empty() || request.stderr_path.empty())
     throw Error("task " + request.id + ": no stdout_path or stderr_path to write its output to");
@@ -145,9 +147,8 @@ StartResult TaskDriver::start(const TaskRequest& request) {
   Context ctx(options_.settings);
   TaskPotOptions pot_options{options_.host_paths, options_.signing_key};
   task->state.pot = task_pot_name(request);
-  PreparedPot prepared = prepare_task_pot(ctx, request, pot_options, [&](const std::string& step) {
-    emit(*task, step);
-  });
+  PreparedPot prepared = prepare_task_pot(ctx, request, pot_options,
+                                          [&](const std::string& step) { emit(*task, step); });
   task->state.pot = prepared.name;
   task->state.network = prepared.network;
   try {
@@ -228,7 +229,8 @@ void TaskDriver::stop(const std::string& id, int signal, std::chrono::millisecon
   // The pot's init: its pid namespace ends with it, every process of the task too.
   signal_process(state.init_pid, state.init_start, SIGKILL);
   if (!wait_exited(task, kKillWait))
-    throw Error("task " + id + ": pot " + quote_name(task->state.pot) + " did not end after SIGKILL");
+    throw Error("task " + id + ": pot " + quote_name(task->state.pot) +
+                " did not end after SIGKILL");
 }
 
 void TaskDriver::destroy(const std::string& id, bool force) {

@@ -46,8 +46,8 @@ class TaskStateError : public Error {
 
 struct DriverOptions {
   Settings settings;
-  std::string pot_path;                         // the `pot` program to exec
-  std::map<std::string, std::string> pot_env;   // POT_* given to it (fs root, network...)
+  std::string pot_path;                        // the `pot` program to exec
+  std::map<std::string, std::string> pot_env;  // POT_* given to it (fs root, network...)
   HostPathPolicy host_paths;
   std::filesystem::path signing_key;
 };

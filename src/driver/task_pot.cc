@@ -67,8 +67,7 @@ std::vector<std::string> port_exports(const TaskRequest& request,
                   "\" in its network block)");
     int value = 0;
     auto [end, ec] = std::from_chars(pot_port.data(), pot_port.data() + pot_port.size(), value);
-    if (ec != std::errc() || end != pot_port.data() + pot_port.size() || value < 1 ||
-        value > 65535)
+    if (ec != std::errc() || end != pot_port.data() + pot_port.size() || value < 1 || value > 65535)
       throw Error("port_map " + quote_name(label) + " = " + quote_name(pot_port) +
                   ": not a port number (1-65535)");
     pot_ports[label] = value;
@@ -89,7 +88,8 @@ std::vector<std::string> port_exports(const TaskRequest& request,
 std::string resolv_conf_text(const DnsConfig& dns) {
   std::string text;
   for (const auto& server : dns.servers) {
-    if (!net::IpAddress::try_parse(server)) throw Error("dns server " + quote_name(server) + ": not an IP address");
+    if (!net::IpAddress::try_parse(server))
+      throw Error("dns server " + quote_name(server) + ": not an IP address");
     text += "nameserver " + server + "\n";
   }
   auto one_line = [](const std::vector<std::string>& words, std::string_view what) {
@@ -170,7 +170,8 @@ void configure_pot(Context& ctx, const std::string& name, const TaskRequest& req
     size_t colon = entry.find(':');
     std::string host = entry.substr(0, colon);
     std::string ip = colon == std::string::npos ? "" : entry.substr(colon + 1);
-    if (host.empty() || host.find_first_of(" \t\n") != std::string::npos || !net::IpAddress::try_parse(ip))
+    if (host.empty() || host.find_first_of(" \t\n") != std::string::npos ||
+        !net::IpAddress::try_parse(ip))
       throw Error("extra_hosts entry " + quote_name(entry) + ": expected HOSTNAME:IP");
     conf.add("pot.hosts", ip + " " + host);
   }
@@ -206,8 +207,8 @@ void configure_pot(Context& ctx, const std::string& name, const TaskRequest& req
 
 std::string task_pot_name(const TaskRequest& request) {
   if (request.alloc_id.empty() || !is_valid_name(request.alloc_id))
-    throw Error("task " + quote_name(request.id) + ": allocation id " + quote_name(request.alloc_id) +
-                " is not usable in a pot name");
+    throw Error("task " + quote_name(request.id) + ": allocation id " +
+                quote_name(request.alloc_id) + " is not usable in a pot name");
   // The task's name may hold anything a job file allows; the pot's name takes letters,
   // digits and a few marks, and `_<alloc>` must fit in 64 characters.
   std::string task;

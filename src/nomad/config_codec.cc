@@ -142,8 +142,8 @@ PluginConfig decode_plugin_config(const CtyValue& value) {
   c.pot_path = r.string("pot_path");
   // Attribute -> the POT_* setting it overrides.
   static const std::pair<const char*, const char*> kSettings[] = {
-      {"fs_root", "POT_FS_ROOT"},   {"network", "POT_NETWORK"}, {"gateway", "POT_GATEWAY"},
-      {"extif", "POT_EXTIF"},       {"dns_ip", "POT_DNS_IP"},   {"cgroup", "POT_CGROUP"},
+      {"fs_root", "POT_FS_ROOT"}, {"network", "POT_NETWORK"}, {"gateway", "POT_GATEWAY"},
+      {"extif", "POT_EXTIF"},     {"dns_ip", "POT_DNS_IP"},   {"cgroup", "POT_CGROUP"},
       {"storage", "POT_STORAGE"},
   };
   for (const auto& [attribute, setting] : kSettings) {

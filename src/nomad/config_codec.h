@@ -19,7 +19,7 @@ struct PluginConfig {
   bool enabled = true;
   std::filesystem::path signing_key;  // images must be signed by this key
   std::vector<std::string> host_paths;
-  std::string pot_path;               // empty: the pot beside the driver, else PATH's
+  std::string pot_path;  // empty: the pot beside the driver, else PATH's
   // POT_* settings for the driver and every `pot` it runs (fs_root -> POT_FS_ROOT, ...).
   std::map<std::string, std::string> pot_settings;
 };

@@ -34,8 +34,9 @@ driver::TaskRequest task_request_from_proto(const proto::TaskConfig& task) {
   for (const auto& network : alloc.networks()) {
     for (const auto* ports : {&network.reserved_ports(), &network.dynamic_ports()}) {
       for (const auto& port : *ports) {
-        bool known = std::any_of(r.resources.ports.begin(), r.resources.ports.end(),
-                                 [&](const driver::PortMapping& p) { return p.label == port.label(); });
+        bool known =
+            std::any_of(r.resources.ports.begin(), r.resources.ports.end(),
+                        [&](const driver::PortMapping& p) { return p.label == port.label(); });
         if (!known) r.resources.ports.push_back({port.label(), port.value(), 0, network.ip()});
       }
     }
@@ -107,9 +108,11 @@ void event_to_proto(const driver::TaskEvent& event, proto::DriverTaskEvent* out)
   for (const auto& [key, value] : event.annotations) (*out->mutable_annotations())[key] = value;
 }
 
-void usage_to_proto(const driver::TaskUsage& usage, CpuRates& rates, proto::TaskResourceUsage* out) {
+void usage_to_proto(const driver::TaskUsage& usage, CpuRates& rates,
+                    proto::TaskResourceUsage* out) {
   proto::MemoryUsage* memory = out->mutable_memory();
-  auto memory_field = [&](const std::optional<uint64_t>& value, void (proto::MemoryUsage::*set)(uint64_t),
+  auto memory_field = [&](const std::optional<uint64_t>& value,
+                          void (proto::MemoryUsage::*set)(uint64_t),
                           proto::MemoryUsage::Fields field) {
     if (!value) return;
     (memory->*set)(*value);
@@ -117,8 +120,10 @@ void usage_to_proto(const driver::TaskUsage& usage, CpuRates& rates, proto::Task
   };
   memory_field(usage.memory_rss, &proto::MemoryUsage::set_rss, proto::MemoryUsage::RSS);
   memory_field(usage.memory_cache, &proto::MemoryUsage::set_cache, proto::MemoryUsage::CACHE);
-  memory_field(usage.memory_max_usage, &proto::MemoryUsage::set_max_usage, proto::MemoryUsage::MAX_USAGE);
-  memory_field(usage.memory_kernel, &proto::MemoryUsage::set_kernel_usage, proto::MemoryUsage::KERNEL_USAGE);
+  memory_field(usage.memory_max_usage, &proto::MemoryUsage::set_max_usage,
+               proto::MemoryUsage::MAX_USAGE);
+  memory_field(usage.memory_kernel, &proto::MemoryUsage::set_kernel_usage,
+               proto::MemoryUsage::KERNEL_USAGE);
   memory_field(usage.memory_usage, &proto::MemoryUsage::set_usage, proto::MemoryUsage::USAGE);
   memory_field(usage.memory_swap, &proto::MemoryUsage::set_swap, proto::MemoryUsage::SWAP);
 
@@ -138,7 +143,8 @@ void usage_to_proto(const driver::TaskUsage& usage, CpuRates& rates, proto::Task
                                           usage.timestamp - rates.previous->timestamp)
                                           .count());
     if (wall > 0) {
-      auto percent_of = [&](const std::optional<uint64_t>& now, const std::optional<uint64_t>& before) {
+      auto percent_of = [&](const std::optional<uint64_t>& now,
+                            const std::optional<uint64_t>& before) {
         if (!now || !before || *now < *before) return 0.0;
         return 100.0 * static_cast<double>(*now - *before) / wall;
       };

@@ -11,7 +11,8 @@ namespace pot::nomad {
 // hclog's layout: 2006-01-02T15:04:05.000000Z07:00, in UTC here.
 static std::string timestamp_now() {
   auto now = std::chrono::system_clock::now();
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
+  auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
   std::time_t seconds = static_cast<std::time_t>(micros / 1000000);
   std::tm utc{};
   ::gmtime_r(&seconds, &utc);

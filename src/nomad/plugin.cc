@@ -88,7 +88,8 @@ void PluginState::configure(const PluginConfig& config) {
 
 // ---- BasePlugin ----------------------------------------------------------------------------
 
-grpc::Status BasePluginService::PluginInfo(grpc::ServerContext*, const base_proto::PluginInfoRequest*,
+grpc::Status BasePluginService::PluginInfo(grpc::ServerContext*,
+                                           const base_proto::PluginInfoRequest*,
                                            base_proto::PluginInfoResponse* response) {
   response->set_type(base_proto::DRIVER);
   response->add_plugin_api_versions(kPluginApiVersion);
@@ -126,7 +127,8 @@ grpc::Status DriverService::TaskConfigSchema(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status DriverService::Capabilities(grpc::ServerContext*, const driver_proto::CapabilitiesRequest*,
+grpc::Status DriverService::Capabilities(grpc::ServerContext*,
+                                         const driver_proto::CapabilitiesRequest*,
                                          driver_proto::CapabilitiesResponse* response) {
   driver_proto::DriverCapabilities* caps = response->mutable_capabilities();
   caps->set_send_signals(true);
@@ -155,7 +157,7 @@ grpc::Status DriverService::Fingerprint(
       }
       driver_proto::FingerprintResponse response;
       response.set_health(health.healthy ? driver_proto::FingerprintResponse::HEALTHY
-                                          : driver_proto::FingerprintResponse::UNHEALTHY);
+                                         : driver_proto::FingerprintResponse::UNHEALTHY);
       response.set_health_description(health.description);
       for (const auto& [key, value] : health.attributes) {
         auto& attribute = (*response.mutable_attributes())[key];
@@ -182,16 +184,19 @@ grpc::Status DriverService::RecoverTask(grpc::ServerContext*,
   return guarded([&] {
     driver::TaskHandle handle;
     // A restarted Nomad agent may set only the handle: its config carries the id.
-    handle.task_id = request->task_id().empty() ? request->handle().config().id() : request->task_id();
+    handle.task_id =
+        request->task_id().empty() ? request->handle().config().id() : request->task_id();
     handle.driver_state = request->handle().driver_state();
     state_.driver()->recover(handle);
   });
 }
 
-grpc::Status DriverService::StartTask(grpc::ServerContext*, const driver_proto::StartTaskRequest* request,
+grpc::Status DriverService::StartTask(grpc::ServerContext*,
+                                      const driver_proto::StartTaskRequest* request,
                                       driver_proto::StartTaskResponse* response) {
   if (!state_.enabled())
-    return {grpc::StatusCode::FAILED_PRECONDITION, "the pot driver is disabled in its plugin config"};
+    return {grpc::StatusCode::FAILED_PRECONDITION,
+            "the pot driver is disabled in its plugin config"};
   return guarded([&] {
     driver::TaskRequest task = task_request_from_proto(request->task());
     driver::StartResult started = state_.driver()->start(task);
@@ -208,16 +213,16 @@ grpc::Status DriverService::WaitTask(grpc::ServerContext* context,
                                      const driver_proto::WaitTaskRequest* request,
                                      driver_proto::WaitTaskResponse* response) {
   return guarded([&] {
-    auto result = state_.driver()->wait(request->task_id(), [&] {
-      return context->IsCancelled() || state_.stopping.load();
-    });
+    auto result = state_.driver()->wait(
+        request->task_id(), [&] { return context->IsCancelled() || state_.stopping.load(); });
     if (!result) return;  // the caller went away, or we are shutting down
     exit_result_to_proto(*result, response->mutable_result());
     if (!result->error.empty()) response->set_err(result->error);
   });
 }
 
-grpc::Status DriverService::StopTask(grpc::ServerContext*, const driver_proto::StopTaskRequest* request,
+grpc::Status DriverService::StopTask(grpc::ServerContext*,
+                                     const driver_proto::StopTaskRequest* request,
                                      driver_proto::StopTaskResponse*) {
   return guarded([&] {
     int signal = request->signal().empty() ? SIGTERM : parse_signal(request->signal());
@@ -298,7 +303,8 @@ grpc::Status DriverService::SignalTask(grpc::ServerContext*,
   });
 }
 
-grpc::Status DriverService::ExecTask(grpc::ServerContext*, const driver_proto::ExecTaskRequest* request,
+grpc::Status DriverService::ExecTask(grpc::ServerContext*,
+                                     const driver_proto::ExecTaskRequest* request,
                                      driver_proto::ExecTaskResponse* response) {
   return guarded([&] {
     std::vector<std::string> argv(request->command().begin(), request->command().end());

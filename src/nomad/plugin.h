@@ -72,7 +72,8 @@ class DriverService final : public driver_proto::Driver::Service {
                            driver_proto::DestroyTaskResponse*) override;
   grpc::Status InspectTask(grpc::ServerContext*, const driver_proto::InspectTaskRequest* request,
                            driver_proto::InspectTaskResponse* response) override;
-  grpc::Status TaskStats(grpc::ServerContext* context, const driver_proto::TaskStatsRequest* request,
+  grpc::Status TaskStats(grpc::ServerContext* context,
+                         const driver_proto::TaskStatsRequest* request,
                          grpc::ServerWriter<driver_proto::TaskStatsResponse>* writer) override;
   grpc::Status TaskEvents(grpc::ServerContext* context, const driver_proto::TaskEventsRequest*,
                           grpc::ServerWriter<driver_proto::DriverTaskEvent>* writer) override;

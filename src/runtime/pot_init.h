@@ -26,8 +26,8 @@ namespace pot {
 // as that user.
 [[noreturn]] void run_pot_init(const std::vector<std::string>& argv,
                                const std::vector<std::string>& env, const std::string& workdir,
-                               int report_fd, bool new_session, bool persistent,
-                               int status_fd = -1, const PotUser* user = nullptr);
+                               int report_fd, bool new_session, bool persistent, int status_fd = -1,
+                               const PotUser* user = nullptr);
 
 // Replaces the calling process with argv in env (PATH from env). On failure returns errno.
 int exec_in_env(const std::vector<std::string>& argv, const std::vector<std::string>& env);

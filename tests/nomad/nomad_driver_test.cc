@@ -78,8 +78,8 @@ class NomadDriverTest : public PotTest {
     fs::create_directories(registry);
     expect_ok(pot({"export", "-p", name, "-t", kTag, "-D", registry.string()}));
     expect_ok(pot({"destroy", "-p", name, "-F"}));
-    registry_server() = root().pot_background(
-        {"registry", "serve", "-D", registry.string(), "-l", "127.0.0.1:0"});
+    registry_server() =
+        root().pot_background({"registry", "serve", "-D", registry.string(), "-l", "127.0.0.1:0"});
     std::smatch url;
     std::string out;
     std::regex serving(R"(serving .* on (http://127\.0\.0\.1:[1-9][0-9]*)\n)");
@@ -152,7 +152,8 @@ class NomadDriverTest : public PotTest {
     static int counter = 0;
     auto task = std::make_unique<Task>();
     char alloc[64];
-    std::snprintf(alloc, sizeof alloc, "5e1f0c2a-7d4b-4c1e-9a3f-%012d", ++counter + ::getpid() % 1000 * 1000);
+    std::snprintf(alloc, sizeof alloc, "5e1f0c2a-7d4b-4c1e-9a3f-%012d",
+                  ++counter + ::getpid() % 1000 * 1000);
     task->alloc_id = alloc;
     task->name = "web" + std::to_string(counter);
     task->id = task->alloc_id + "/" + task->name + "/0badf00d";
@@ -224,7 +225,8 @@ class NomadDriverTest : public PotTest {
     return response;
   }
 
-  grpc::Status stop(PluginProcess& plugin, const Task& task, const std::string& signal, int timeout_s) {
+  grpc::Status stop(PluginProcess& plugin, const Task& task, const std::string& signal,
+                    int timeout_s) {
     auto stub = plugin.driver_stub();
     grpc::ClientContext context;
     drivers::StopTaskRequest request;
@@ -339,7 +341,8 @@ TEST_F(NomadDriverTest, CapabilitiesAskForImageIsolation) {
   auto plugin = launch();
   grpc::ClientContext context;
   drivers::CapabilitiesResponse caps;
-  ASSERT_TRUE(plugin->driver_stub()->Capabilities(&context, drivers::CapabilitiesRequest(), &caps).ok());
+  ASSERT_TRUE(
+      plugin->driver_stub()->Capabilities(&context, drivers::CapabilitiesRequest(), &caps).ok());
   EXPECT_TRUE(caps.capabilities().send_signals());
   EXPECT_TRUE(caps.capabilities().exec());
   EXPECT_EQ(caps.capabilities().fs_isolation(), drivers::DriverCapabilities::IMAGE);
@@ -360,12 +363,13 @@ TEST_F(NomadDriverTest, SeedStyleTaskServesItsPageThroughTheAllocatedPort) {
   auto plugin = launch();
   write_text(host_dir_ / "index.html", "page copied in by the job\n");
   uint16_t host_port = free_host_ports(1)[0];
-  auto task = make_task(*plugin,
-                        image_config("command = \"httpd -f -p 80 -h /www\"\n"
-                                     "port_map = { http = \"80\" }\n"
-                                     "copy = [ \"" +
-                                     (host_dir_ / "index.html").string() + ":/www/index.html\" ]\n"),
-                        host_port);
+  auto task =
+      make_task(*plugin,
+                image_config("command = \"httpd -f -p 80 -h /www\"\n"
+                             "port_map = { http = \"80\" }\n"
+                             "copy = [ \"" +
+                             (host_dir_ / "index.html").string() + ":/www/index.html\" ]\n"),
+                host_port);
   auto started = start_ok(*plugin, *task);
   EXPECT_EQ(started.handle().state(), drivers::RUNNING);
   EXPECT_FALSE(started.handle().driver_state().empty());
@@ -375,10 +379,13 @@ TEST_F(NomadDriverTest, SeedStyleTaskServesItsPageThroughTheAllocatedPort) {
   EXPECT_EQ(net.port_map().at("http"), 80);
 
   std::string body;
-  EXPECT_TRUE(wait_until([&] { return (body = http_get("127.0.0.1", host_port, 500)) ==
-                                      "page copied in by the job\n"; },
-                         15000, 100))
-      << "page from 127.0.0.1:" << host_port << ": `" << body << "`\n" << plugin->log();
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return (body = http_get("127.0.0.1", host_port, 500)) == "page copied in by the job\n";
+      },
+      15000, 100))
+      << "page from 127.0.0.1:" << host_port << ": `" << body << "`\n"
+      << plugin->log();
 
   // The task's own directories, and its view of them.
   auto cat = exec(*plugin, *task, {"cat", "/local/note.txt"});
@@ -478,8 +485,10 @@ TEST_F(NomadDriverTest, HostPathsOutsideTheAllowedPrefixesAreRefused) {
   grpc::Status status;
   start(*plugin, *task, &status);
   EXPECT_FALSE(status.ok());
-  EXPECT_NE(status.error_message().find("/etc/shadow"), std::string::npos) << status.error_message();
-  EXPECT_NE(status.error_message().find("POT_HOST_PATHS"), std::string::npos) << status.error_message();
+  EXPECT_NE(status.error_message().find("/etc/shadow"), std::string::npos)
+      << status.error_message();
+  EXPECT_NE(status.error_message().find("POT_HOST_PATHS"), std::string::npos)
+      << status.error_message();
   EXPECT_EQ(dir_entries(root().fs_root() / "jails"), before);
 }
 
@@ -512,9 +521,9 @@ TEST_F(NomadDriverTest, PortMapAsAListOfObjectsMapsByLabel) {
   EXPECT_EQ(started.network_override().port_map().at("http"), 8080);
   EXPECT_EQ(started.network_override().port_map().at("admin"), 9000);
   std::string body;
-  EXPECT_TRUE(wait_until([&] { return (body = http_get("127.0.0.1", ports[0], 500)) ==
-                                      "page from the image\n"; },
-                         15000, 100))
+  EXPECT_TRUE(wait_until(
+      [&] { return (body = http_get("127.0.0.1", ports[0], 500)) == "page from the image\n"; },
+      15000, 100))
       << body;
   EXPECT_TRUE(destroy(*plugin, *task).ok());
 }
@@ -525,11 +534,14 @@ TEST_F(NomadDriverTest, MountsUserDnsAndLimitsReachThePot) {
   write_text(host_dir_ / "data" / "file", "shared\n");
   fs::create_directories(host_dir_ / "ro");
   write_text(host_dir_ / "ro" / "file", "read only\n");
-  auto task = make_task(*plugin, image_config(
-                                     "command = \"sleep 600\"\nnetwork_mode = \"none\"\n"
-                                     "mount = [\"" + (host_dir_ / "data").string() + ":/data\"]\n"
-                                     "mount_read_only = [\"" + (host_dir_ / "ro").string() + ":/ro\"]\n"
-                                     "extra_hosts = [\"db.internal:10.9.8.7\"]\n"));
+  auto task = make_task(*plugin, image_config("command = \"sleep 600\"\nnetwork_mode = \"none\"\n"
+                                              "mount = [\"" +
+                                              (host_dir_ / "data").string() +
+                                              ":/data\"]\n"
+                                              "mount_read_only = [\"" +
+                                              (host_dir_ / "ro").string() +
+                                              ":/ro\"]\n"
+                                              "extra_hosts = [\"db.internal:10.9.8.7\"]\n"));
   task->config.set_user("nobody");
   auto* dns = task->config.mutable_dns();
   dns->add_servers("192.0.2.53");
@@ -577,9 +589,9 @@ TEST_F(NomadDriverTest, MountsUserDnsAndLimitsReachThePot) {
 
 TEST_F(NomadDriverTest, SignalReachesTheCommandAndStopEscalatesToKill) {
   auto plugin = launch();
-  auto task = make_task(*plugin, image_config(
-                                     "command = \"sh -c 'trap \\\"echo got HUP\\\" HUP; trap \\\"\\\" TERM; "
-                                     "while true; do sleep 0.1; done'\"\nnetwork_mode = \"none\"\n"));
+  auto task = make_task(
+      *plugin, image_config("command = \"sh -c 'trap \\\"echo got HUP\\\" HUP; trap \\\"\\\" TERM; "
+                            "while true; do sleep 0.1; done'\"\nnetwork_mode = \"none\"\n"));
   start_ok(*plugin, *task);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   {
@@ -590,7 +602,8 @@ TEST_F(NomadDriverTest, SignalReachesTheCommandAndStopEscalatesToKill) {
     drivers::SignalTaskResponse response;
     ASSERT_TRUE(plugin->driver_stub()->SignalTask(&context, request, &response).ok());
   }
-  EXPECT_TRUE(wait_until([&] { return task->out->text().find("got HUP") != std::string::npos; }, 5000))
+  EXPECT_TRUE(
+      wait_until([&] { return task->out->text().find("got HUP") != std::string::npos; }, 5000))
       << task->out->text();
   // TERM is ignored: after the timeout the pot is killed.
   auto t0 = std::chrono::steady_clock::now();
@@ -610,11 +623,12 @@ TEST_F(NomadDriverTest, SignalReachesTheCommandAndStopEscalatesToKill) {
 
 TEST_F(NomadDriverTest, LogCollectorThatGoesAwayAndComesBackNeverKillsTheTask) {
   auto plugin = launch();
-  auto task = make_task(*plugin, image_config(
-                                     "command = \"sh -c 'i=0; while true; do echo line $i; "
+  auto task = make_task(*plugin,
+                        image_config("command = \"sh -c 'i=0; while true; do echo line $i; "
                                      "i=$((i+1)); sleep 0.05; done'\"\nnetwork_mode = \"none\"\n"));
   start_ok(*plugin, *task);
-  EXPECT_TRUE(wait_until([&] { return task->out->text().find("line 3") != std::string::npos; }, 5000));
+  EXPECT_TRUE(
+      wait_until([&] { return task->out->text().find("line 3") != std::string::npos; }, 5000));
   task->out->pause();  // logmon restarting
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   size_t before = task->out->text().size();
@@ -628,7 +642,8 @@ TEST_F(NomadDriverTest, LogCollectorThatGoesAwayAndComesBackNeverKillsTheTask) {
 
 TEST_F(NomadDriverTest, StreamingExecWithATtyAndStdin) {
   auto plugin = launch();
-  auto task = make_task(*plugin, image_config("command = \"sleep 600\"\nnetwork_mode = \"none\"\n"));
+  auto task =
+      make_task(*plugin, image_config("command = \"sleep 600\"\nnetwork_mode = \"none\"\n"));
   start_ok(*plugin, *task);
   for (bool tty : {false, true}) {
     grpc::ClientContext context;
@@ -638,8 +653,9 @@ TEST_F(NomadDriverTest, StreamingExecWithATtyAndStdin) {
     setup.mutable_setup()->set_task_id(task->id);
     setup.mutable_setup()->add_command("sh");
     setup.mutable_setup()->add_command("-c");
-    setup.mutable_setup()->add_command(tty ? "stty size; [ -t 0 ] && echo tty; read x; echo got $x; exit 5"
-                                           : "[ -t 0 ] || echo notty; read x; echo got $x; exit 5");
+    setup.mutable_setup()->add_command(
+        tty ? "stty size; [ -t 0 ] && echo tty; read x; echo got $x; exit 5"
+            : "[ -t 0 ] || echo notty; read x; echo got $x; exit 5");
     setup.mutable_setup()->set_tty(tty);
     ASSERT_TRUE(stream->Write(setup));
     if (tty) {
@@ -681,15 +697,16 @@ TEST_F(NomadDriverTest, StreamingExecWithATtyAndStdin) {
 
 // ---- Recovery --------------------------------------------------------------------------------
 
-class NomadDriverRecoverTest : public NomadDriverTest, public ::testing::WithParamInterface<bool> {};
+class NomadDriverRecoverTest : public NomadDriverTest,
+                               public ::testing::WithParamInterface<bool> {};
 
 TEST_P(NomadDriverRecoverTest, KilledPluginIsRelaunchedAndRecoversTheRunningTask) {
   bool full_handle = GetParam();
   auto plugin = launch();
-  auto task = make_task(*plugin, image_config(
-                                     "command = \"sh -c 'i=0; while [ ! -e /done ]; do echo tick "
-                                     "$i; i=$((i+1)); sleep 0.1; done; exit 7'\"\n"
-                                     "network_mode = \"none\"\n"));
+  auto task =
+      make_task(*plugin, image_config("command = \"sh -c 'i=0; while [ ! -e /done ]; do echo tick "
+                                      "$i; i=$((i+1)); sleep 0.1; done; exit 7'\"\n"
+                                      "network_mode = \"none\"\n"));
   auto started = start_ok(*plugin, *task);
   std::string init_pid = root().state(task->pot())["init_pid"];
   ASSERT_FALSE(init_pid.empty());
@@ -724,7 +741,9 @@ TEST_P(NomadDriverRecoverTest, KilledPluginIsRelaunchedAndRecoversTheRunningTask
 }
 
 INSTANTIATE_TEST_SUITE_P(Handle, NomadDriverRecoverTest, ::testing::Bool(),
-                         [](const auto& param_info) { return param_info.param ? "Full" : "WithoutConfig"; });
+                         [](const auto& param_info) {
+                           return param_info.param ? "Full" : "WithoutConfig";
+                         });
 
 TEST_F(NomadDriverTest, TaskEventsStreamStaysOpenAndReportsStarts) {
   auto plugin = launch();

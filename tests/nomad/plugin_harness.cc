@@ -68,16 +68,16 @@ PluginProcess::PluginProcess(const std::vector<std::string>& env, bool via_go_pl
   std::vector<std::string> full_env = env;
   if (!via_go_plugin) {
     // What go-plugin's client sets (the Go tool sets it itself).
-    full_env.push_back("NOMAD_PLUGIN_MAGIC_COOKIE="
-                       "e4327c2e01eabfd75a8a67adb114fb34a757d57eee7728d857a8cec6e91a7255");
+    full_env.push_back(
+        "NOMAD_PLUGIN_MAGIC_COOKIE="
+        "e4327c2e01eabfd75a8a67adb114fb34a757d57eee7728d857a8cec6e91a7255");
     full_env.push_back("PLUGIN_PROTOCOL_VERSIONS=2");
     full_env.push_back("PLUGIN_MIN_PORT=10000");
     full_env.push_back("PLUGIN_MAX_PORT=25000");
   }
   int in[2];
   int out[2];
-  if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0)
-    throw StepFailed("pipe failed");
+  if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0) throw StepFailed("pipe failed");
   int err_fd = ::open(stderr_file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   std::vector<char*> c_argv = c_strings(argv);
   std::vector<char*> c_env = c_strings(full_env);
@@ -197,9 +197,9 @@ std::string encode_with_hcl(const hclspec::Spec& spec, const std::string& hcl_bo
   RunOptions options;
   options.env = base_environment();
   options.timeout_seconds = 60;
-  RunResult run = run_process({go_client_binary(), "encode", (dir / "spec.json").string(),
-                               (dir / "config.hcl").string()},
-                              options);
+  RunResult run = run_process(
+      {go_client_binary(), "encode", (dir / "spec.json").string(), (dir / "config.hcl").string()},
+      options);
   std::error_code ec;
   fs::remove_all(dir, ec);
   if (!run.ok()) {
