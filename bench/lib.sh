@@ -133,7 +133,7 @@ bench_setup_image() {
   KILL_PIDS+=("$!")
   IMAGE_URL=""
   for _ in $(seq 100); do
-    IMAGE_URL=$(sed -n 's|^serving .* on \(http://127\.0\.0\.1:[1-9][0-9]*\)$|\1|p' "$WORK/registry.out")
+    IMAGE_URL=$(sed -n 's|^.*serving .* on \(http://127\.0\.0\.1:[1-9][0-9]*\)$|\1|p' "$WORK/registry.out" 2>/dev/null || true)
     [[ -n $IMAGE_URL ]] && break
     sleep 0.1
   done
