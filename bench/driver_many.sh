@@ -44,7 +44,11 @@ echo "   image $BENCH_IMAGE_POT $BENCH_IMAGE_TAG at $IMAGE_URL (imported once: c
 
 mkdir -p "$(dirname "$OUT")"
 KILL_PIDFILES+=("$WORK/plugin.pid")
+# In the background, so that an interrupted script stops it too (KILL_PIDS), and the plugin
+# it started (KILL_PIDFILES: the plugin ignores SIGINT, as a Nomad plugin must).
 "$DRIVER_START" many --driver "$DRIVER" --pot "$POT" --url "$IMAGE_URL" \
   --image "$BENCH_IMAGE_POT" --tag "$BENCH_IMAGE_TAG" --runs "$RUNS" --network "$NETWORK" \
-  --work "$WORK" --pidfile "$WORK/plugin.pid" | tee "$OUT"
+  --work "$WORK" --pidfile "$WORK/plugin.pid" > >(tee "$OUT") &
+KILL_PIDS+=("$!")
+wait "$!"
 echo "  output: $OUT"
