@@ -9,6 +9,9 @@
 #   WORK         a temporary directory for the script's own files (optional)
 #   RUNC_ROOT    runc's --root state directory (optional)
 #   EXTRA_CGROUPS  cgroup directories the script made itself (optional, array)
+#   KILL_PIDS      processes the script started that outlive a command (optional, array)
+#   KILL_PIDFILES  files holding the pid of such a process (optional, array): a pid is
+#                  only written there while its process runs
 
 BENCH_POT_NAME=bench-true
 BENCH_BASE_NAME=bench
@@ -18,6 +21,8 @@ WORK=""
 RUNC_ROOT=""
 RUNC_ID="potbench-$$"
 EXTRA_CGROUPS=()
+KILL_PIDS=()
+KILL_PIDFILES=()
 
 bench_die() { echo "${0##*/}: $*" >&2; exit 1; }
 
@@ -74,6 +79,7 @@ bench_net_cleanup() {
   for veth in $(bench_pot_veths "$tag" "$pot"); do BENCH_NET_LEFT+=("veth $veth"); done
   ip link show "$bridge" >/dev/null 2>&1 && BENCH_NET_LEFT+=("bridge $bridge")
   nft list tables 2>/dev/null | grep -qw "$table" && BENCH_NET_LEFT+=("nft table inet $table")
+  # shellcheck disable=SC2034  # for the sourcing script's summary
   BENCH_NET_OBJECTS="bridge $bridge, veths of $pot, nft table $table"
 }
 
@@ -106,11 +112,48 @@ bench_setup_runc_bundle() {
   mv "$BUNDLE/config.json.new" "$BUNDLE/config.json"
 }
 
+# For the driver benchmarks: a fresh POT_FS_ROOT with a busybox base and a pot running
+# `sleep 3600`, exported as the image $BENCH_IMAGE_POT $BENCH_IMAGE_TAG into $WORK/registry,
+# served by `pot registry serve` on 127.0.0.1 (IMAGE_URL; its pid in KILL_PIDS) and
+# imported once, so that the image pot is there (the cache is warm). Needs WORK.
+BENCH_IMAGE_POT=benchsleep
+BENCH_IMAGE_TAG=1.0
+bench_setup_image() {
+  POT_FS_ROOT=$(mktemp -d -t pot-bench-root.XXXXXX)
+  POT_TAG=$(pot_root_tag "$POT_FS_ROOT")
+  export POT_FS_ROOT POT_POOL_SIZE=1G
+  "$POT" init
+  "$POT" create-base -b "$BENCH_BASE_NAME" -r busybox
+  "$POT" create -p "$BENCH_IMAGE_POT" -b "$BENCH_BASE_NAME"
+  "$POT" set-cmd -p "$BENCH_IMAGE_POT" -c "sleep 3600"
+  mkdir -p "$WORK/registry"
+  "$POT" export -p "$BENCH_IMAGE_POT" -t "$BENCH_IMAGE_TAG" -D "$WORK/registry" >/dev/null
+  "$POT" destroy -p "$BENCH_IMAGE_POT" -F
+  "$POT" registry serve -D "$WORK/registry" -l 127.0.0.1:0 >"$WORK/registry.out" 2>&1 &
+  KILL_PIDS+=("$!")
+  IMAGE_URL=""
+  for _ in $(seq 100); do
+    IMAGE_URL=$(sed -n 's|^.*serving .* on \(http://127\.0\.0\.1:[1-9][0-9]*\)$|\1|p' "$WORK/registry.out" 2>/dev/null || true)
+    [[ -n $IMAGE_URL ]] && break
+    sleep 0.1
+  done
+  [[ -n $IMAGE_URL ]] || bench_die "the registry server did not start: $(cat "$WORK/registry.out")"
+  "$POT" import -p "$BENCH_IMAGE_POT" -t "$BENCH_IMAGE_TAG" -U "$IMAGE_URL" >/dev/null
+}
+
 bench_cleanup() {
   local rc=$?
   set +e
   trap - EXIT INT TERM
-  local id dir loop
+  local id dir loop pid file pids=()
+  # Our own background processes (a registry server, a plugin), before the pots go.
+  for pid in "${KILL_PIDS[@]}"; do pids+=("$pid"); done
+  for file in "${KILL_PIDFILES[@]}"; do [[ -s $file ]] && pids+=("$(<"$file")"); done
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null
+  done
   # runc: a container left by an interrupted run, then its cgroups (runc names them by id).
   if [[ -n $RUNC_ROOT && -d $RUNC_ROOT ]]; then
     for id in $(runc --root "$RUNC_ROOT" list -q 2>/dev/null); do
@@ -175,4 +218,34 @@ bench_install_traps() {
 median() {
   sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) { print "nan"; exit }
     print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# The EXIT trap of the driver benchmarks: bench_cleanup (our processes, pot de-init, the
+# pool...) in a subshell, then the root's network objects by hand if de-init left any (with
+# NETWORK=inherit or none there should be none), mounts under the root, and the check.
+bench_driver_cleanup() {
+  local rc=$?
+  set +e
+  trap - EXIT INT TERM
+  local tag=$POT_TAG root=$POT_FS_ROOT
+  (exit "$rc")
+  (bench_cleanup)
+  rc=$?
+  [[ -n $tag ]] || exit "$rc"
+  bench_net_cleanup "$tag" "-"
+  local left=("${BENCH_NET_LEFT[@]}")
+  [[ -n $root ]] && grep -qF " $root" /proc/self/mountinfo && left+=("mounts under $root")
+  if (( ${#left[@]} )); then
+    echo "${0##*/}: cleanup left: ${left[*]}" >&2
+    (( rc == 0 )) && rc=1
+  else
+    echo "cleanup: the plugin, the registry server, bridge potbr$tag and nft table pot_$tag removed"
+  fi
+  exit "$rc"
+}
+
+bench_driver_traps() {
+  trap bench_driver_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
 }
