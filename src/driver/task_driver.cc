@@ -136,13 +136,21 @@ StartResult TaskDriver::start(const TaskRequest& request) {
   task->state.alloc_id = request.alloc_id;
   task->state.fs_root = options_.settings.fs_root.string();
   task->state.config = request.config;
-  {
-    std::lock_guard lock(mutex_);
-    if (tasks_.count(request.id) != 0)
-      throw TaskStateError("task " + request.id + " already exists");
-  }
   if (request.stdout_path.empty() || request.stderr_path.empty())
     throw Error("task " + request.id + ": no stdout_path or stderr_path to write its output to");
+  {
+    std::lock_guard lock(mutex_);
+    if (tasks_.count(request.id) != 0 || !starting_.insert(request.id).second)
+      throw TaskStateError("task " + request.id + " already exists");
+  }
+  struct StartingEntry {
+    TaskDriver& driver;
+    const std::string& id;
+    ~StartingEntry() {
+      std::lock_guard lock(driver.mutex_);
+      driver.starting_.erase(id);
+    }
+  } starting{*this, request.id};
 
   Context ctx(options_.settings);
   TaskPotOptions pot_options{options_.host_paths, options_.signing_key};
@@ -170,6 +178,13 @@ StartResult TaskDriver::start(const TaskRequest& request) {
   emit(*task, "pot " + prepared.name + " started");
   watch(task);
   return {{request.id, TaskState::kRunning, task->state.encode()}, prepared.network};
+}
+
+std::vector<TaskHandle> TaskDriver::handles() const {
+  std::lock_guard lock(mutex_);
+  std::vector<TaskHandle> out;
+  for (const auto& [id, task] : tasks_) out.push_back({id, task->status, task->state.encode()});
+  return out;
 }
 
 void TaskDriver::recover(const TaskHandle& handle) {

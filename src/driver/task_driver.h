@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -85,6 +86,9 @@ class TaskDriver {
 
   EventHub& events() { return events_; }
 
+  // The handles of every task known, for a driver that takes over (a new plugin config).
+  std::vector<TaskHandle> handles() const;
+
  private:
   struct Task;
   std::shared_ptr<Task> find(const std::string& id) const;
@@ -99,6 +103,7 @@ class TaskDriver {
   mutable std::mutex mutex_;
   std::condition_variable exited_;
   std::map<std::string, std::shared_ptr<Task>> tasks_;
+  std::set<std::string> starting_;  // ids of starts under way: a second start of one is refused
   ExitWatcher watcher_;
 };
 

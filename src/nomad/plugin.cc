@@ -11,6 +11,7 @@
 #include "core/process.h"
 #include "nomad/convert.h"
 #include "nomad/cty_value.h"
+#include "nomad/hclog.h"
 #include "nomad/schemas.h"
 
 namespace pot::nomad {
@@ -82,6 +83,18 @@ std::shared_ptr<driver::TaskDriver> PluginState::driver() {
 void PluginState::configure(const PluginConfig& config) {
   auto next = std::make_shared<driver::TaskDriver>(driver_options(config));
   std::lock_guard lock(mutex_);
+  // Tasks the previous config knew stay known (Nomad sends SetConfig once per plugin start,
+  // but nothing forbids another): the new driver finds them as a recovery would.
+  if (driver_) {
+    for (const auto& handle : driver_->handles()) {
+      try {
+        next->recover(handle);
+      } catch (const std::exception& e) {
+        log_line("warn", "task not carried over to the new config",
+                 {{"task_id", handle.task_id}, {"error", e.what()}});
+      }
+    }
+  }
   driver_ = std::move(next);
   enabled_ = config.enabled;
 }

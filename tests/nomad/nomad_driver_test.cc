@@ -695,6 +695,32 @@ TEST_F(NomadDriverTest, StreamingExecWithATtyAndStdin) {
   EXPECT_TRUE(destroy(*plugin, *task).ok());
 }
 
+TEST_F(NomadDriverTest, ASecondSetConfigKeepsTheTasksAndASecondStartOfOneIdIsRefused) {
+  auto plugin = launch();
+  auto task =
+      make_task(*plugin, image_config("command = \"sleep 600\"\nnetwork_mode = \"none\"\n"));
+  start_ok(*plugin, *task);
+  grpc::Status again;
+  start(*plugin, *task, &again);
+  EXPECT_EQ(again.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << again.error_message();
+  {
+    grpc::ClientContext context;
+    base::SetConfigRequest request;
+    base::SetConfigResponse response;
+    request.set_msgpack_config(encode_plugin_config("enabled = true\n"));
+    ASSERT_TRUE(plugin->base_stub()->SetConfig(&context, request, &response).ok());
+  }
+  grpc::ClientContext context;
+  drivers::InspectTaskRequest request;
+  request.set_task_id(task->id);
+  drivers::InspectTaskResponse inspect;
+  ASSERT_TRUE(plugin->driver_stub()->InspectTask(&context, request, &inspect).ok());
+  EXPECT_EQ(inspect.task().state(), drivers::RUNNING);
+  ASSERT_TRUE(stop(*plugin, *task, "SIGKILL", 1).ok());
+  EXPECT_EQ(wait(*plugin, *task).result().signal(), SIGKILL);
+  EXPECT_TRUE(destroy(*plugin, *task).ok());
+}
+
 // ---- Recovery --------------------------------------------------------------------------------
 
 class NomadDriverRecoverTest : public NomadDriverTest,
