@@ -131,6 +131,8 @@ class Plugin {
     env.push_back("PLUGIN_PROTOCOL_VERSIONS=2");
     env.push_back("PLUGIN_MIN_PORT=10000");
     env.push_back("PLUGIN_MAX_PORT=25000");
+    // The socket in the work directory, which the script removes even after a kill.
+    env.push_back("PLUGIN_UNIX_SOCKET_DIR=" + o.work);
     std::vector<char*> c_env;
     for (auto& e : env) c_env.push_back(e.data());
     c_env.push_back(nullptr);

@@ -721,6 +721,28 @@ TEST_F(NomadDriverTest, ASecondSetConfigKeepsTheTasksAndASecondStartOfOneIdIsRef
   EXPECT_TRUE(destroy(*plugin, *task).ok());
 }
 
+TEST_F(NomadDriverTest, RequiredSigningKeyRefusesAnUnsignedImageNamingTheSignature) {
+  fs::path keys = root().tmp() / "keys";
+  fs::create_directories(keys);
+  expect_ok(pot({"keygen", "-k", (keys / "signer").string()}));
+  auto plugin = launch();
+  {
+    grpc::ClientContext context;
+    base::SetConfigRequest request;
+    base::SetConfigResponse response;
+    request.set_msgpack_config(
+        encode_plugin_config("signing_key = \"" + (keys / "signer.pub").string() + "\"\n"));
+    ASSERT_TRUE(plugin->base_stub()->SetConfig(&context, request, &response).ok());
+  }
+  auto task = make_task(*plugin, image_config("command = \"true\"\nnetwork_mode = \"none\"\n"));
+  auto before = dir_entries(root().fs_root() / "jails");
+  grpc::Status status;
+  start(*plugin, *task, &status);
+  EXPECT_FALSE(status.ok());
+  EXPECT_NE(status.error_message().find("sign"), std::string::npos) << status.error_message();
+  EXPECT_EQ(dir_entries(root().fs_root() / "jails"), before);
+}
+
 // ---- Recovery --------------------------------------------------------------------------------
 
 class NomadDriverRecoverTest : public NomadDriverTest,
