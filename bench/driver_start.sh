@@ -26,18 +26,7 @@ OUT=${OUT:-$REPO_ROOT/build/bench/driver_start.txt}
 export POT_NETWORK=${POT_NETWORK:-10.126.0.0/16}
 export POT_GATEWAY=${POT_GATEWAY:-10.126.0.1}
 
-bench_init "${1:-$REPO_ROOT/build/release/pot}" ip nft
-BUILD=$(dirname "$POT")
-DRIVER=${DRIVER:-$BUILD/nomad-pot-driver}
-DRIVER_START=${DRIVER_START:-$BUILD/bench/driver_start}
-[[ -x $DRIVER ]] || bench_die "no nomad-pot-driver at $DRIVER (set DRIVER)"
-[[ -x $DRIVER_START ]] ||
-  bench_die "no driver_start at $DRIVER_START (cmake --build $BUILD --target driver_start)"
-[[ $NETWORK == inherit || $NETWORK == none ]] || bench_die "NETWORK is inherit or none"
-bench_driver_traps
-
-WORK=$(mktemp -d -t pot-bench-work.XXXXXX)
-echo "== setup: pot $POT, driver $DRIVER, kernel $(uname -r), $(nproc) CPUs, network $NETWORK"
+bench_driver_setup "${1:-$REPO_ROOT/build/release/pot}"
 bench_setup_image
 echo "   image $BENCH_IMAGE_POT $BENCH_IMAGE_TAG at $IMAGE_URL (imported once: cached)"
 

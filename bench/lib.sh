@@ -249,3 +249,20 @@ bench_driver_traps() {
   trap 'exit 130' INT
   trap 'exit 143' TERM
 }
+
+# The setup both driver benchmarks share: POT from $1, the plugin and the gRPC client of the
+# same build (DRIVER, DRIVER_START), the traps, a work directory (WORK). RUNS, NETWORK and
+# the POT_* network settings are the caller's.
+bench_driver_setup() {
+  bench_init "$1" ip nft
+  BUILD=$(dirname "$POT")
+  DRIVER=${DRIVER:-$BUILD/nomad-pot-driver}
+  DRIVER_START=${DRIVER_START:-$BUILD/bench/driver_start}
+  [[ -x $DRIVER ]] || bench_die "no nomad-pot-driver at $DRIVER (set DRIVER)"
+  [[ -x $DRIVER_START ]] ||
+    bench_die "no driver_start at $DRIVER_START (cmake --build $BUILD --target driver_start)"
+  [[ $NETWORK == inherit || $NETWORK == none ]] || bench_die "NETWORK is inherit or none"
+  bench_driver_traps
+  WORK=$(mktemp -d -t pot-bench-work.XXXXXX)
+  echo "== setup: pot $POT, driver $DRIVER, kernel $(uname -r), $(nproc) CPUs, network $NETWORK"
+}
