@@ -206,7 +206,9 @@ void configure_pot(Context& ctx, const std::string& name, const TaskRequest& req
 }  // namespace
 
 std::string task_pot_name(const TaskRequest& request) {
-  if (request.alloc_id.empty() || !is_valid_name(request.alloc_id))
+  // `<task>_<alloc>`: at least one character of the task's name must fit before the `_`.
+  if (request.alloc_id.empty() || request.alloc_id.size() + 2 > kMaxNameLength ||
+      !is_valid_name(request.alloc_id))
     throw Error("task " + quote_name(request.id) + ": allocation id " +
                 quote_name(request.alloc_id) + " is not usable in a pot name");
   // The task's name may hold anything a job file allows; the pot's name takes letters,

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -107,6 +108,52 @@ TEST(PotConf, QuotesValuesThatWouldNotReadBackBare) {
             "trailing.cr=\"v\\r\"\n"  // escaped, as every line break in a value
             "one.quote=\"\n");
   EXPECT_EQ(PotConf::parse(conf.serialize()).entries(), conf.entries());
+}
+
+// A value may hold line breaks (an environment value, a task's argument in pot.cmd): they are
+// written escaped inside quotes, so the file keeps one line per entry.
+TEST(PotConf, LineBreaksAndBackslashesRoundTrip) {
+  const std::vector<std::string> values = {
+      "a\nb",     "a\rb",       "a\r\nb",    "\n",          "\r",
+      "\r\n\r\n", "trailing\n", "\nleading", "back\\slash", "\\",
+      "\\n",      "\\\n",       "ends\\",    "\\\\r",       "quote\"\nquote\"",
+      "\"\n\"",   "",           "plain",     "tab\there",   "\\\"",
+  };
+  for (const char* key : {"pot.cmd", "pot.env", "host.hostname", "custom.key"}) {
+    PotConf conf;
+    for (const auto& value : values) conf.add(key, value);
+    const std::string text = conf.serialize();
+    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), static_cast<long>(values.size()))
+        << key << ":\n"
+        << text;
+    EXPECT_EQ(text.find('\r'), std::string::npos) << key;
+    EXPECT_EQ(PotConf::parse(text).get_all(key), values) << key << ":\n" << text;
+  }
+}
+
+TEST(PotConf, LineBreaksAreWrittenAsEscapesInQuotes) {
+  PotConf conf;
+  conf.set("pot.cmd", "'printf' 'a\nb\r' 'c\\d'");
+  conf.add("pot.env", "MULTI=line1\r\nline2");
+  EXPECT_EQ(conf.serialize(),
+            "pot.cmd=\"'printf' 'a\\nb\\r' 'c\\\\d'\"\n"
+            "pot.env=\"MULTI=line1\\r\\nline2\"\n");
+  // A backslash in a value without line breaks or quotes is written bare, as before.
+  PotConf bare;
+  bare.set("pot.cmd", "echo a\\nb");
+  EXPECT_EQ(bare.serialize(), "pot.cmd=echo a\\nb\n");
+  EXPECT_EQ(PotConf::parse(bare.serialize()).get("pot.cmd"), "echo a\\nb");
+}
+
+TEST(PotConf, AFileWithLineBreakValuesSurvivesSaveAndLoad) {
+  TempDir dir("pot-conf");
+  PotConf conf = PotConf::parse(kOriginalConf);
+  conf.add("pot.env", "CERT=-----BEGIN-----\nabc\n-----END-----\n");
+  conf.set("pot.cmd", "'sh' '-c' 'echo one\necho two'");
+  conf.save(dir / "pot.conf");
+  PotConf loaded = PotConf::load(dir / "pot.conf");
+  EXPECT_EQ(loaded.entries(), conf.entries());
+  EXPECT_EQ(loaded.get("pot.cmd"), "'sh' '-c' 'echo one\necho two'");
 }
 
 TEST(PotConf, SetReplacesEveryEntryInPlace) {
