@@ -127,7 +127,8 @@ class Plugin {
     std::vector<std::string> env;
     for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
     env.push_back(
-        "NOMAD_PLUGIN_MAGIC_COOKIE=e4327c2e01eabfd75a8a67adb114fb34a757d57eee7728d857a8cec6e91a7255");
+        "NOMAD_PLUGIN_MAGIC_COOKIE="
+        "e4327c2e01eabfd75a8a67adb114fb34a757d57eee7728d857a8cec6e91a7255");
     env.push_back("PLUGIN_PROTOCOL_VERSIONS=2");
     env.push_back("PLUGIN_MIN_PORT=10000");
     env.push_back("PLUGIN_MAX_PORT=25000");
@@ -314,7 +315,8 @@ grpc::Status wait_task(Plugin& plugin, const Task& t) {
 }
 
 void check(const grpc::Status& status, const std::string& what, const Plugin& plugin) {
-  if (!status.ok()) die(what + ": " + status.error_message() + " (plugin log: " + plugin.log() + ")");
+  if (!status.ok())
+    die(what + ": " + status.error_message() + " (plugin log: " + plugin.log() + ")");
 }
 
 // ---- Statistics ------------------------------------------------------------------------------
@@ -332,17 +334,18 @@ Stats stats(std::vector<double> v) {
 }
 
 void print_row(const char* name, const Stats& s, size_t n) {
-  std::printf("  %-10s %8.2f %8.2f %8.2f %8.2f %8.2f   %zu\n", name, s.median, s.mean, s.min,
-              s.max, s.p90, n);
+  std::printf("  %-10s %8.2f %8.2f %8.2f %8.2f %8.2f   %zu\n", name, s.median, s.mean, s.min, s.max,
+              s.p90, n);
 }
 
 void print_memory(const char* when, pid_t pid) {
   auto m = proc_status(pid);
-  std::printf("  %-28s VmRSS %6.1f MB  VmHWM %6.1f MB  RssAnon %6.1f MB  RssFile %5.1f MB  "
-              "threads %ld  VmSize %7.1f MB\n",
-              when, static_cast<double>(m["VmRSS"]) / 1024, static_cast<double>(m["VmHWM"]) / 1024,
-              static_cast<double>(m["RssAnon"]) / 1024, static_cast<double>(m["RssFile"]) / 1024,
-              m["Threads"], static_cast<double>(m["VmSize"]) / 1024);
+  std::printf(
+      "  %-28s VmRSS %6.1f MB  VmHWM %6.1f MB  RssAnon %6.1f MB  RssFile %5.1f MB  "
+      "threads %ld  VmSize %7.1f MB\n",
+      when, static_cast<double>(m["VmRSS"]) / 1024, static_cast<double>(m["VmHWM"]) / 1024,
+      static_cast<double>(m["RssAnon"]) / 1024, static_cast<double>(m["RssFile"]) / 1024,
+      m["Threads"], static_cast<double>(m["VmSize"]) / 1024);
   std::fflush(stdout);
 }
 
@@ -394,9 +397,10 @@ int bench_start(const Options& o) {
   std::vector<double> diff;
   for (size_t i = 0; i < driver_ms.size(); ++i) diff.push_back(driver_ms[i] - baseline_ms[i]);
   Stats dd = stats(diff);
-  std::printf("\n  driver - baseline = %.2f ms (medians; median of the pairs' differences %.2f ms)"
-              "   target <= 10 ms   %s\n",
-              ds.median - bs.median, dd.median, ds.median - bs.median <= 10 ? "PASS" : "FAIL");
+  std::printf(
+      "\n  driver - baseline = %.2f ms (medians; median of the pairs' differences %.2f ms)"
+      "   target <= 10 ms   %s\n",
+      ds.median - bs.median, dd.median, ds.median - bs.median <= 10 ? "PASS" : "FAIL");
   std::printf("RESULT start driver_median=%.3f baseline_median=%.3f\n", ds.median, bs.median);
   return 0;
 }
@@ -470,14 +474,15 @@ int bench_many(const Options& o) {
   }
   Stats ss = stats(start_ms), ts = stats(stop_ms);
   std::printf("\n== %d tasks started at once (network %s), ms\n", n, o.network.c_str());
-  std::printf("  all running after %.1f ms (%.1f ms per task); StartTask answered: median %.1f,"
-              " min %.1f, max %.1f\n",
-              all_started, all_started / n, ss.median, ss.min, ss.max);
+  std::printf(
+      "  all running after %.1f ms (%.1f ms per task); StartTask answered: median %.1f,"
+      " min %.1f, max %.1f\n",
+      all_started, all_started / n, ss.median, ss.min, ss.max);
   std::printf("  all stopped and destroyed after %.1f ms; per task: median %.1f, max %.1f\n",
               all_stopped, ts.median, ts.max);
   std::printf("  failed tasks: %d/%d\n", failed, n);
-  std::printf("RESULT many all_started=%.1f all_stopped=%.1f failed=%d\n", all_started,
-              all_stopped, failed);
+  std::printf("RESULT many all_started=%.1f all_stopped=%.1f failed=%d\n", all_started, all_stopped,
+              failed);
   return failed == 0 ? 0 : 1;
 }
 
@@ -487,16 +492,26 @@ Options parse(int argc, char** argv) {
     std::string flag = argv[i];
     if (i + 1 >= argc) die(flag + " needs a value");
     std::string value = argv[++i];
-    if (flag == "--driver") o.driver = value;
-    else if (flag == "--pot") o.pot = value;
-    else if (flag == "--url") o.url = value;
-    else if (flag == "--image") o.image = value;
-    else if (flag == "--tag") o.tag = value;
-    else if (flag == "--runs") o.runs = std::stoi(value);
-    else if (flag == "--network") o.network = value;
-    else if (flag == "--work") o.work = value;
-    else if (flag == "--pidfile") o.pidfile = value;
-    else die("unknown option " + flag);
+    if (flag == "--driver")
+      o.driver = value;
+    else if (flag == "--pot")
+      o.pot = value;
+    else if (flag == "--url")
+      o.url = value;
+    else if (flag == "--image")
+      o.image = value;
+    else if (flag == "--tag")
+      o.tag = value;
+    else if (flag == "--runs")
+      o.runs = std::stoi(value);
+    else if (flag == "--network")
+      o.network = value;
+    else if (flag == "--work")
+      o.work = value;
+    else if (flag == "--pidfile")
+      o.pidfile = value;
+    else
+      die("unknown option " + flag);
   }
   if (o.driver.empty() || o.pot.empty() || o.url.empty() || o.image.empty() || o.tag.empty() ||
       o.work.empty() || o.runs < 1)

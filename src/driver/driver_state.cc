@@ -1,5 +1,6 @@
 #include "driver/driver_state.h"
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
@@ -53,14 +54,32 @@ std::string DriverState::encode() const {
       {"address", network.address},
       {"port_map", network.port_map},
       {"config", config_json(config)}};
-  return j.dump();
+  // A path or argument that is not UTF-8 (POT_FS_ROOT can be any bytes) is written with
+  // replacement characters rather than failing the start: the state stays readable.
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// An integer field within [min, max]: a float, a bool or an out-of-range number is malformed.
+static int64_t integer(const json& j, const char* key, int64_t min, int64_t max) {
+  const json& value = j.at(key);
+  if (!value.is_number_integer())
+    throw Error(std::string("task handle's driver state is malformed: `") + key +
+                "` is not an integer");
+  if (value.is_number_unsigned() && value.get<uint64_t>() > static_cast<uint64_t>(max))
+    throw Error(std::string("task handle's driver state is malformed: `") + key +
+                "` is out of range");
+  int64_t number = value.get<int64_t>();
+  if (number < min || number > max)
+    throw Error(std::string("task handle's driver state is malformed: `") + key +
+                "` is out of range");
+  return number;
 }
 
 DriverState DriverState::decode(const std::string& text) {
   if (text.empty()) throw Error("task handle has no driver state");
   try {
     json j = json::parse(text);
-    int version = j.at("version").get<int>();
+    int64_t version = integer(j, "version", 0, 1000000);
     if (version != kVersion)
       throw Error("task handle's driver state has version " + std::to_string(version) +
                   ", this driver reads " + std::to_string(kVersion));
@@ -71,9 +90,13 @@ DriverState DriverState::decode(const std::string& text) {
     s.pot = j.at("pot").get<std::string>();
     s.fs_root = j.at("fs_root").get<std::string>();
     s.started_at = Clock::time_point(std::chrono::duration_cast<Clock::duration>(
-        std::chrono::nanoseconds(j.at("started_at_ns").get<int64_t>())));
+        std::chrono::nanoseconds(integer(j, "started_at_ns", 0, INT64_MAX))));
     s.network.address = j.at("address").get<std::string>();
-    s.network.port_map = j.at("port_map").get<std::map<std::string, int>>();
+    const json& ports = j.at("port_map");
+    if (!ports.is_object())
+      throw Error("task handle's driver state is malformed: `port_map` is not an object");
+    for (const auto& [label, port] : ports.items())
+      s.network.port_map[label] = static_cast<int>(integer(ports, label.c_str(), 1, 65535));
     s.config = config_from_json(j.at("config"));
     return s;
   } catch (const json::exception& e) {

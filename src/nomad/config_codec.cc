@@ -1,5 +1,6 @@
 #include "nomad/config_codec.h"
 
+#include <charconv>
 #include <cmath>
 
 #include "core/error.h"
@@ -68,10 +69,9 @@ class ObjectReader {
       if (const int64_t* i = std::get_if<int64_t>(n)) return std::to_string(*i);
       double d = std::get<double>(*n);
       if (std::isfinite(d)) {
-        std::string text = std::to_string(d);
-        text.erase(text.find_last_not_of('0') + 1);
-        if (!text.empty() && text.back() == '.') text.pop_back();
-        return text;
+        char text[64];  // the shortest text that reads back as d
+        auto [end, ec] = std::to_chars(text, text + sizeof text, d);
+        if (ec == std::errc()) return std::string(text, end);
       }
     }
     if (const bool* b = v.if_bool()) return *b ? "true" : "false";

@@ -174,6 +174,31 @@ TEST(DriverState, AFieldOfTheWrongTypeIsAnError) {
   j = whole;
   j["config"]["port_map"] = json::object({{"http", 80}});
   refused(j, "config port_map with a number");
+  // Numbers of the wrong kind or size are refused, not converted.
+  for (const json& version : {json(1.5), json(4294967297LL), json(true)}) {
+    j = whole;
+    j["version"] = version;
+    refused(j, "version " + version.dump());
+  }
+  j = whole;
+  j["started_at_ns"] = 1.5;
+  refused(j, "a float start time");
+  for (const json& port : {json(1e10), json(4294967376LL), json(0), json(-1), json(65536)}) {
+    j = whole;
+    j["port_map"]["http"] = port;
+    refused(j, "port " + port.dump());
+  }
+}
+
+TEST(DriverState, BytesThatAreNotUtf8AreWrittenReplacedNotThrown) {
+  DriverState s = full_state();
+  s.fs_root = "/x/\xff";
+  s.config.args = {"\xfe\xff"};
+  std::string text;
+  EXPECT_NO_THROW(text = s.encode());
+  DriverState back = DriverState::decode(text);
+  EXPECT_NE(back.fs_root, s.fs_root);  // replaced: a recovery will say the root differs
+  EXPECT_EQ(back.task_id, s.task_id);
 }
 
 }  // namespace
