@@ -64,7 +64,11 @@ void ExitWatcher::run() {
       }
       ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
       entry.first.reset();
-      entry.second();
+      try {
+        entry.second();
+      } catch (const std::exception& e) {  // one task's trouble must not end the others' watch
+        std::fprintf(stderr, "exit watcher: %s\n", e.what());
+      }
     }
   }
 }

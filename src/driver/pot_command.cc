@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <pty.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -99,23 +98,22 @@ SpawnedPot PotProgram::spawn(const std::vector<std::string>& args, bool tty) con
   std::vector<std::string> env = environment();
   SpawnActions sa;
   SpawnedPot spawned;
-  UniqueFd child_side[3];
+  UniqueFd child_side[3];  // kept open until the child has them
   if (tty) {
-    int master = -1;
-    int slave = -1;
-    if (::openpty(&master, &slave, nullptr, nullptr, nullptr) != 0) throw_sys("openpty");
-    UniqueFd master_fd(master), slave_fd(slave);
-    ::fcntl(master, F_SETFD, FD_CLOEXEC);
-    ::fcntl(slave, F_SETFD, FD_CLOEXEC);
+    // Close-on-exec from the start: a spawn on another thread must not inherit it. The
+    // child opens the terminal by name, so we never hold its other end.
+    UniqueFd master_fd(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
+    if (!master_fd || ::grantpt(master_fd.get()) != 0 || ::unlockpt(master_fd.get()) != 0)
+      throw_sys("opening a pseudo-terminal");
+    char slave_path[128];
+    if (::ptsname_r(master_fd.get(), slave_path, sizeof slave_path) != 0) throw_sys("ptsname");
     // A new session whose first tty opened becomes its controlling terminal.
     posix_spawnattr_setflags(&sa.attr, POSIX_SPAWN_SETSID);
-    std::string slave_path = ::ptsname(master);
-    posix_spawn_file_actions_addopen(&sa.actions, 0, slave_path.c_str(), O_RDWR, 0);
+    posix_spawn_file_actions_addopen(&sa.actions, 0, slave_path, O_RDWR, 0);
     posix_spawn_file_actions_adddup2(&sa.actions, 0, 1);
     posix_spawn_file_actions_adddup2(&sa.actions, 0, 2);
-    spawned.stdout_fd = UniqueFd(::fcntl(master, F_DUPFD_CLOEXEC, 3));
+    spawned.stdout_fd = UniqueFd(::fcntl(master_fd.get(), F_DUPFD_CLOEXEC, 3));
     spawned.stdin_fd = std::move(master_fd);
-    child_side[0] = std::move(slave_fd);  // kept open until the child has it
   } else {
     Pipe in = make_pipe();
     Pipe out = make_pipe();
@@ -139,8 +137,14 @@ SpawnedPot PotProgram::spawn(const std::vector<std::string>& args, bool tty) con
   posix_spawnattr_setsigmask(&sa.attr, &none);
   short flags = 0;
   posix_spawnattr_getflags(&sa.attr, &flags);
-  posix_spawnattr_setflags(
-      &sa.attr, static_cast<short>(flags | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK));
+  flags |= POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
+  // A process group of its own (a session, with a tty), so that a kill reaches `pot exec`'s
+  // helper and the command in the pot too, not only `pot`.
+  if ((flags & POSIX_SPAWN_SETSID) == 0) {
+    flags |= POSIX_SPAWN_SETPGROUP;
+    posix_spawnattr_setpgroup(&sa.attr, 0);
+  }
+  posix_spawnattr_setflags(&sa.attr, flags);
   std::vector<char*> c_argv = c_strings(argv);
   std::vector<char*> c_env = c_strings(env);
   pid_t pid = -1;
@@ -194,7 +198,7 @@ CapturedRun PotProgram::capture(const std::vector<std::string>& args,
   if (!read_until_eof(child.stdout_fd.get(), child.stderr_fd.get(), run.stdout_data,
                       run.stderr_data, deadline)) {
     run.timed_out = true;
-    ::kill(child.pid, SIGKILL);
+    ::kill(-child.pid, SIGKILL);  // its group: pot, its helper and the command
   }
   run.exit_code = guard.wait();
   return run;

@@ -97,7 +97,7 @@ void TaskDriver::emit(const Task& task, const std::string& message) {
   event.timestamp = Clock::now();
   event.message = message;
   event.annotations["pot"] = task.state.pot;
-  events_.publish(event);
+  options_.events->publish(event);
 }
 
 void TaskDriver::finish(const std::shared_ptr<Task>& task) {
@@ -153,7 +153,12 @@ StartResult TaskDriver::start(const TaskRequest& request) {
   } starting{*this, request.id};
 
   Context ctx(options_.settings);
-  TaskPotOptions pot_options{options_.host_paths, options_.signing_key};
+  TaskPotOptions pot_options{
+      options_.host_paths, options_.signing_key, [this](const std::string& id) {
+        std::lock_guard lock(mutex_);
+        auto it = tasks_.find(id);
+        return it != tasks_.end() && it->second->status != TaskState::kExited;
+      }};
   task->state.pot = task_pot_name(request);
   PreparedPot prepared = prepare_task_pot(ctx, request, pot_options,
                                           [&](const std::string& step) { emit(*task, step); });
@@ -171,12 +176,21 @@ StartResult TaskDriver::start(const TaskRequest& request) {
     throw Error("starting pot " + quote_name(prepared.name) + ": " + e.what());
   }
   task->state.started_at = Clock::now();
+  try {
+    watch(task);
+  } catch (const std::exception& e) {
+    // Nomad gets an error and no handle: nothing may stay running for it.
+    try {
+      destroy_pot(ctx, prepared.name, /*force=*/true);
+    } catch (const std::exception&) {
+    }
+    throw Error("watching pot " + quote_name(prepared.name) + ": " + e.what());
+  }
   {
     std::lock_guard lock(mutex_);
     tasks_[request.id] = task;
   }
   emit(*task, "pot " + prepared.name + " started");
-  watch(task);
   return {{request.id, TaskState::kRunning, task->state.encode()}, prepared.network};
 }
 
@@ -195,7 +209,10 @@ void TaskDriver::recover(const TaskHandle& handle) {
     std::lock_guard lock(mutex_);
     if (tasks_.count(state.task_id) != 0) return;
   }
-  if (state.fs_root != options_.settings.fs_root.string())
+  DriverState ours;
+  ours.fs_root = options_.settings.fs_root.string();
+  // Compared as the state writes it (bytes that are not UTF-8 replaced).
+  if (state.fs_root != DriverState::decode(ours.encode()).fs_root)
     throw Error("task " + state.task_id + " lives in POT_FS_ROOT " + quote_name(state.fs_root) +
                 ", this driver uses " + quote_name(options_.settings.fs_root.string()));
   Context ctx(options_.settings);
@@ -220,6 +237,16 @@ std::optional<ExitResult> TaskDriver::wait(const std::string& id,
     exited_.wait_for(lock, std::chrono::milliseconds(200));
   }
   return task->result;
+}
+
+bool TaskDriver::owns_pot(Context& ctx, const Task& task) const {
+  if (!ctx.pot_exists(task.state.pot)) return false;
+  return ctx.load_conf(task.state.pot).get_or("pot.nomad.task_id", "") == task.state.task_id;
+}
+
+void TaskDriver::throw_unless_running(const std::shared_ptr<Task>& task) {
+  if (wait_exited(task, std::chrono::milliseconds(0)))
+    throw TaskStateError("task " + task->state.task_id + " is not running");
 }
 
 bool TaskDriver::wait_exited(const std::shared_ptr<Task>& task, std::chrono::milliseconds timeout) {
@@ -255,7 +282,7 @@ void TaskDriver::destroy(const std::string& id, bool force) {
     stop(id, SIGKILL, std::chrono::milliseconds(0));
   }
   Context ctx(options_.settings);
-  if (ctx.pot_exists(task->state.pot)) destroy_pot(ctx, task->state.pot, /*force=*/true);
+  if (owns_pot(ctx, *task)) destroy_pot(ctx, task->state.pot, /*force=*/true);
   std::lock_guard lock(mutex_);
   tasks_.erase(id);
 }
@@ -277,6 +304,7 @@ TaskStatus TaskDriver::inspect(const std::string& id) const {
 
 void TaskDriver::signal(const std::string& id, int signal) {
   auto task = find(id);
+  throw_unless_running(task);
   RunState state = RunState::load(options_.settings, task->state.pot);
   if (!state.running() || !signal_process(state.init_pid, state.init_start, signal))
     throw TaskStateError("task " + id + " is not running");
@@ -293,8 +321,7 @@ static std::vector<std::string> exec_args(const std::string& pot,
 ExecResult TaskDriver::exec(const std::string& id, const std::vector<std::string>& argv,
                             std::chrono::milliseconds timeout) {
   auto task = find(id);
-  if (wait_exited(task, std::chrono::milliseconds(0)))
-    throw TaskStateError("task " + id + " is not running");
+  throw_unless_running(task);
   CapturedRun run = pot_.capture(exec_args(task->state.pot, argv),
                                  timeout.count() > 0 ? std::optional(timeout) : std::nullopt);
   ExecResult result;
@@ -311,13 +338,13 @@ ExecResult TaskDriver::exec(const std::string& id, const std::vector<std::string
 SpawnedPot TaskDriver::exec_streaming(const std::string& id, const std::vector<std::string>& argv,
                                       bool tty) {
   auto task = find(id);
-  if (wait_exited(task, std::chrono::milliseconds(0)))
-    throw TaskStateError("task " + id + " is not running");
+  throw_unless_running(task);
   return pot_.spawn(exec_args(task->state.pot, argv), tty);
 }
 
 TaskUsage TaskDriver::usage(const std::string& id) {
   auto task = find(id);
+  throw_unless_running(task);
   RunState state = RunState::load(options_.settings, task->state.pot);
   if (!state.running()) throw TaskStateError("task " + id + " is not running");
   Context ctx(options_.settings);

@@ -31,6 +31,7 @@
 #include "driver/host_paths.h"
 #include "driver/pot_command.h"
 #include "driver/task.h"
+#include "pot/context.h"
 
 namespace pot::driver {
 
@@ -51,6 +52,8 @@ struct DriverOptions {
   std::map<std::string, std::string> pot_env;  // POT_* given to it (fs root, network...)
   HostPathPolicy host_paths;
   std::filesystem::path signing_key;
+  // Shared by the drivers of successive configs, so an event stream outlives a SetConfig.
+  std::shared_ptr<EventHub> events = std::make_shared<EventHub>();
 };
 
 struct DriverHealth {
@@ -84,7 +87,7 @@ class TaskDriver {
   // `pot exec` of argv in the task's pot, with its stdio ours to pump.
   SpawnedPot exec_streaming(const std::string& id, const std::vector<std::string>& argv, bool tty);
 
-  EventHub& events() { return events_; }
+  EventHub& events() { return *options_.events; }
 
   // The handles of every task known, for a driver that takes over (a new plugin config).
   std::vector<TaskHandle> handles() const;
@@ -96,10 +99,13 @@ class TaskDriver {
   void finish(const std::shared_ptr<Task>& task);
   void emit(const Task& task, const std::string& message);
   bool wait_exited(const std::shared_ptr<Task>& task, std::chrono::milliseconds timeout);
+  // Whether the task's pot is still the task's own (a later run of the task may have
+  // replaced a pot that had ended).
+  bool owns_pot(Context& ctx, const Task& task) const;
+  void throw_unless_running(const std::shared_ptr<Task>& task);
 
   DriverOptions options_;
   PotProgram pot_;
-  EventHub events_;
   mutable std::mutex mutex_;
   std::condition_variable exited_;
   std::map<std::string, std::shared_ptr<Task>> tasks_;

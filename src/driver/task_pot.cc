@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <sstream>
 
 #include "core/error.h"
@@ -219,10 +220,20 @@ std::string task_pot_name(const TaskRequest& request) {
               c == '-' || c == '.';
     task += ok ? c : '-';
   }
-  if (task.empty() || task.front() == '.' || task.front() == '-') task.insert(0, "t");
   size_t room = kMaxNameLength - 1 - request.alloc_id.size();
-  if (task.size() > room) task.resize(room);
-  return task + "_" + request.alloc_id;
+  if (task == request.name && !task.empty() && task.front() != '.' && task.front() != '-' &&
+      task.size() <= room)
+    return task + "_" + request.alloc_id;
+  // Names that had to change could meet (web_1 and web-1, two long names sharing their
+  // start): a hash of the whole name keeps the tasks of one allocation apart.
+  uint32_t hash = 2166136261U;  // FNV-1a
+  for (unsigned char c : request.name) hash = (hash ^ c) * 16777619U;
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%08x", hash);
+  if (room < 10) return std::string(hex).substr(0, room) + "_" + request.alloc_id;
+  if (task.empty() || task.front() == '.' || task.front() == '-') task.insert(0, "t");
+  if (task.size() > room - 9) task.resize(room - 9);
+  return task + "-" + hex + "_" + request.alloc_id;
 }
 
 std::string task_command_line(const std::string& command, const std::vector<std::string>& args) {
@@ -253,12 +264,14 @@ PreparedPot prepare_task_pot(Context& ctx, const TaskRequest& request,
   std::string resolv_conf;
   if (request.dns && !request.dns->servers.empty()) resolv_conf = resolv_conf_text(*request.dns);
 
-  // A pot of the same task left by an earlier attempt (a driver killed mid-start) is
-  // stale: no running task can own it, since Nomad gives each start a new task id.
+  // A pot of this name is left by an earlier run of the same task (Nomad gives each start a
+  // new task id), or by a start that was killed before Nomad got its handle. A running one
+  // of a task the driver still knows is refused; any other is in the way and goes.
   if (ctx.pot_exists(name)) {
-    if (pot_is_running(ctx, name))
-      throw Error("pot " + quote_name(name) + " already runs a task of allocation " +
-                  quote_name(request.alloc_id));
+    std::string owner = ctx.load_conf(name).get_or("pot.nomad.task_id", "");
+    if (pot_is_running(ctx, name) && options.task_is_live && options.task_is_live(owner))
+      throw Error("pot " + quote_name(name) + " already runs task " + owner);
+    progress("removing pot " + name + " left by task " + owner);
     destroy_pot(ctx, name, /*force=*/true);
   }
 
@@ -281,6 +294,9 @@ PreparedPot prepare_task_pot(Context& ctx, const TaskRequest& request,
     } else {
       configure_pot(ctx, made, request, "");
     }
+    // Checked again now that the image is here (a fetch can take minutes, and a job that
+    // may write under an allowed prefix could have put a symlink in the way meanwhile).
+    paths = check_host_paths(request, options.host_paths);
     for (const auto& mount : paths.mounts)
       mount_in(ctx, made, mount.host_path, mount.pot_path, mount.read_only);
     for (const auto& [host, in_pot] : paths.copies) {

@@ -18,6 +18,8 @@ namespace pot::driver {
 struct TaskPotOptions {
   HostPathPolicy host_paths;
   std::filesystem::path signing_key;  // empty: POT_DEFAULT_SIGNATURE_PUBKEY, if set
+  // Whether a task id is one the driver runs now (a pot of another is left over).
+  std::function<bool(const std::string& task_id)> task_is_live;
 };
 
 struct PreparedPot {
@@ -25,7 +27,9 @@ struct PreparedPot {
   NetworkOverride network;
 };
 
-// The pot's name for a task: `<task>_<alloc-id>`, as the original driver named them.
+// The pot's name for a task: `<task>_<alloc-id>`, as the original driver named them; a task
+// name that is not a pot name as it stands gets a hash of itself, so no two tasks of an
+// allocation share a pot.
 std::string task_pot_name(const TaskRequest& request);
 
 // The command line (pot.cmd) for `command` plus `args`: every word quoted, so that `args`

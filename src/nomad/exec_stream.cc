@@ -1,12 +1,14 @@
 // ExecTaskStreaming, `nomad alloc exec`: a `pot exec` in the task's pot, its stdio carried
 // over the stream. The handler's thread reads the client's messages (stdin, terminal size,
 // the end); a pump thread writes the command's output and, last, its exit.
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
+#include <mutex>
 #include <thread>
 
 #include "core/process.h"
@@ -46,9 +48,31 @@ void pump_output(driver::SpawnedPot& child, Stream* stream) {
   }
 }
 
+// Writes all of `data` to the command's stdin without blocking the handler for good: a
+// command that does not read must not keep us from seeing the client leave.
+bool write_stdin(int fd, const std::string& data, grpc::ServerContext* context) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n > 0) {
+      done += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) {
+      if (context->IsCancelled()) return false;
+      pollfd p{fd, POLLOUT, 0};
+      ::poll(&p, 1, 200);
+      continue;
+    }
+    return false;  // the command closed its stdin
+  }
+  return true;
+}
+
 }  // namespace
 
-grpc::Status DriverService::ExecTaskStreaming(grpc::ServerContext*, Stream* stream) {
+grpc::Status DriverService::ExecTaskStreaming(grpc::ServerContext* context, Stream* stream) {
   driver_proto::ExecTaskStreamingRequest first;
   if (!stream->Read(&first) || !first.has_setup())
     return {grpc::StatusCode::INVALID_ARGUMENT, "exec stream: the first message must carry setup"};
@@ -60,13 +84,24 @@ grpc::Status DriverService::ExecTaskStreaming(grpc::ServerContext*, Stream* stre
   } catch (const std::exception& e) {
     return {grpc::StatusCode::FAILED_PRECONDITION, e.what()};
   }
+  ::fcntl(child.stdin_fd.get(), F_SETFL, ::fcntl(child.stdin_fd.get(), F_GETFL) | O_NONBLOCK);
   ChildGuard guard(child.pid);
-  std::atomic<bool> reaped{false};
+  // The child is reaped under this lock, after waitid(WNOWAIT) saw it end: until then its
+  // pid (and group) stay ours, so a kill can never hit a process that reused them.
+  std::mutex reap_lock;
+  bool reaped = false;
   std::thread pump([&] {
     pump_output(child, stream);
+    siginfo_t info{};
+    while (::waitid(P_PID, static_cast<id_t>(child.pid), &info, WEXITED | WNOWAIT) < 0 &&
+           errno == EINTR) {
+    }
     driver::ExitResult result;
-    result.exit_code = guard.wait();
-    reaped = true;
+    {
+      std::lock_guard lock(reap_lock);
+      result.exit_code = guard.wait();
+      reaped = true;
+    }
     driver_proto::ExecTaskStreamingResponse done;
     done.set_exited(true);
     exit_result_to_proto(result, done.mutable_result());
@@ -81,25 +116,23 @@ grpc::Status DriverService::ExecTaskStreaming(grpc::ServerContext*, Stream* stre
       size.ws_col = static_cast<unsigned short>(request.tty_size().width());
       ::ioctl(child.stdin_fd.get(), TIOCSWINSZ, &size);
     }
-    if (request.has_stdin()) {
-      const std::string& data = request.stdin().data();
-      size_t done = 0;
-      while (done < data.size()) {
-        ssize_t n = ::write(child.stdin_fd.get(), data.data() + done, data.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        done += static_cast<size_t>(n);
-      }
+    if (request.has_stdin() && child.stdin_fd) {
+      write_stdin(child.stdin_fd.get(), request.stdin().data(), context);
       if (request.stdin().close()) {
         if (setup.tty())
-          ::write(child.stdin_fd.get(), "\x04", 1);  // end of input on a terminal: ^D
+          write_stdin(child.stdin_fd.get(), "\x04", context);  // end of input on a terminal: ^D
         else
           child.stdin_fd.reset();
       }
     }
   }
-  // The client is gone: a command still running has no one to talk to.
-  if (!reaped) ::kill(child.pid, SIGKILL);
+  // The client is gone: a command still running has no one to talk to. Its whole group
+  // goes (pot, its helper, the command); closing a terminal hangs up its session.
+  {
+    std::lock_guard lock(reap_lock);
+    if (!reaped) ::kill(-child.pid, SIGKILL);
+  }
+  child.stdin_fd.reset();
   pump.join();
   return grpc::Status::OK;
 }

@@ -23,9 +23,17 @@ constexpr const char* kPluginApiVersion = "v0.1.0";
 constexpr auto kFingerprintPeriod = std::chrono::seconds(30);
 constexpr auto kStreamPoll = std::chrono::milliseconds(500);
 
-// The driver's errors as gRPC statuses. Never UNAVAILABLE or CANCELLED: Nomad reads those
-// as "the plugin is gone" and restarts it.
+// The driver's errors as gRPC statuses. Never UNAVAILABLE or CANCELLED for an ordinary
+// error: Nomad reads those as "the plugin is gone" and restarts it (which is the truth only
+// when we are stopping).
+// A long call ended because the plugin is stopping, or its caller left.
+struct PluginStopping : std::exception {
+  const char* what() const noexcept override { return "nomad-pot-driver is shutting down"; }
+};
+
 grpc::Status to_status(const std::exception& e) {
+  if (dynamic_cast<const PluginStopping*>(&e) != nullptr)
+    return {grpc::StatusCode::UNAVAILABLE, e.what()};
   if (dynamic_cast<const driver::TaskNotFound*>(&e) != nullptr)
     return {grpc::StatusCode::NOT_FOUND, e.what()};
   if (dynamic_cast<const driver::TaskStateError*>(&e) != nullptr)
@@ -76,12 +84,18 @@ driver::DriverOptions driver_options(const PluginConfig& config) {
 
 std::shared_ptr<driver::TaskDriver> PluginState::driver() {
   std::lock_guard lock(mutex_);
-  if (!driver_) driver_ = std::make_shared<driver::TaskDriver>(driver_options(PluginConfig{}));
+  if (!driver_) {
+    driver::DriverOptions options = driver_options(PluginConfig{});
+    options.events = events_;
+    driver_ = std::make_shared<driver::TaskDriver>(std::move(options));
+  }
   return driver_;
 }
 
 void PluginState::configure(const PluginConfig& config) {
-  auto next = std::make_shared<driver::TaskDriver>(driver_options(config));
+  driver::DriverOptions options = driver_options(config);
+  options.events = events_;
+  auto next = std::make_shared<driver::TaskDriver>(std::move(options));
   std::lock_guard lock(mutex_);
   // Tasks the previous config knew stay known (Nomad sends SetConfig once per plugin start,
   // but nothing forbids another): the new driver finds them as a recovery would.
@@ -228,7 +242,9 @@ grpc::Status DriverService::WaitTask(grpc::ServerContext* context,
   return guarded([&] {
     auto result = state_.driver()->wait(
         request->task_id(), [&] { return context->IsCancelled() || state_.stopping.load(); });
-    if (!result) return;  // the caller went away, or we are shutting down
+    // Never OK without a result (Nomad's client reads the result unchecked): we are
+    // shutting down, which is what UNAVAILABLE tells Nomad, or the caller went away.
+    if (!result) throw PluginStopping();
     exit_result_to_proto(*result, response->mutable_result());
     if (!result->error.empty()) response->set_err(result->error);
   });
@@ -273,7 +289,10 @@ grpc::Status DriverService::TaskStats(grpc::ServerContext* context,
     try {
       usage = driver->usage(request->task_id());
     } catch (const driver::TaskStateError&) {
-      return grpc::Status::OK;  // the task ended: so does its stream
+      // The task ended: the stream stays open, quiet, until Nomad closes it (an ended stream
+      // is reopened at once, in a tight loop).
+      while (!context->IsCancelled() && !state_.stopping) std::this_thread::sleep_for(kStreamPoll);
+      return grpc::Status::OK;
     } catch (const std::exception& e) {
       return to_status(e);
     }

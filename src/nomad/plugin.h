@@ -30,6 +30,7 @@ class PluginState {
  private:
   std::mutex mutex_;
   std::shared_ptr<driver::TaskDriver> driver_;
+  std::shared_ptr<driver::EventHub> events_ = std::make_shared<driver::EventHub>();
   std::atomic<bool> enabled_{true};
 };
 

@@ -743,6 +743,84 @@ TEST_F(NomadDriverTest, RequiredSigningKeyRefusesAnUnsignedImageNamingTheSignatu
   EXPECT_EQ(dir_entries(root().fs_root() / "jails"), before);
 }
 
+TEST_F(NomadDriverTest, AnExecThatTimesOutLeavesNothingRunningInThePot) {
+  auto plugin = launch();
+  auto task =
+      make_task(*plugin, image_config("command = \"sleep 600\"\nnetwork_mode = \"none\"\n"));
+  start_ok(*plugin, *task);
+  {
+    grpc::ClientContext context;
+    drivers::ExecTaskRequest request;
+    request.set_task_id(task->id);
+    for (const char* word : {"sleep", "321"}) request.add_command(word);
+    request.mutable_timeout()->set_seconds(1);
+    drivers::ExecTaskResponse response;
+    auto t0 = std::chrono::steady_clock::now();
+    ASSERT_TRUE(plugin->driver_stub()->ExecTask(&context, request, &response).ok());
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, seconds(10));
+    EXPECT_NE(response.result().exit_code(), 0);
+  }
+  std::string ps;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        ps = exec(*plugin, *task, {"ps"}).stdout();
+        return ps.find("sleep 321") == std::string::npos;
+      },
+      5000, 100))
+      << ps;
+  ASSERT_TRUE(stop(*plugin, *task, "SIGKILL", 1).ok());
+  EXPECT_TRUE(destroy(*plugin, *task).ok());
+}
+
+TEST_F(NomadDriverTest, WaitTaskDuringShutdownIsAnErrorNeverAnEmptyResult) {
+  auto plugin = launch();
+  auto task =
+      make_task(*plugin, image_config("command = \"sleep 600\"\nnetwork_mode = \"none\"\n"));
+  auto started = start_ok(*plugin, *task);
+  grpc::Status status;
+  drivers::WaitTaskResponse response;
+  std::thread waiter([&] {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + seconds(30));
+    drivers::WaitTaskRequest request;
+    request.set_task_id(task->id);
+    status = plugin->driver_stub()->WaitTask(&context, request, &response);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ::kill(plugin->pid(), SIGTERM);  // systemd stopping the agent's unit
+  waiter.join();
+  EXPECT_FALSE(status.ok() && !response.has_result()) << "OK without a result";
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  // The task runs on; a new plugin recovers and ends it.
+  EXPECT_EQ(root().status(task->pot()), "started");
+  auto relaunched = launch();
+  drivers::RecoverTaskRequest recover;
+  recover.set_task_id(task->id);
+  *recover.mutable_handle() = started.handle();
+  grpc::ClientContext context;
+  drivers::RecoverTaskResponse recovered;
+  ASSERT_TRUE(relaunched->driver_stub()->RecoverTask(&context, recover, &recovered).ok());
+  ASSERT_TRUE(stop(*relaunched, *task, "SIGKILL", 1).ok());
+  EXPECT_TRUE(destroy(*relaunched, *task).ok());
+}
+
+TEST_F(NomadDriverTest, APotLeftByAStartNomadNeverHeardOfMakesWayForTheNextRun) {
+  auto plugin = launch();
+  auto task =
+      make_task(*plugin, image_config("command = \"sleep 600\"\nnetwork_mode = \"none\"\n"));
+  start_ok(*plugin, *task);
+  // The plugin dies before Nomad stored the handle: nobody will recover this task.
+  plugin->kill_hard();
+  auto relaunched = launch();
+  // Nomad starts the task again: the same allocation and name, a new task id.
+  task->id = task->alloc_id + "/" + task->name + "/1234abcd";
+  task->config.set_id(task->id);
+  start_ok(*relaunched, *task);
+  EXPECT_EQ(root().status(task->pot()), "started");
+  ASSERT_TRUE(stop(*relaunched, *task, "SIGKILL", 1).ok());
+  EXPECT_TRUE(destroy(*relaunched, *task).ok());
+}
+
 // ---- Recovery --------------------------------------------------------------------------------
 
 class NomadDriverRecoverTest : public NomadDriverTest,

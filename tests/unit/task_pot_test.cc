@@ -113,20 +113,35 @@ TEST(TaskPotName, IsTheTaskAndTheAllocation) {
   EXPECT_EQ(task_pot_name(request("Web-1.2", kAlloc)), std::string("Web-1.2_") + kAlloc);
 }
 
-TEST(TaskPotName, SanitisesTheTaskName) {
-  EXPECT_EQ(task_pot_name(request("my web", kAlloc)), std::string("my-web_") + kAlloc);
-  EXPECT_EQ(task_pot_name(request("a/b/../c", kAlloc)), std::string("a-b-..-c_") + kAlloc);
-  EXPECT_EQ(task_pot_name(request("under_score", kAlloc)), std::string("under-score_") + kAlloc);
+// A name that had to change gets an 8-hex hash of the original after a dash.
+static bool is_sanitised_as(const std::string& pot, const std::string& prefix) {
+  std::string tail = std::string("_") + kAlloc;
+  if (!pot.ends_with(tail) || pot.size() < prefix.size() + 9 + tail.size()) return false;
+  std::string hash = pot.substr(prefix.size() + 1, 8);
+  return pot.starts_with(prefix + "-") &&
+         hash.find_first_not_of("0123456789abcdef") == std::string::npos &&
+         pot.size() == prefix.size() + 9 + tail.size();
+}
+
+TEST(TaskPotName, SanitisesTheTaskNameAndTellsSanitisedNamesApart) {
+  EXPECT_TRUE(is_sanitised_as(task_pot_name(request("my web", kAlloc)), "my-web"));
+  EXPECT_TRUE(is_sanitised_as(task_pot_name(request("a/b/../c", kAlloc)), "a-b-..-c"));
+  EXPECT_TRUE(is_sanitised_as(task_pot_name(request("under_score", kAlloc)), "under-score"));
   // Each byte of a multi-byte character becomes one dash.
-  EXPECT_EQ(task_pot_name(request("w\xc3\xa9"
-                                  "b",
-                                  kAlloc)),
-            std::string("w--b_") + kAlloc);
+  EXPECT_TRUE(is_sanitised_as(task_pot_name(request("w\xc3\xa9"
+                                                    "b",
+                                                    kAlloc)),
+                              "w--b"));
   // A name may not start with a dot or a dash, nor be empty.
-  EXPECT_EQ(task_pot_name(request(".hidden", kAlloc)), std::string("t.hidden_") + kAlloc);
-  EXPECT_EQ(task_pot_name(request("-x", kAlloc)), std::string("t-x_") + kAlloc);
-  EXPECT_EQ(task_pot_name(request(" x", kAlloc)), std::string("t-x_") + kAlloc);
-  EXPECT_EQ(task_pot_name(request("", kAlloc)), std::string("t_") + kAlloc);
+  EXPECT_TRUE(is_sanitised_as(task_pot_name(request(".hidden", kAlloc)), "t.hidden"));
+  EXPECT_TRUE(is_sanitised_as(task_pot_name(request("-x", kAlloc)), "t-x"));
+  EXPECT_TRUE(is_sanitised_as(task_pot_name(request(" x", kAlloc)), "t-x"));
+  EXPECT_TRUE(is_sanitised_as(task_pot_name(request("", kAlloc)), "t"));
+  // Names that sanitise alike, or share a long start, still get pots of their own.
+  EXPECT_NE(task_pot_name(request("web_1", kAlloc)), task_pot_name(request("web-1", kAlloc)));
+  EXPECT_NE(task_pot_name(request("web_1", kAlloc)), task_pot_name(request("web 1", kAlloc)));
+  EXPECT_NE(task_pot_name(request(std::string(40, 'a') + "1", kAlloc)),
+            task_pot_name(request(std::string(40, 'a') + "2", kAlloc)));
 }
 
 TEST(TaskPotName, EveryNameIsValidAndAtMost64Characters) {
@@ -153,10 +168,12 @@ TEST(TaskPotName, EveryNameIsValidAndAtMost64Characters) {
       EXPECT_TRUE(pot.ends_with("_" + alloc)) << pot;
     }
   }
-  // A long task name is cut to what the allocation leaves.
+  // A long task name is cut to what the allocation leaves, with the hash of the whole name.
   std::string cut = task_pot_name(request(std::string(200, 'a'), kAlloc));
   EXPECT_EQ(cut.size(), kMaxNameLength);
-  EXPECT_EQ(cut, std::string(kMaxNameLength - 1 - std::string(kAlloc).size(), 'a') + "_" + kAlloc);
+  EXPECT_TRUE(
+      is_sanitised_as(cut, std::string(kMaxNameLength - 10 - std::string(kAlloc).size(), 'a')))
+      << cut;
 }
 
 TEST(TaskPotName, AnAllocationIdThatCannotBeInAPotNameIsRefused) {
@@ -176,8 +193,11 @@ TEST(TaskPotName, AnAllocationIdThatLeavesNoRoomForTheTaskIsRefused) {
     std::string message = ErrorOf([&] { task_pot_name(request("web", std::string(size, 'd'))); });
     EXPECT_TRUE(HasText(message, "not usable in a pot name")) << size;
   }
+  // One character left: the start of the name's hash (the name itself does not fit).
   std::string longest = task_pot_name(request("web", std::string(62, 'd')));
-  EXPECT_EQ(longest, "w_" + std::string(62, 'd'));
+  EXPECT_EQ(longest.size(), kMaxNameLength);
+  EXPECT_TRUE(longest.ends_with("_" + std::string(62, 'd'))) << longest;
+  EXPECT_NE(longest, task_pot_name(request("api", std::string(62, 'd'))));
 }
 
 }  // namespace
