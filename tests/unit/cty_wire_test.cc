@@ -4,14 +4,8 @@
 // tool nomad-plugin-client (tests/nomad_client), and the bytes read back with our
 // decode_cty_msgpack. The tool is built when CMake finds `go`; without it these tests skip
 // (and fail in CI).
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cstdint>
-#include <cstring>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -21,6 +15,7 @@
 
 #include "helpers/require.h"
 #include "nomad/cty_value.h"
+#include "nomad_client_tool.h"
 #include "test_util.h"
 
 namespace pot::nomad {
@@ -29,12 +24,6 @@ namespace {
 namespace fs = std::filesystem;
 using pot::testing::HasText;
 using pot::testing::TempDir;
-
-#ifdef NOMAD_PLUGIN_CLIENT
-constexpr const char* kTool = NOMAD_PLUGIN_CLIENT;
-#else
-constexpr const char* kTool = "";
-#endif
 
 // The task schema as the plugin's TaskConfigSchema would send it, in proto3 JSON with the
 // original field names (protobuf's MessageToJsonString with preserve_proto_field_name).
@@ -73,53 +62,15 @@ CtyValue num(int64_t value) {
   return CtyValue(value);
 }
 
-struct ToolResult {
-  int exit_code = -1;
-  std::string out;  // the msgpack bytes
-  std::string err;  // diagnostics
-};
-
-// Runs nomad-plugin-client with `args`, stdin from `in`, stdout and stderr to files, and
-// returns its exit code (128 + the signal if one ended it) and its output.
-ToolResult run_tool(std::vector<std::string> args, const fs::path& in, const fs::path& out,
-                    const fs::path& err) {
-  args.insert(args.begin(), kTool);
-  std::vector<char*> argv;
-  for (std::string& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, in.c_str(), O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  pid_t pid = -1;
-  const int spawned = ::posix_spawn(&pid, kTool, &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  ToolResult result;
-  if (spawned != 0) {
-    ADD_FAILURE() << "posix_spawn " << kTool << ": " << std::strerror(spawned);
-    return result;
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  result.out = pot::testing::read_text(out);
-  result.err = pot::testing::read_text(err);
-  return result;
-}
-
-bool tool_built() {
-  return *kTool != '\0' && ::access(kTool, X_OK) == 0;
-}
-constexpr const char* kToolMissing =
-    "nomad-plugin-client (tests/nomad_client) is built only where CMake finds go";
+using ToolResult = pot::testing::NomadClientRun;
+using pot::testing::kNomadClientMissing;
+using pot::testing::nomad_client_built;
+using pot::testing::run_nomad_client;
 
 class CtyWire : public ::testing::Test {
  protected:
   void SetUp() override {
-    POT_REQUIRE(tool_built(), kToolMissing);
+    POT_REQUIRE(nomad_client_built(), kNomadClientMissing);
     pot::testing::write_text(dir_ / "spec.json", kSpec);
     pot::testing::write_text(dir_ / "spec-camel.json", kSpecCamel);
   }
@@ -135,7 +86,7 @@ class CtyWire : public ::testing::Test {
     args.insert(args.end(), flags.begin(), flags.end());
     args.push_back((dir_ / spec).string());
     args.push_back(config_path.string());
-    return run_tool(args, "/dev/null", dir_ / "out", dir_ / "err");
+    return run_nomad_client(args, "/dev/null", dir_ / "out", dir_ / "err");
   }
 
   // Encodes `config` with the Go tool, which must accept it, and decodes the bytes with ours.
@@ -344,9 +295,10 @@ TEST_F(CtyWire, HclRefusesAConfigThatDoesNotMatchTheSchema) {
 // The launch command's own failure path: a binary that does not speak go-plugin's handshake
 // is refused by go-plugin's client (exit 2, its error on stderr, nothing on stdout).
 TEST(NomadPluginClient, LaunchRefusesABinaryThatIsNotAPlugin) {
-  POT_REQUIRE(tool_built(), kToolMissing);
+  POT_REQUIRE(nomad_client_built(), kNomadClientMissing);
   TempDir dir("plugin-client");
-  ToolResult result = run_tool({"launch", "/bin/true"}, "/dev/null", dir / "out", dir / "err");
+  ToolResult result =
+      run_nomad_client({"launch", "/bin/true"}, "/dev/null", dir / "out", dir / "err");
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_TRUE(result.out.empty()) << result.out;
   EXPECT_TRUE(HasText(result.err, "handshake failed")) << result.err;

@@ -4,16 +4,10 @@
 // and read back with our decode_cty_msgpack and decode_task_config. Needs the driver's
 // libraries (nomad_plugin): without POT_BUILD_DRIVER this file is left out; without Go the
 // tests skip (and fail in CI).
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -23,6 +17,7 @@
 #include "nomad/config_codec.h"
 #include "nomad/cty_value.h"
 #include "nomad/schemas.h"
+#include "nomad_client_tool.h"
 #include "test_util.h"
 
 namespace pot::nomad {
@@ -32,12 +27,6 @@ namespace fs = std::filesystem;
 using ::pot::testing::ErrorOf;
 using ::pot::testing::HasText;
 using ::pot::testing::TempDir;
-
-#ifdef NOMAD_PLUGIN_CLIENT
-constexpr const char* kTool = NOMAD_PLUGIN_CLIENT;
-#else
-constexpr const char* kTool = "";
-#endif
 
 // The seed's config block (the job of the original driver's README).
 constexpr char kSeedConfig[] = R"hcl(
@@ -53,11 +42,7 @@ constexpr char kSeedConfig[] = R"hcl(
     "/www/images:/usr/local/etc/www/nginx-dist/images" ]
 )hcl";
 
-struct ToolResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
+using ToolResult = pot::testing::NomadClientRun;
 
 std::string spec_json(const hclspec::Spec& spec) {
   std::string json;
@@ -71,8 +56,7 @@ std::string spec_json(const hclspec::Spec& spec) {
 class NomadSchemaWire : public ::testing::Test {
  protected:
   void SetUp() override {
-    POT_REQUIRE(*kTool != '\0' && ::access(kTool, X_OK) == 0,
-                "nomad-plugin-client (tests/nomad_client) is built only where CMake finds go");
+    POT_REQUIRE(pot::testing::nomad_client_built(), pot::testing::kNomadClientMissing);
     pot::testing::write_text(dir_ / "task.json", spec_json(task_config_spec()));
     pot::testing::write_text(dir_ / "plugin.json", spec_json(plugin_config_spec()));
   }
@@ -82,36 +66,11 @@ class NomadSchemaWire : public ::testing::Test {
                     const std::vector<std::string>& flags = {}) {
     const fs::path config_path = dir_ / ("config" + std::to_string(++runs_));
     pot::testing::write_text(config_path, config);
-    std::vector<std::string> args{kTool, "encode"};
+    std::vector<std::string> args{"encode"};
     args.insert(args.end(), flags.begin(), flags.end());
     args.push_back((dir_ / spec).string());
     args.push_back(config_path.string());
-    std::vector<char*> argv;
-    for (std::string& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-
-    const fs::path out = dir_ / "out";
-    const fs::path err = dir_ / "err";
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    pid_t pid = -1;
-    const int spawned = ::posix_spawn(&pid, kTool, &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    ToolResult result;
-    if (spawned != 0) {
-      ADD_FAILURE() << "posix_spawn " << kTool << ": " << std::strerror(spawned);
-      return result;
-    }
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    result.out = pot::testing::read_text(out);
-    result.err = pot::testing::read_text(err);
-    return result;
+    return pot::testing::run_nomad_client(args, "/dev/null", dir_ / "out", dir_ / "err");
   }
 
   // The value go-cty wrote for `config`, which hcldec must accept.
