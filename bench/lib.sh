@@ -220,26 +220,38 @@ median() {
     print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-# The EXIT trap of the driver benchmarks: bench_cleanup (our processes, pot de-init, the
-# pool...) in a subshell, then the root's network objects by hand if de-init left any (with
-# NETWORK=inherit or none there should be none), mounts under the root, and the check.
+# The part every network benchmark's EXIT trap shares: bench_cleanup (our processes, pot
+# de-init, the pool...) in a subshell, given the script's status RC; then the network
+# objects of the root and of pot POT by hand if de-init left any (bench_net_cleanup), and
+# the mounts under the root. Sets BENCH_RC to the cleanup's status and BENCH_LEFT to what is
+# still there; returns 1 when the script made no root (nothing more to check).
+bench_cleanup_root() {
+  local rc=$1 pot=$2 tag=$POT_TAG root=$POT_FS_ROOT
+  BENCH_LEFT=()
+  (exit "$rc")
+  (bench_cleanup)
+  BENCH_RC=$?
+  [[ -n $tag ]] || return 1
+  bench_net_cleanup "$tag" "$pot"
+  BENCH_LEFT=("${BENCH_NET_LEFT[@]}")
+  [[ -n $root ]] && grep -qF " $root" /proc/self/mountinfo && BENCH_LEFT+=("mounts under $root")
+  return 0
+}
+
+# The EXIT trap of the driver benchmarks: bench_cleanup_root (with NETWORK=inherit or none
+# there should be no network objects), then the check.
 bench_driver_cleanup() {
   local rc=$?
   set +e
   trap - EXIT INT TERM
-  local tag=$POT_TAG root=$POT_FS_ROOT
-  (exit "$rc")
-  (bench_cleanup)
-  rc=$?
-  [[ -n $tag ]] || exit "$rc"
-  bench_net_cleanup "$tag" "-"
-  local left=("${BENCH_NET_LEFT[@]}")
-  [[ -n $root ]] && grep -qF " $root" /proc/self/mountinfo && left+=("mounts under $root")
+  bench_cleanup_root "$rc" "-" || exit "$BENCH_RC"
+  rc=$BENCH_RC
+  local left=("${BENCH_LEFT[@]}")
   if (( ${#left[@]} )); then
     echo "${0##*/}: cleanup left: ${left[*]}" >&2
     (( rc == 0 )) && rc=1
   else
-    echo "cleanup: the plugin, the registry server, bridge potbr$tag and nft table pot_$tag removed"
+    echo "cleanup: the plugin, the registry server, bridge potbr$POT_TAG and nft table pot_$POT_TAG removed"
   fi
   exit "$rc"
 }

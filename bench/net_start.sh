@@ -34,21 +34,16 @@ NET_POT=bench-bridge
 bench_init "${1:-$REPO_ROOT/build/release/pot}" ip nft
 (( RUNS >= 10 )) || bench_die "RUNS must be at least 10"
 
-# The EXIT trap: lib.sh's cleanup (pot de-init: pots, pool, loop device, bridges, table) in
-# a subshell, then the network objects by hand if de-init left any, and the check that
+# The EXIT trap: lib.sh's bench_cleanup_root (pot de-init: pots, pool, loop device,
+# bridges, table; then the network objects by hand if de-init left any), and the check that
 # none is left.
 net_cleanup() {
   local rc=$?
   set +e
   trap - EXIT INT TERM
-  local tag=$POT_TAG root=$POT_FS_ROOT
-  (exit "$rc")
-  (bench_cleanup)
-  rc=$?
-  [[ -n $tag ]] || exit "$rc"
-  bench_net_cleanup "$tag" "$NET_POT"
-  local left=("${BENCH_NET_LEFT[@]}")
-  [[ -n $root ]] && grep -qF " $root" /proc/self/mountinfo && left+=("mounts under $root")
+  bench_cleanup_root "$rc" "$NET_POT" || exit "$BENCH_RC"
+  rc=$BENCH_RC
+  local left=("${BENCH_LEFT[@]}")
   if (( ${#left[@]} )); then
     echo "${0##*/}: cleanup left: ${left[*]}" >&2
     (( rc == 0 )) && rc=1

@@ -58,9 +58,9 @@ HOST_HTTPD_PID=""
 bench_init "${1:-$REPO_ROOT/build/release/pot}" wrk curl ip nft ss nsenter pgrep
 (( ROUNDS >= 1 )) || bench_die "ROUNDS must be at least 1"
 
-# The EXIT trap: the host httpd, then lib.sh's cleanup (pot de-init: pots, pool, loop
-# device, bridges, table) in a subshell, then the network objects by hand if de-init left
-# any, and the check that none is left.
+# The EXIT trap: the host httpd, then lib.sh's bench_cleanup_root (pot de-init: pots, pool,
+# loop device, bridges, table; then the network objects by hand if de-init left any), and
+# the check that none is left.
 net_cleanup() {
   local rc=$?
   set +e
@@ -70,14 +70,9 @@ net_cleanup() {
     wait "$HOST_HTTPD_PID" 2>/dev/null
   fi
   [[ -n $TW_REUSE_BEFORE ]] && echo "$TW_REUSE_BEFORE" >/proc/sys/net/ipv4/tcp_tw_reuse
-  local tag=$POT_TAG root=$POT_FS_ROOT
-  (exit "$rc")
-  (bench_cleanup)
-  rc=$?
-  [[ -n $tag ]] || exit "$rc"
-  bench_net_cleanup "$tag" "$HTTPD_POT"
-  local left=("${BENCH_NET_LEFT[@]}")
-  [[ -n $root ]] && grep -qF " $root" /proc/self/mountinfo && left+=("mounts under $root")
+  bench_cleanup_root "$rc" "$HTTPD_POT" || exit "$BENCH_RC"
+  rc=$BENCH_RC
+  local left=("${BENCH_LEFT[@]}")
   [[ -n $HOST_HTTPD_PID ]] && kill -0 "$HOST_HTTPD_PID" 2>/dev/null && left+=("httpd $HOST_HTTPD_PID")
   [[ -n $TW_REUSE_BEFORE && $(cat /proc/sys/net/ipv4/tcp_tw_reuse) != "$TW_REUSE_BEFORE" ]] &&
     left+=("net.ipv4.tcp_tw_reuse=$(cat /proc/sys/net/ipv4/tcp_tw_reuse), was $TW_REUSE_BEFORE")
