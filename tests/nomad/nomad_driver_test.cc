@@ -105,15 +105,19 @@ class NomadDriverTest : public PotTest {
   std::unique_ptr<PluginProcess> launch(bool via_go_plugin = false) {
     auto plugin = std::make_unique<PluginProcess>(
         plugin_env({"POT_HOST_PATHS=" + host_dir_.string()}), via_go_plugin);
-    auto stub = plugin->base_stub();
+    grpc::Status status = set_config(*plugin, "enabled = true\n");
+    if (!status.ok()) throw StepFailed("SetConfig: " + status.error_message());
+    return plugin;
+  }
+
+  // SetConfig with the plugin block's `config { HCL }`, encoded as Nomad's client does.
+  grpc::Status set_config(PluginProcess& plugin, const std::string& hcl) {
     grpc::ClientContext context;
     base::SetConfigRequest request;
     base::SetConfigResponse response;
-    request.set_msgpack_config(encode_plugin_config("enabled = true\n"));
+    request.set_msgpack_config(encode_plugin_config(hcl));
     request.set_plugin_api_version("v0.1.0");
-    auto status = stub->SetConfig(&context, request, &response);
-    if (!status.ok()) throw StepFailed("SetConfig: " + status.error_message());
-    return plugin;
+    return plugin.base_stub()->SetConfig(&context, request, &response);
   }
 
   std::string encode_plugin_config(const std::string& hcl) {
@@ -319,13 +323,7 @@ TEST_F(NomadDriverTest, FingerprintIsUnhealthyWithAReasonOnAnUninitialisedRoot) 
   fs::path empty = root().tmp() / "not-a-root";
   fs::create_directories(empty);
   PluginProcess plugin(plugin_env(), false);
-  {
-    grpc::ClientContext context;
-    base::SetConfigRequest request;
-    base::SetConfigResponse response;
-    request.set_msgpack_config(encode_plugin_config("fs_root = \"" + empty.string() + "\"\n"));
-    ASSERT_TRUE(plugin.base_stub()->SetConfig(&context, request, &response).ok());
-  }
+  ASSERT_TRUE(set_config(plugin, "fs_root = \"" + empty.string() + "\"\n").ok());
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + seconds(10));
   auto reader = plugin.driver_stub()->Fingerprint(&context, drivers::FingerprintRequest());
@@ -703,13 +701,7 @@ TEST_F(NomadDriverTest, ASecondSetConfigKeepsTheTasksAndASecondStartOfOneIdIsRef
   grpc::Status again;
   start(*plugin, *task, &again);
   EXPECT_EQ(again.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << again.error_message();
-  {
-    grpc::ClientContext context;
-    base::SetConfigRequest request;
-    base::SetConfigResponse response;
-    request.set_msgpack_config(encode_plugin_config("enabled = true\n"));
-    ASSERT_TRUE(plugin->base_stub()->SetConfig(&context, request, &response).ok());
-  }
+  ASSERT_TRUE(set_config(*plugin, "enabled = true\n").ok());
   grpc::ClientContext context;
   drivers::InspectTaskRequest request;
   request.set_task_id(task->id);
@@ -726,14 +718,8 @@ TEST_F(NomadDriverTest, RequiredSigningKeyRefusesAnUnsignedImageNamingTheSignatu
   fs::create_directories(keys);
   expect_ok(pot({"keygen", "-k", (keys / "signer").string()}));
   auto plugin = launch();
-  {
-    grpc::ClientContext context;
-    base::SetConfigRequest request;
-    base::SetConfigResponse response;
-    request.set_msgpack_config(
-        encode_plugin_config("signing_key = \"" + (keys / "signer.pub").string() + "\"\n"));
-    ASSERT_TRUE(plugin->base_stub()->SetConfig(&context, request, &response).ok());
-  }
+  ASSERT_TRUE(
+      set_config(*plugin, "signing_key = \"" + (keys / "signer.pub").string() + "\"\n").ok());
   auto task = make_task(*plugin, image_config("command = \"true\"\nnetwork_mode = \"none\"\n"));
   auto before = dir_entries(root().fs_root() / "jails");
   grpc::Status status;
