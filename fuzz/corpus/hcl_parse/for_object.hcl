@@ -1,0 +1,1 @@
+m = { for k, v in var.m : k => v... if v != null }

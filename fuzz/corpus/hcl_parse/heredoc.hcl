@@ -1,0 +1,7 @@
+a = <<EOT
+hello ${name}
+EOT
+b = <<-EOT
+    x
+      y
+    EOT

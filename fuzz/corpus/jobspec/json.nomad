@@ -1,0 +1,1 @@
+{"Job": {"ID": "j", "Name": "j", "TaskGroups": [{"Name": "g", "Tasks": [{"Name": "t", "Driver": "pot"}]}]}}
