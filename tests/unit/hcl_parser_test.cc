@@ -530,8 +530,15 @@ TEST(HclParser, LongTraversalIsLinear) {
 
 TEST(HclParser, UnterminatedInterpolationAtTheEnd) {
   Failure f = file_error("a = \"${");
-  EXPECT_EQ(f.line, 1);
-  EXPECT_EQ(f.summary, "Missing expression");
+  EXPECT_EQ(f.summary, "Unclosed template interpolation sequence");
+  EXPECT_EQ(f.column, 6);
+  Failure next_line = file_error("a = \"${x\nb = 2\n");
+  EXPECT_EQ(next_line.summary, "Unclosed template interpolation sequence");
+  EXPECT_EQ(next_line.line, 1);
+  EXPECT_EQ(next_line.column, 6);
+  EXPECT_EQ(tmpl_error("a %{").summary, "Unclosed template directive");
+  // An interpolation may span lines when it is complete.
+  EXPECT_EQ(attr("a = \"${f(\n1)}\"\n"), "(wrap (call f 1))");
   Failure g = file_error("a = \"${x");
   EXPECT_EQ(g.summary, "Unclosed template interpolation sequence");
   EXPECT_EQ(g.column, 6);
