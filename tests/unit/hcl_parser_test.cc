@@ -359,6 +359,73 @@ TEST(HclParser, ExpressionErrorsSayWhatWasFoundAndWhere) {
   EXPECT_EQ(extra.column, 3);
 }
 
+// Every error path of the parser, with the summary and the position it reports.
+TEST(HclParser, ErrorPathsReportTheirPosition) {
+  struct Case {
+    bool file;  // a whole file, else one expression
+    const char* text;
+    const char* summary;
+    int line;
+    int column;
+  };
+  const Case cases[] = {
+      {false, "(a b)", "Unbalanced parentheses", 1, 4},
+      {false, "a ? b", "Missing false expression in conditional", 1, 6},
+      {false, "[1 2]", "Missing item separator", 1, 4},
+      {false, "[1, 2", "Unterminated tuple constructor expression", 1, 1},
+      {false, "{a = 1 b = 2}", "Missing attribute separator", 1, 8},
+      {false, "{a 1}", "Missing key/value separator", 1, 4},
+      {false, "{a b}", "Missing key/value separator", 1, 4},
+      {false, "{a, b}", "Missing attribute value", 1, 3},
+      {false, "{a = 1", "Unterminated object constructor expression", 1, 1},
+      {false, "f(a b)", "Missing argument separator", 1, 5},
+      {false, "f(a", "Unterminated function call", 1, 1},
+      {false, "f(a..., b)", "Missing closing parenthesis", 1, 7},
+      {false, "a.", "Invalid attribute name", 1, 3},
+      {false, "a[*.b", "Missing close bracket on splat index", 1, 4},
+      {false, "a[1", "Missing close bracket on index", 1, 4},
+      {false, "a.*.*", "Nested splat expression not allowed", 1, 5},
+      {false, "a.0.1", "Invalid legacy index syntax", 1, 3},
+      {false, "1.2.3", "Invalid number literal", 1, 1},
+      {false, "1e999", "Invalid number literal", 1, 1},
+      {false, "a b", "Extra characters after expression", 1, 3},
+      {false, "\"${a b}\"", "Extra characters after interpolation expression", 1, 6},
+      {false, "\"${a:b}\"", "Extra characters after interpolation expression", 1, 5},
+      {false, "\"%{ endif }\"", "Unexpected endif directive", 1, 2},
+      {false, "\"%{ if a }%{ else }%{ else }%{ endif }\"", "Unexpected else directive", 1, 20},
+      {false, "\"%{ if a }%{ endfor }\"", "Unexpected endfor directive", 1, 11},
+      {false, "\"%{ for a in b }%{ else }%{ endfor }\"", "Unexpected else directive", 1, 17},
+      {false, "\"%{ for a in b }%{ endif }\"", "Unexpected endif directive", 1, 17},
+      {false, "\"%{ for a in b }\"", "Unexpected end of template", 1, 2},
+      {false, "\"%{ 1 }\"", "Invalid template directive", 1, 5},
+      {false, "\"%{ else x }\"", "Extra characters in else marker", 1, 10},
+      {false, "\"%{ for 1 in b }%{ endfor }\"", "Invalid 'for' directive", 1, 9},
+      {false, "\"%{ for a b }%{ endfor }\"", "Invalid 'for' directive", 1, 11},
+      {false, "\"%{ for a, }%{ endfor }\"", "Invalid 'for' directive", 1, 12},
+      {true, "a = 1\n}\n", "Argument or block definition required", 2, 1},
+      {true, "\"a\" = 1\n", "Invalid argument name", 1, 1},
+      {true, "a\n", "Argument or block definition required", 1, 1},
+      {true, "job \"x\"\n{\n}\n", "Invalid block definition", 1, 8},
+      {true, "job \"x\" = {\n}\n", "Invalid block definition", 1, 9},
+      {true, "job \"${x}\" {\n}\n", "Invalid string literal", 1, 6},
+      {true, "a = 1, b = 2\n", "Unexpected comma after argument", 1, 6},
+      {true, "x {\n  a = 1 }\n", "Missing newline after argument", 2, 9},
+      {true, "a { b = 1, c = 2 }\n", "Invalid single-argument block definition", 1, 10},
+      {true, "a { b = 1\n}\n", "Invalid single-argument block definition", 1, 10},
+      {true, "a { b = 1", "Unclosed configuration block", 1, 3},
+      {true, "a { b = 1 c }\n", "Invalid single-argument block definition", 1, 11},
+      {true, "a { \"b\" = 1 }\n", "Argument or block definition required", 1, 5},
+      {true, "a { b }\n", "Argument or block definition required", 1, 5},
+  };
+  for (const Case& c : cases) {
+    const Failure f = c.file ? file_error(c.text) : expr_error(c.text);
+    EXPECT_EQ(f.summary, c.summary) << c.text;
+    EXPECT_EQ(f.line, c.line) << c.text;
+    EXPECT_EQ(f.column, c.column) << c.text;
+    EXPECT_FALSE(f.detail.empty()) << c.text;
+  }
+}
+
 TEST(HclParser, NewlinesAreIgnoredInsideBracketsButEndAttributes) {
   EXPECT_EQ(attr("a = (\n1 +\n2\n)\n"), "(paren (+ 1 2))");
   EXPECT_EQ(attr("a = f(\n1\n)\n"), "(call f 1)");
@@ -391,6 +458,11 @@ TEST(HclParser, StripMarkersTrimTheNeighbouringLiterals) {
   EXPECT_EQ(expr("\"hello ${~ \"world\" }\""), "(tpl \"hello\" (tpl \"world\"))");
   EXPECT_EQ(expr("\"a ${~x~} b\""), "(tpl \"a\" x \"b\")");
   EXPECT_EQ(expr("\"%{ if true ~} hello %{~ endif }\""), "(tpl (if true (tpl \"hello\") -))");
+  EXPECT_EQ(tmpl("trim\n${~\"trim\"~}\ntrim"), "(tpl \"trim\" (tpl \"trim\") \"trim\")");
+  EXPECT_EQ(
+      tmpl("%{ if true ~} %{~ if false ~} hello %{~ else ~} goodbye %{~ endif ~} %{~ endif }"),
+      "(tpl (if true (tpl (if false (tpl \"hello\") (tpl \"goodbye\"))) -))");
+  EXPECT_EQ(tmpl("%{ for v in l ~} ${v} %{~ endfor }"), "(tpl (tfor v l (tpl v)))");
   // Only literal text is trimmed, never a value.
   EXPECT_EQ(expr("\"${\"hello \" ~}${\" world\"}\""), "(tpl (tpl \"hello \") (tpl \" world\"))");
 }
