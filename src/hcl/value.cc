@@ -10,15 +10,24 @@ namespace hcl {
 
 std::string_view kind_name(Kind kind) {
   switch (kind) {
-    case Kind::Null: return "null";
-    case Kind::Bool: return "bool";
-    case Kind::Number: return "number";
-    case Kind::String: return "string";
-    case Kind::List: return "list";
-    case Kind::Tuple: return "tuple";
-    case Kind::Set: return "set";
-    case Kind::Map: return "map";
-    case Kind::Object: return "object";
+    case Kind::Null:
+      return "null";
+    case Kind::Bool:
+      return "bool";
+    case Kind::Number:
+      return "number";
+    case Kind::String:
+      return "string";
+    case Kind::List:
+      return "list";
+    case Kind::Tuple:
+      return "tuple";
+    case Kind::Set:
+      return "set";
+    case Kind::Map:
+      return "map";
+    case Kind::Object:
+      return "object";
   }
   return "unknown";
 }
@@ -64,10 +73,14 @@ namespace {
 // arise from hand-built values; they still need a total order.
 int set_rank(Kind kind) {
   switch (kind) {
-    case Kind::Bool: return 0;
-    case Kind::Number: return 1;
-    case Kind::String: return 2;
-    default: return 3;
+    case Kind::Bool:
+      return 0;
+    case Kind::Number:
+      return 1;
+    case Kind::String:
+      return 2;
+    default:
+      return 3;
   }
 }
 
@@ -78,10 +91,14 @@ bool set_less(const Value& a, const Value& b) {
   const int rb = set_rank(b.kind());
   if (ra != rb) return ra < rb;
   switch (a.kind()) {
-    case Kind::Bool: return !a.as_bool() && b.as_bool();
-    case Kind::Number: return a.as_number() < b.as_number();
-    case Kind::String: return a.as_string() < b.as_string();
-    default: return to_json(a) < to_json(b);
+    case Kind::Bool:
+      return !a.as_bool() && b.as_bool();
+    case Kind::Number:
+      return a.as_number() < b.as_number();
+    case Kind::String:
+      return a.as_string() < b.as_string();
+    default:
+      return to_json(a) < to_json(b);
   }
 }
 
@@ -159,11 +176,16 @@ bool Value::operator==(const Value& other) const {
   }
   if (kind_ != other.kind_) return false;
   switch (kind_) {
-    case Kind::Null: return true;
-    case Kind::Bool: return bool_ == other.bool_;
-    case Kind::Number: return number_ == other.number_;
-    case Kind::String: return *string_ == *other.string_;
-    default: return false;
+    case Kind::Null:
+      return true;
+    case Kind::Bool:
+      return bool_ == other.bool_;
+    case Kind::Number:
+      return number_ == other.number_;
+    case Kind::String:
+      return *string_ == *other.string_;
+    default:
+      return false;
   }
 }
 
@@ -185,15 +207,31 @@ void append_json_string(std::string& out, std::string_view s) {
   out += '"';
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       // Go's encoder escapes these for embedding in HTML; jsonencode inherits that.
-      case '<': out += "\\u003c"; break;
-      case '>': out += "\\u003e"; break;
-      case '&': out += "\\u0026"; break;
+      case '<':
+        out += "\\u003c";
+        break;
+      case '>':
+        out += "\\u003e";
+        break;
+      case '&':
+        out += "\\u0026";
+        break;
       default:
         if (c < 0x20) {
           static const char* const hex = "0123456789abcdef";
@@ -210,14 +248,20 @@ void append_json_string(std::string& out, std::string_view s) {
 
 void append_json(std::string& out, const Value& value) {
   switch (value.kind()) {
-    case Kind::Null: out += "null"; return;
-    case Kind::Bool: out += value.as_bool() ? "true" : "false"; return;
+    case Kind::Null:
+      out += "null";
+      return;
+    case Kind::Bool:
+      out += value.as_bool() ? "true" : "false";
+      return;
     case Kind::Number: {
       const double n = value.as_number();
       out += std::isfinite(n) ? format_number(n) : "null";
       return;
     }
-    case Kind::String: append_json_string(out, value.as_string()); return;
+    case Kind::String:
+      append_json_string(out, value.as_string());
+      return;
     case Kind::List:
     case Kind::Tuple:
     case Kind::Set: {
