@@ -104,15 +104,15 @@ ExprPtr Parser::template_expression(const Token& open) {
   const bool heredoc = open.kind == TokenKind::OpenHeredoc;
   Nesting nesting(*this, open);
   Token close;
-  std::vector<TemplatePart> parts =
-      template_parts(heredoc ? TokenKind::CloseHeredoc : TokenKind::CloseQuote, !heredoc, close);
+  std::vector<TemplatePart> parts = template_parts(
+      heredoc ? TokenKind::CloseHeredoc : TokenKind::CloseQuote, !heredoc, open.flush, close);
   if (open.flush) flush_heredoc(parts);
   return build_template(parts, range(open.start, close.end), heredoc);
 }
 
 ExprPtr Parser::whole_template() {
   Token end;
-  std::vector<TemplatePart> parts = template_parts(TokenKind::EndOfFile, false, end);
+  std::vector<TemplatePart> parts = template_parts(TokenKind::EndOfFile, false, false, end);
   return build_template(parts, range(Pos{}, end.end), false);
 }
 
@@ -138,7 +138,8 @@ ExprPtr Parser::build_template(std::vector<TemplatePart>& parts, const Range& ra
 
 // --- first pass: tokens to parts
 
-std::vector<TemplatePart> Parser::template_parts(TokenKind end, bool quoted, Token& close) {
+std::vector<TemplatePart> Parser::template_parts(TokenKind end, bool quoted, bool keep_lines,
+                                                 Token& close) {
   std::vector<TemplatePart> parts;
   bool trim_next_left = false;  // the previous sequence ended with `~}`
   bool previous_is_literal = false;
@@ -155,19 +156,29 @@ std::vector<TemplatePart> Parser::template_parts(TokenKind end, bool quoted, Tok
 
     switch (token.kind) {
       case TokenKind::TemplateLiteral: {
+        previous_is_literal = true;
+        if (after_literal && !keep_lines) {
+          // One part for consecutive lines (a large heredoc stays one string), remembering
+          // where the last line starts: a strip marker after it trims that line only.
+          TemplatePart& previous = parts.back();
+          previous.last_token_offset = previous.text.size();
+          previous.text += token.text;
+          previous.range.end = token.end;
+          continue;
+        }
         TemplatePart part;
         part.kind = PartKind::Literal;
         part.range = range_of(token);
         part.text = trim_left ? std::string(trim_space_left(token.text)) : std::move(token.text);
         parts.push_back(std::move(part));
-        previous_is_literal = true;
         continue;
       }
       case TokenKind::TemplateInterp:
       case TokenKind::TemplateControl: {
         if (token.strip && after_literal) {
           std::string& text = parts.back().text;
-          text.resize(trim_space_right(text).size());
+          const std::size_t from = parts.back().last_token_offset;
+          text.resize(from + trim_space_right(std::string_view(text).substr(from)).size());
         }
         parts.push_back(token.kind == TokenKind::TemplateInterp ? interpolation(token, quoted)
                                                                 : directive(token));

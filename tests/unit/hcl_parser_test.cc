@@ -592,6 +592,16 @@ TEST(HclParser, TenMegabyteStringParses) {
   EXPECT_EQ(static_cast<const LiteralExpr&>(*tpl.parts[0]).value.as_string().size(), big.size());
 }
 
+TEST(HclParser, LongHeredocIsOneLiteral) {
+  std::string text = "a = <<EOT\n";
+  for (int i = 0; i < 200000; ++i) text += "line\n";
+  File file = parse_file(text + "EOT\n", "t");
+  const auto& heredoc = static_cast<const TemplateExpr&>(*file.body.attribute("a")->expr);
+  ASSERT_EQ(heredoc.parts.size(), 1u);
+  EXPECT_EQ(static_cast<const LiteralExpr&>(*heredoc.parts[0]).value.as_string().size(),
+            200000u * 5);
+}
+
 TEST(HclParser, LongTraversalIsLinear) {
   std::string text = "a";
   for (int i = 0; i < 200000; ++i) text += ".b";
