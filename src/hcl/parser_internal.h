@@ -34,8 +34,9 @@ struct TemplatePart {
   std::string key_var;
   std::string value_var;
   Range range;
-  bool strip_after = false;           // Interpolation, directives: closed by `~}`
-  std::size_t last_token_offset = 0;  // Literal: where its last line's text starts
+  bool strip_after = false;               // Interpolation, directives: closed by `~}`
+  std::size_t last_token_offset = 0;      // Literal: where its last line's text starts
+  std::vector<std::size_t> token_starts;  // Literal of `<<-`: where its later lines start
 };
 
 class Parser {
@@ -92,7 +93,7 @@ class Parser {
 
   // --- templates (parse_template.cc)
   ExprPtr template_expression(const Token& open);
-  // `keep_lines`: one part per literal line (`<<-` needs the lines to find their indent).
+  // `keep_lines`: note where each literal line starts (`<<-` needs them to find the indent).
   std::vector<TemplatePart> template_parts(TokenKind end, bool quoted, bool keep_lines,
                                            Token& close);
   TemplatePart interpolation(const Token& open, bool quoted);
