@@ -3,9 +3,10 @@
 // A template is parsed in two passes. The first reads the tokens into a flat list of parts
 // (literal text, interpolations, directives) and applies what works on literal text: strip
 // markers (`${~`, `~}`) trim the white space of the neighbouring literal token, and a `<<-`
-// heredoc loses the indent its lines share. Literal tokens are one per line in heredocs, so
-// both work line by line, as in HashiCorp's implementation. The second pass pairs `%{if}` /
-// `%{else}` / `%{endif}` and `%{for}` / `%{endfor}` into a tree, merging adjacent literals.
+// heredoc loses the indent its lines share. The lexer gives heredocs one literal token per
+// line, and both rules work on those lines, as in HashiCorp's implementation; consecutive
+// lines still share one part, which remembers where its lines start. The second pass pairs
+// `%{if}` / `%{else}` / `%{endif}` and `%{for}` / `%{endfor}` into a tree.
 #include <algorithm>
 #include <climits>
 #include <optional>
