@@ -1,0 +1,164 @@
+// Our HCL parser and evaluator against HashiCorp's own (hclsyntax, through the Go tool
+// tests/hcl_structure): every file of tests/hcl_corpus must give byte-identical structure
+// JSON from both (hcl_structure.h), or, for a file HCL refuses, an error at the same place.
+//
+// Without Go the tool is not built and these tests skip (fail in CI, POT_CI=1).
+#include <algorithm>
+#include <filesystem>
+#include <regex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "hcl_structure.h"
+#include "helpers/require.h"
+#include "test_util.h"
+#include "tool_run.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using pot::testing::read_text;
+using pot::testing::TempDir;
+
+#ifdef HCL_STRUCTURE_TOOL
+constexpr const char* kHclStructure = HCL_STRUCTURE_TOOL;
+#else
+constexpr const char* kHclStructure = "";
+#endif
+constexpr const char* kHclStructureMissing =
+    "hcl-structure (tests/hcl_structure) is built only where CMake finds go";
+
+const fs::path kCorpus = HCL_CORPUS_DIR;
+const fs::path kEvalCorpus = kCorpus / "eval";
+const fs::path kEvalContext = kEvalCorpus / "context.hcl";
+
+// Places where our error is knowingly not where HCL's is: {file, why}. The line must still
+// agree; only the column may differ.
+struct KnownColumnDifference {
+  std::string_view file;
+  std::string_view why;
+};
+constexpr KnownColumnDifference kKnownColumnDifferences[] = {
+    {"", ""},  // none yet
+};
+
+bool hcl_structure_built() {
+  return *kHclStructure != '\0' && ::access(kHclStructure, X_OK) == 0;
+}
+
+// The corpus files of `dir` (*.hcl, *.nomad), by name, without `except`.
+std::vector<std::string> corpus_files(const fs::path& dir, std::string_view except = "") {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const fs::directory_entry& entry : fs::directory_iterator(dir, ec)) {
+    const std::string ext = entry.path().extension().string();
+    const std::string name = entry.path().filename().string();
+    if (entry.is_regular_file() && (ext == ".hcl" || ext == ".nomad") && name != except) {
+      names.push_back(name);
+    }
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+bool named_invalid(std::string_view name) {
+  return name.starts_with("invalid_");
+}
+
+// What HashiCorp's parser prints for `args` (hcl-structure's own arguments).
+std::string hashicorp_structure(std::vector<std::string> args) {
+  TempDir dir("hcl-differential");
+  const pot::testing::ToolRun run = pot::testing::run_tool(
+      kHclStructure, std::move(args), "/dev/null", dir.path() / "out", dir.path() / "err");
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  return run.out;
+}
+
+// "<error:Unsupported attribute>" → "<error>": evaluation errors must agree in being errors;
+// their wording is ours (the located diagnostics are checked by the evaluator's own tests).
+std::string without_error_summaries(const std::string& json) {
+  static const std::regex summary(R"("<error:[^"]*>")");
+  return std::regex_replace(json, summary, "\"<error>\"");
+}
+
+std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
+  std::string name = info.param;
+  for (char& c : name) {
+    if (std::isalnum(static_cast<unsigned char>(c)) == 0) c = '_';
+  }
+  return name;
+}
+
+class HclDifferential : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(HclDifferential, ParsesAsHashiCorpsParserDoes) {
+  POT_REQUIRE(hcl_structure_built(), kHclStructureMissing);
+  const fs::path file = kCorpus / GetParam();
+  const std::string theirs = hashicorp_structure({file.string()});
+  const std::string ours = pot::testing::describe_hcl_file(read_text(file), file.string());
+
+  const nlohmann::json their_json = nlohmann::json::parse(theirs);
+  ASSERT_EQ(their_json.contains("error"), named_invalid(GetParam()))
+      << "the corpus file's name (invalid_*) disagrees with HashiCorp's parser:\n"
+      << theirs;
+  if (!their_json.contains("error")) {
+    EXPECT_EQ(ours, theirs);
+    return;
+  }
+
+  const nlohmann::json our_json = nlohmann::json::parse(ours);
+  ASSERT_TRUE(our_json.contains("error")) << "HashiCorp's parser refuses the file:\n"
+                                          << theirs << "ours accepts it:\n"
+                                          << ours;
+  const nlohmann::json& their_error = their_json["error"];
+  const nlohmann::json& our_error = our_json["error"];
+  // The summaries are printed for the reader; only the place is compared.
+  EXPECT_EQ(our_error["line"], their_error["line"]) << "HashiCorp:\n"
+                                                    << theirs << "ours:\n"
+                                                    << ours;
+  const bool column_may_differ =
+      std::any_of(std::begin(kKnownColumnDifferences), std::end(kKnownColumnDifferences),
+                  [](const KnownColumnDifference& d) { return d.file == GetParam(); });
+  if (!column_may_differ) {
+    EXPECT_EQ(our_error["column"], their_error["column"]) << "HashiCorp:\n"
+                                                          << theirs << "ours:\n"
+                                                          << ours;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Corpus, HclDifferential, ::testing::ValuesIn(corpus_files(kCorpus)),
+                         test_name);
+
+// The eval/ cases: every attribute evaluated with the variables of eval/context.hcl and the
+// functions of Nomad's job files, by both.
+class HclDifferentialEval : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(HclDifferentialEval, EvaluatesAsHashiCorpsCodeDoes) {
+  POT_REQUIRE(hcl_structure_built(), kHclStructureMissing);
+  const fs::path file = kEvalCorpus / GetParam();
+  const std::string theirs = hashicorp_structure({"-eval", kEvalContext.string(), file.string()});
+  pot::testing::StructureEvalContext context;
+  ASSERT_NO_THROW(
+      pot::testing::load_structure_variables(read_text(kEvalContext), kEvalContext, context));
+  const std::string ours =
+      pot::testing::describe_hcl_file_evaluated(read_text(file), file.string(), context.context);
+  EXPECT_EQ(without_error_summaries(ours), without_error_summaries(theirs));
+}
+
+INSTANTIATE_TEST_SUITE_P(Corpus, HclDifferentialEval,
+                         ::testing::ValuesIn(corpus_files(kEvalCorpus, "context.hcl")), test_name);
+
+// A corpus that went missing (a moved directory) would leave the suites above empty.
+TEST(HclDifferentialCorpus, HasValidAndInvalidFiles) {
+  const std::vector<std::string> files = corpus_files(kCorpus);
+  const auto invalid = std::count_if(files.begin(), files.end(), named_invalid);
+  EXPECT_GE(invalid, 30);
+  EXPECT_GE(static_cast<std::ptrdiff_t>(files.size()) - invalid, 20);
+  EXPECT_GE(corpus_files(kEvalCorpus, "context.hcl").size(), 2u);
+}
+
+}  // namespace
