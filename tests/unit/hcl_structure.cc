@@ -16,11 +16,16 @@ namespace pot::testing {
 namespace {
 
 // A JSON value under construction (a tree, so that the layout is decided in one place).
+struct JsonMember;
 struct JsonNode {
   enum class Type { Scalar, Object, Array } type = Type::Scalar;
   std::string scalar = "null";  // the literal text of a string, number, bool or null
-  std::vector<std::pair<std::string, JsonNode>> members;
+  std::vector<JsonMember> members;
   std::vector<JsonNode> items;
+};
+struct JsonMember {
+  std::string key;
+  JsonNode value;
 };
 
 std::string quote_json(std::string_view s) {
@@ -118,8 +123,8 @@ void write(const JsonNode& n, std::string& out, int indent) {
       }
       out += "{\n";
       for (std::size_t i = 0; i < n.members.size(); ++i) {
-        out += inner + quote_json(n.members[i].first) + ": ";
-        write(n.members[i].second, out, indent + 1);
+        out += inner + quote_json(n.members[i].key) + ": ";
+        write(n.members[i].value, out, indent + 1);
         out += i + 1 < n.members.size() ? ",\n" : "\n";
       }
       out += outer + "}";
@@ -213,7 +218,7 @@ JsonNode value_json(const hcl::Value& v) {
     case hcl::Kind::Object: {
       JsonNode o = json_object();  // std::map: already sorted bytewise, as the Go side sorts
       for (const auto& [key, element] : v.attributes())
-        o.members.emplace_back(key, value_json(element));
+        o.members.push_back({key, value_json(element)});
       return o;
     }
   }
@@ -247,7 +252,7 @@ JsonNode describe_body(const hcl::Body& body, DescribeExpr describe,
             [](const hcl::Attribute* a, const hcl::Attribute* b) { return a->name < b->name; });
   JsonNode attributes = json_object();
   for (const hcl::Attribute* attribute : sorted) {
-    attributes.members.emplace_back(attribute->name, describe(*attribute->expr, context));
+    attributes.members.push_back({attribute->name, describe(*attribute->expr, context)});
   }
 
   JsonNode blocks = json_array();
@@ -255,15 +260,15 @@ JsonNode describe_body(const hcl::Body& body, DescribeExpr describe,
     JsonNode labels = json_array();
     for (const std::string& label : block.labels) labels.items.push_back(json_string(label));
     JsonNode b = json_object();
-    b.members.emplace_back("type", json_string(block.type));
-    b.members.emplace_back("labels", std::move(labels));
-    b.members.emplace_back("body", describe_body(*block.body, describe, context));
+    b.members.push_back({"type", json_string(block.type)});
+    b.members.push_back({"labels", std::move(labels)});
+    b.members.push_back({"body", describe_body(*block.body, describe, context)});
     blocks.items.push_back(std::move(b));
   }
 
   JsonNode doc = json_object();
-  doc.members.emplace_back("attributes", std::move(attributes));
-  doc.members.emplace_back("blocks", std::move(blocks));
+  doc.members.push_back({"attributes", std::move(attributes)});
+  doc.members.push_back({"blocks", std::move(blocks)});
   return doc;
 }
 
@@ -274,11 +279,11 @@ JsonNode describe_error(const hcl::DiagnosticError& error) {
     if (d.range.start.byte < first->range.start.byte) first = &d;
   }
   JsonNode e = json_object();
-  e.members.emplace_back("line", json_raw(std::to_string(first->range.start.line)));
-  e.members.emplace_back("column", json_raw(std::to_string(first->range.start.column)));
-  e.members.emplace_back("summary", json_string(first->summary));
+  e.members.push_back({"line", json_raw(std::to_string(first->range.start.line))});
+  e.members.push_back({"column", json_raw(std::to_string(first->range.start.column))});
+  e.members.push_back({"summary", json_string(first->summary)});
   JsonNode doc = json_object();
-  doc.members.emplace_back("error", std::move(e));
+  doc.members.push_back({"error", std::move(e)});
   return doc;
 }
 
