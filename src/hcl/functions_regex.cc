@@ -1,0 +1,244 @@
+// Regular-expression functions (regex, regexall, replace with /pattern/) on std::regex.
+//
+// HCL's patterns are RE2's. The common part of RE2 and ECMAScript is large; we translate the
+// rest that job files use: named groups `(?P<name>...)` / `(?<name>...)` (kept as numbered
+// groups with their names remembered), a leading `(?i)`, and `\A` / `\z`. Matching runs in
+// libstdc++'s polynomial (non-backtracking) mode, and the subject and pattern sizes are
+// bounded, because a backtracking matcher recurses once per character and can be driven into
+// exponential time by patterns such as `(a|aa)*b`.
+#include <regex>
+
+#include "hcl/function_support.h"
+
+namespace hcl::detail {
+
+namespace {
+
+constexpr std::size_t kMaxPatternBytes = 1024;
+constexpr std::size_t kMaxSubjectBytes = 4096;
+
+struct Pattern {
+  std::regex regex;
+  std::vector<std::string> group_names;  // by group number - 1; empty for unnamed groups
+};
+
+Pattern compile(const CallSite& site, const std::string& source) {
+  if (source.size() > kMaxPatternBytes) {
+    call_error(site, "the pattern is longer than " + std::to_string(kMaxPatternBytes) + " bytes.");
+  }
+  std::string translated;
+  std::vector<std::string> names;
+  auto flags = std::regex::ECMAScript | std::regex_constants::__polynomial;
+  std::size_t i = 0;
+  if (source.compare(0, 4, "(?i)") == 0) {
+    flags |= std::regex::icase;
+    i = 4;
+  }
+  bool in_class = false;
+  for (; i < source.size(); ++i) {
+    const char c = source[i];
+    if (c == '\\' && i + 1 < source.size()) {
+      const char next = source[i + 1];
+      if (next == 'A' && !in_class) {
+        translated += '^';
+      } else if (next == 'z' && !in_class) {
+        translated += '$';
+      } else if (next == 'p' || next == 'P' || next == 'C' || next == 'Q') {
+        call_error(site,
+                   "invalid regular expression: \\" + std::string(1, next) + " is not supported.");
+      } else {
+        translated += source.substr(i, 2);
+      }
+      ++i;
+      continue;
+    }
+    if (in_class) {
+      if (c == ']') in_class = false;
+      translated += c;
+      continue;
+    }
+    if (c == '[') {
+      in_class = true;
+      translated += c;
+      // A ']' right after '[' or '[^' is a member, not the end.
+      if (i + 1 < source.size() && source[i + 1] == '^') translated += source[++i];
+      if (i + 1 < source.size() && source[i + 1] == ']') translated += source[++i];
+      continue;
+    }
+    if (c == '(') {
+      const bool python_named = source.compare(i, 4, "(?P<") == 0;
+      const bool named =
+          python_named || (source.compare(i, 3, "(?<") == 0 && source.compare(i, 4, "(?<=") != 0 &&
+                           source.compare(i, 4, "(?<!") != 0);
+      if (named) {
+        const std::size_t start = i + (python_named ? 4 : 3);
+        const std::size_t end = source.find('>', start);
+        if (end == std::string::npos || end == start) {
+          call_error(site, "invalid regular expression: unterminated group name.");
+        }
+        names.push_back(source.substr(start, end - start));
+        translated += '(';
+        i = end;
+        continue;
+      }
+      if (source.compare(i, 2, "(?") != 0) names.emplace_back();
+    }
+    translated += c;
+  }
+  try {
+    return Pattern{std::regex(translated, flags), std::move(names)};
+  } catch (const std::regex_error& error) {
+    call_error(site, "invalid regular expression \"" + source + "\": " + error.what() + ".");
+  }
+}
+
+std::string subject_arg(const CallSite& site, Args args, std::size_t index) {
+  std::string text = string_arg(site, args, index, "string");
+  if (text.size() > kMaxSubjectBytes) {
+    call_error(
+        site, "the string to match is longer than " + std::to_string(kMaxSubjectBytes) + " bytes.");
+  }
+  return text;
+}
+
+// The result of one match, as cty shapes it: the matched text when the pattern has no
+// groups, an object by name when its groups are named, else a list of the groups.
+Value match_value(const CallSite& site, const Pattern& pattern, const std::smatch& match) {
+  if (pattern.group_names.empty()) return Value::string(match.str(0));
+  std::size_t named = 0;
+  for (const auto& name : pattern.group_names) named += name.empty() ? 0 : 1;
+  auto group = [&](std::size_t i) {
+    return match[i].matched ? Value::string(match.str(i)) : Value::null();
+  };
+  if (named == 0) {
+    Value::Elements groups;
+    for (std::size_t i = 1; i <= pattern.group_names.size(); ++i) groups.push_back(group(i));
+    return Value::list(std::move(groups));
+  }
+  if (named != pattern.group_names.size()) {
+    call_error(site, "invalid regular expression: may not mix named and unnamed capture groups.");
+  }
+  Value::Attributes attributes;
+  for (std::size_t i = 1; i <= pattern.group_names.size(); ++i) {
+    attributes.insert_or_assign(pattern.group_names[i - 1], group(i));
+  }
+  return Value::object(std::move(attributes));
+}
+
+Value regex(Args args, const CallSite& site) {
+  const Pattern pattern = compile(site, string_arg(site, args, 0, "pattern"));
+  const std::string subject = subject_arg(site, args, 1);
+  std::smatch match;
+  if (!std::regex_search(subject, match, pattern.regex)) {
+    call_error(site, "pattern did not match any part of the given string.");
+  }
+  return match_value(site, pattern, match);
+}
+
+Value regexall(Args args, const CallSite& site) {
+  const Pattern pattern = compile(site, string_arg(site, args, 0, "pattern"));
+  const std::string subject = subject_arg(site, args, 1);
+  Value::Elements matches;
+  for (auto it = std::sregex_iterator(subject.begin(), subject.end(), pattern.regex);
+       it != std::sregex_iterator(); ++it) {
+    matches.push_back(match_value(site, pattern, *it));
+    check_result_elements(site, matches.size());
+  }
+  return Value::list(std::move(matches));
+}
+
+// Go's Regexp.Expand: $1, ${1}, $name, ${name}; $$ is a dollar sign.
+std::string expand(const std::string& replacement, const Pattern& pattern,
+                   const std::smatch& match) {
+  std::string out;
+  for (std::size_t i = 0; i < replacement.size(); ++i) {
+    if (replacement[i] != '$' || i + 1 == replacement.size()) {
+      out += replacement[i];
+      continue;
+    }
+    if (replacement[i + 1] == '$') {
+      out += '$';
+      ++i;
+      continue;
+    }
+    std::string name;
+    std::size_t end = i + 1;
+    if (replacement[end] == '{') {
+      const std::size_t close = replacement.find('}', end);
+      if (close == std::string::npos) {
+        out += '$';
+        continue;
+      }
+      name = replacement.substr(end + 1, close - end - 1);
+      end = close + 1;
+    } else {
+      while (end < replacement.size() &&
+             (std::isalnum(static_cast<unsigned char>(replacement[end])) != 0 ||
+              replacement[end] == '_')) {
+        ++end;
+      }
+      name = replacement.substr(i + 1, end - i - 1);
+    }
+    if (name.empty()) {
+      out += '$';
+      continue;
+    }
+    std::size_t group = 0;
+    if (name.find_first_not_of("0123456789") == std::string::npos && name.size() < 6) {
+      group = std::stoul(name);
+    } else {
+      for (std::size_t k = 0; k < pattern.group_names.size(); ++k) {
+        if (pattern.group_names[k] == name) group = k + 1;
+      }
+      if (group == 0) group = match.size();  // an unknown name expands to nothing
+    }
+    if (group < match.size()) out += match.str(group);
+    i = end - 1;
+  }
+  return out;
+}
+
+Value replace(Args args, const CallSite& site) {
+  const std::string text = string_arg(site, args, 0, "str");
+  const std::string search = string_arg(site, args, 1, "substr");
+  const std::string replacement = string_arg(site, args, 2, "replace");
+  std::string out;
+  if (search.size() > 1 && search.front() == '/' && search.back() == '/') {
+    const Pattern pattern = compile(site, search.substr(1, search.size() - 2));
+    const std::string subject = subject_arg(site, args, 0);
+    auto last = subject.cbegin();
+    for (auto it = std::sregex_iterator(subject.begin(), subject.end(), pattern.regex);
+         it != std::sregex_iterator(); ++it) {
+      out.append(last, (*it)[0].first);
+      out += expand(replacement, pattern, *it);
+      last = (*it)[0].second;
+      check_result_string(site, out.size());
+    }
+    out.append(last, subject.cend());
+    return Value::string(std::move(out));
+  }
+  if (search.empty()) {
+    // Go's strings.Replace with an empty old string inserts before every character.
+    call_error(site, "the substring to replace must not be empty.");
+  }
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t found = text.find(search, start);
+    out.append(text, start, found == std::string::npos ? std::string::npos : found - start);
+    if (found == std::string::npos) break;
+    out += replacement;
+    check_result_string(site, out.size());
+    start = found + search.size();
+  }
+  return Value::string(std::move(out));
+}
+
+}  // namespace
+
+void add_regex_functions(FunctionTable& table) {
+  table["regex"] = {2, 2, regex};
+  table["regexall"] = {2, 2, regexall};
+  table["replace"] = {3, 3, replace};
+}
+
+}  // namespace hcl::detail

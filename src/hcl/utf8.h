@@ -1,0 +1,24 @@
+// UTF-8 helpers for the string functions, which count and cut in characters (code points),
+// not bytes. Invalid bytes are taken one by one as U+FFFD so that no input fails. Internal.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hcl::detail {
+
+std::vector<char32_t> decode_utf8(std::string_view text);
+void append_utf8(std::string& out, char32_t code_point);
+std::string encode_utf8(const std::vector<char32_t>& code_points);
+
+// Byte offsets of each character's start, plus text.size() at the end.
+std::vector<std::size_t> character_offsets(std::string_view text);
+
+// Simple case mapping: ASCII, Latin-1, Latin Extended-A, Greek and Cyrillic.
+char32_t to_upper(char32_t c);
+char32_t to_lower(char32_t c);
+bool is_letter(char32_t c);
+bool is_unicode_space(char32_t c);
+
+}  // namespace hcl::detail
