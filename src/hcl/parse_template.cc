@@ -1,0 +1,415 @@
+// The template language: quoted strings, heredocs and whole template files.
+//
+// A template is parsed in two passes. The first reads the tokens into a flat list of parts
+// (literal text, interpolations, directives) and applies what works on literal text: strip
+// markers (`${~`, `~}`) trim the white space of the neighbouring literal token, and a `<<-`
+// heredoc loses the indent its lines share. Literal tokens are one per line in heredocs, so
+// both work line by line, as in HashiCorp's implementation. The second pass pairs `%{if}` /
+// `%{else}` / `%{endif}` and `%{for}` / `%{endfor}` into a tree, merging adjacent literals.
+#include <algorithm>
+#include <climits>
+#include <optional>
+#include <utility>
+
+#include "hcl/parser_internal.h"
+#include "hcl/unicode.h"
+
+namespace hcl::parsing {
+
+namespace {
+
+using PartKind = TemplatePart::Kind;
+
+const char* directive_name(PartKind kind) {
+  switch (kind) {
+    case PartKind::If:
+      return "if";
+    case PartKind::Else:
+      return "else";
+    case PartKind::EndIf:
+      return "endif";
+    case PartKind::For:
+      return "for";
+    case PartKind::EndFor:
+      return "endfor";
+    default:
+      return "template";
+  }
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// `<<-`: the fewest leading white space characters of any line (blank lines aside) go from
+// every line. A line that starts with an interpolation or a directive has no indent.
+void flush_heredoc(std::vector<TemplatePart>& parts) {
+  std::size_t fewest = SIZE_MAX;
+  bool line_start = true;
+  std::vector<TemplatePart*> line_starts;
+  for (TemplatePart& part : parts) {
+    const bool literal = part.kind == PartKind::Literal;
+    if (line_start) {
+      line_start = false;
+      std::size_t spaces = 0;
+      if (literal) {
+        const std::string_view rest = trim_space_left(part.text);
+        if (rest.empty() && !part.text.empty() && part.text.back() == '\n') {
+          spaces = SIZE_MAX;  // a blank line does not count
+        } else {
+          spaces = count_code_points(
+              std::string_view(part.text).substr(0, part.text.size() - rest.size()));
+          line_starts.push_back(&part);
+        }
+      }
+      fewest = std::min(fewest, spaces);
+    }
+    if (literal && !part.text.empty() && part.text.back() == '\n') line_start = true;
+  }
+  for (TemplatePart* part : line_starts) {
+    std::size_t at = 0;
+    for (std::size_t removed = 0; removed < fewest && at < part->text.size(); ++removed) {
+      at += decode_utf8(part->text, at).length;
+    }
+    part->text.erase(0, at);
+    part->range.start.column += static_cast<int>(fewest);
+    part->range.start.byte += at;
+  }
+}
+
+ExprPtr make_template(std::vector<ExprPtr> parts, Range range) {
+  if (parts.empty()) {
+    Range empty{range.filename, range.start, range.start};
+    parts.push_back(std::make_unique<LiteralExpr>(Value::string(""), std::move(empty)));
+  }
+  auto result = std::make_unique<TemplateExpr>(std::move(range));
+  result->parts = std::move(parts);
+  return result;
+}
+
+}  // namespace
+
+ExprPtr Parser::template_expression(const Token& open) {
+  const bool heredoc = open.kind == TokenKind::OpenHeredoc;
+  Nesting nesting(*this, open);
+  Token close;
+  std::vector<TemplatePart> parts =
+      template_parts(heredoc ? TokenKind::CloseHeredoc : TokenKind::CloseQuote, !heredoc, close);
+  if (open.flush) flush_heredoc(parts);
+  return build_template(parts, range(open.start, close.end), heredoc);
+}
+
+ExprPtr Parser::whole_template() {
+  Token end;
+  std::vector<TemplatePart> parts = template_parts(TokenKind::EndOfFile, false, end);
+  return build_template(parts, range(Pos{}, end.end), false);
+}
+
+ExprPtr Parser::build_template(std::vector<TemplatePart>& parts, const Range& range, bool heredoc) {
+  // `"${x}"` alone is x itself, not x converted to a string.
+  if (parts.size() == 1 && parts[0].kind == PartKind::Interpolation) {
+    return std::make_unique<TemplateWrapExpr>(std::move(parts[0].expr), range);
+  }
+  std::size_t at = 0;
+  std::vector<ExprPtr> sequence = template_sequence(parts, at);
+  if (at < parts.size()) {
+    const TemplatePart& stray = parts[at];
+    fail("Unexpected " + std::string(directive_name(stray.kind)) + " directive",
+         std::string("The control directives within this template are unbalanced: there is no "
+                     "open %{if} or %{for} for this %{") +
+             directive_name(stray.kind) + "} to belong to.",
+         stray.range);
+  }
+  ExprPtr result = make_template(std::move(sequence), range);
+  static_cast<TemplateExpr&>(*result).heredoc = heredoc;
+  return result;
+}
+
+// --- first pass: tokens to parts
+
+std::vector<TemplatePart> Parser::template_parts(TokenKind end, bool quoted, Token& close) {
+  std::vector<TemplatePart> parts;
+  bool trim_next_left = false;  // the previous sequence ended with `~}`
+  bool previous_is_literal = false;
+  while (true) {
+    Token token = read();
+    if (token.kind == end) {
+      close = std::move(token);
+      break;
+    }
+    const bool trim_left = trim_next_left;
+    trim_next_left = false;
+    const bool after_literal = previous_is_literal;
+    previous_is_literal = false;
+
+    switch (token.kind) {
+      case TokenKind::TemplateLiteral: {
+        TemplatePart part;
+        part.kind = PartKind::Literal;
+        part.range = range_of(token);
+        part.text = trim_left ? std::string(trim_space_left(token.text)) : std::move(token.text);
+        parts.push_back(std::move(part));
+        previous_is_literal = true;
+        continue;
+      }
+      case TokenKind::TemplateInterp:
+      case TokenKind::TemplateControl: {
+        if (token.strip && after_literal) {
+          std::string& text = parts.back().text;
+          text.resize(trim_space_right(text).size());
+        }
+        parts.push_back(token.kind == TokenKind::TemplateInterp ? interpolation(token, quoted)
+                                                                : directive(token));
+        trim_next_left = parts.back().strip_after;
+        continue;
+      }
+      default:
+        fail_at("Unterminated template string",
+                "No closing marker was found for the string; found " + found(token) + ".", token);
+    }
+  }
+  if (parts.empty()) {
+    TemplatePart empty;
+    empty.kind = PartKind::Literal;
+    empty.range = range(close.start, close.start);
+    parts.push_back(std::move(empty));
+  }
+  return parts;
+}
+
+TemplatePart Parser::interpolation(const Token& open, bool quoted) {
+  NewlineMode ignore_newlines(*this, false);
+  TemplatePart part;
+  part.kind = PartKind::Interpolation;
+  part.expr = expression();
+  const Token& close = peek();
+  if (close.kind != TokenKind::TemplateSeqEnd) {
+    if (close.kind == TokenKind::EndOfFile ||
+        (quoted && (close.kind == TokenKind::OpenQuote || close.kind == TokenKind::CloseQuote))) {
+      fail_at("Unclosed template interpolation sequence",
+              "There is no closing brace for this interpolation sequence before the end of the " +
+                  std::string(quoted ? "quoted template" : "file") +
+                  ". This might be caused by incorrect nesting inside the given expression.",
+              open);
+    }
+    if (close.kind == TokenKind::Colon) {
+      fail_at("Extra characters after interpolation expression",
+              "Template interpolation doesn't expect a colon at this location. Did you intend "
+              "this to be a literal sequence to be processed as part of another language? If "
+              "so, you can escape it by starting with \"$${\" instead of just \"${\".",
+              close);
+    }
+    fail_at("Extra characters after interpolation expression",
+            "Expected a closing brace to end the interpolation expression, but found " +
+                found(close) +
+                ". This can happen when you include interpolation syntax for another language, "
+                "such as shell scripting, but forget to escape the interpolation start token. "
+                "If this is an embedded sequence for another language, escape it by starting "
+                "with \"$${\" instead of just \"${\".",
+            close);
+  }
+  const Token end = read();
+  part.strip_after = end.strip;
+  part.range = range(open.start, end.end);
+  return part;
+}
+
+TemplatePart Parser::directive(const Token& open) {
+  NewlineMode ignore_newlines(*this, false);
+  TemplatePart part;
+  const Token keyword = read();
+  if (keyword.kind != TokenKind::Identifier) {
+    fail_at("Invalid template directive",
+            "A template directive keyword (\"if\", \"for\", etc) is expected at the beginning of "
+            "a %{ sequence, but found " +
+                found(keyword) + ".",
+            keyword);
+  }
+  auto invalid_for = [this](const std::string& detail) {
+    fail_at("Invalid 'for' directive", detail + " Found " + found(peek()) + ".", peek());
+  };
+  if (keyword.text == "if") {
+    part.kind = PartKind::If;
+    part.expr = expression();
+  } else if (keyword.text == "else") {
+    part.kind = PartKind::Else;
+  } else if (keyword.text == "endif") {
+    part.kind = PartKind::EndIf;
+  } else if (keyword.text == "endfor") {
+    part.kind = PartKind::EndFor;
+  } else if (keyword.text == "for") {
+    part.kind = PartKind::For;
+    if (peek().kind != TokenKind::Identifier) {
+      invalid_for("For directive requires variable name after 'for'.");
+    }
+    part.value_var = read().text;
+    if (peek().kind == TokenKind::Comma) {
+      read();
+      if (peek().kind != TokenKind::Identifier) {
+        invalid_for("For directive requires value variable name after comma.");
+      }
+      part.key_var = std::move(part.value_var);
+      part.value_var = read().text;
+    }
+    if (peek().kind != TokenKind::Identifier || peek().text != "in") {
+      invalid_for("For directive requires 'in' keyword after names.");
+    }
+    read();
+    part.expr = expression();
+  } else {
+    std::string suggestion;
+    for (const char* known : {"if", "for", "else", "endif", "endfor"}) {
+      if (edit_distance(keyword.text, known) <= 2) {
+        suggestion = std::string(" Did you mean \"") + known + "\"?";
+        break;
+      }
+    }
+    fail_at("Invalid template control keyword",
+            "\"" + keyword.text + "\" is not a valid template control keyword." + suggestion,
+            keyword);
+  }
+
+  const Token& close = peek();
+  if (close.kind != TokenKind::TemplateSeqEnd) {
+    fail_at("Extra characters in " + keyword.text + " marker",
+            "Expected a closing brace to end the sequence, but found " + found(close) + ".", close);
+  }
+  const Token end = read();
+  part.strip_after = end.strip;
+  part.range = range(open.start, end.end);
+  return part;
+}
+
+// --- second pass: parts to a tree
+
+// Parts from `at` up to the end or to a directive that closes something (else, endif,
+// endfor), which is left at `at` for the caller.
+std::vector<ExprPtr> Parser::template_sequence(std::vector<TemplatePart>& parts, std::size_t& at) {
+  std::vector<ExprPtr> sequence;
+  std::string literal;
+  std::optional<Range> literal_range;
+  auto flush_literal = [&] {
+    if (literal_range && !literal.empty()) {
+      sequence.push_back(std::make_unique<LiteralExpr>(Value::string(std::move(literal)),
+                                                       std::move(*literal_range)));
+    }
+    literal.clear();
+    literal_range.reset();
+  };
+
+  while (at < parts.size()) {
+    TemplatePart& part = parts[at];
+    switch (part.kind) {
+      case PartKind::Literal:
+        literal += part.text;
+        if (literal_range) {
+          literal_range->end = part.range.end;
+        } else {
+          literal_range = part.range;
+        }
+        ++at;
+        continue;
+      case PartKind::Interpolation:
+        flush_literal();
+        sequence.push_back(std::move(part.expr));
+        ++at;
+        continue;
+      case PartKind::If:
+        flush_literal();
+        sequence.push_back(template_if(parts, at));
+        continue;
+      case PartKind::For:
+        flush_literal();
+        sequence.push_back(template_for(parts, at));
+        continue;
+      default:
+        flush_literal();
+        return sequence;
+    }
+  }
+  flush_literal();
+  return sequence;
+}
+
+ExprPtr Parser::template_if(std::vector<TemplatePart>& parts, std::size_t& at) {
+  TemplatePart& opening = parts[at++];
+  Token where;
+  where.start = opening.range.start;
+  where.end = opening.range.end;
+  Nesting nesting(*this, where);
+
+  auto result = std::make_unique<TemplateIfExpr>(opening.range);
+  result->condition = std::move(opening.expr);
+  const std::string started = position(opening.range.start);
+  auto missing_endif = [&] {
+    fail("Unexpected end of template",
+         "The if directive at " + started + " is missing its corresponding endif directive.",
+         opening.range);
+  };
+
+  std::vector<ExprPtr> true_parts = template_sequence(parts, at);
+  result->true_part = make_template(std::move(true_parts), opening.range);
+  if (at == parts.size()) missing_endif();
+  if (parts[at].kind == PartKind::Else) {
+    const Range else_range = parts[at++].range;
+    std::vector<ExprPtr> false_parts = template_sequence(parts, at);
+    result->false_part = make_template(std::move(false_parts), else_range);
+    if (at == parts.size()) missing_endif();
+    if (parts[at].kind == PartKind::Else) {
+      fail("Unexpected else directive",
+           "Already in the else clause for the if started at " + started + ".", parts[at].range);
+    }
+  }
+  if (parts[at].kind != PartKind::EndIf) {
+    fail("Unexpected " + std::string(directive_name(parts[at].kind)) + " directive",
+         "Expecting an endif directive for the if started at " + started + ".", parts[at].range);
+  }
+  result->range.end = parts[at++].range.end;
+  return result;
+}
+
+ExprPtr Parser::template_for(std::vector<TemplatePart>& parts, std::size_t& at) {
+  TemplatePart& opening = parts[at++];
+  Token where;
+  where.start = opening.range.start;
+  where.end = opening.range.end;
+  Nesting nesting(*this, where);
+
+  auto result = std::make_unique<TemplateForExpr>(opening.range);
+  result->key_var = std::move(opening.key_var);
+  result->value_var = std::move(opening.value_var);
+  result->collection = std::move(opening.expr);
+  const std::string started = position(opening.range.start);
+
+  std::vector<ExprPtr> body = template_sequence(parts, at);
+  result->body = make_template(std::move(body), opening.range);
+  if (at == parts.size()) {
+    fail("Unexpected end of template",
+         "The for directive at " + started + " is missing its corresponding endfor directive.",
+         opening.range);
+  }
+  if (parts[at].kind == PartKind::Else) {
+    fail("Unexpected else directive", "An else clause is not expected for a for directive.",
+         parts[at].range);
+  }
+  if (parts[at].kind != PartKind::EndFor) {
+    fail("Unexpected " + std::string(directive_name(parts[at].kind)) + " directive",
+         "Expecting an endfor directive corresponding to the for directive at " + started + ".",
+         parts[at].range);
+  }
+  result->range.end = parts[at++].range.end;
+  return result;
+}
+
+}  // namespace hcl::parsing
