@@ -29,5 +29,5 @@ multiline = (1 +
   2 +
   3)
 bool_to_num_error = true + 1
-div_zero  = 1 / 0
+zero_by_zero = 0 / 0
 refs      = var.a + local.b * 2

@@ -66,10 +66,16 @@ while IFS= read -r file; do
   # A job file: HashiCorp parses it and its top-level blocks include `job`.
   if [ "$theirs" = ok ] && grep -q '^      "type": "job",$' "$report/$name.theirs"; then
     jobs=$((jobs + 1))
-    if message=$("$ours_tool" -decode "$file" 2>&1); then
+    status=0
+    "$ours_tool" -decode "$file" >"$report/$name.decode" 2>&1 || status=$?
+    if grep -q -E 'ERROR: AddressSanitizer|runtime error:' "$report/$name.decode" || [ "$status" -gt 1 ]; then
+      # A crash (a sanitized build exits 1 too): the sanitizer's summary, or the exit status.
+      crash=$(grep -m 1 -E '^SUMMARY:|runtime error:' "$report/$name.decode" || true)
+      echo "$file: CRASH (exit $status) ${crash:-}; see $name.decode" >>"$decode_failures"
+    elif [ "$status" -eq 0 ]; then
       decoded=$((decoded + 1))
     else
-      echo "$file: $message" >>"$decode_failures"
+      echo "$file: $(head -n 1 "$report/$name.decode")" >>"$decode_failures"
     fi
   fi
 done <"$report/files"
