@@ -103,6 +103,14 @@ char Lexer::peek_byte(std::size_t ahead) const {
   return offset_ + ahead < source_.size() ? source_[offset_ + ahead] : '\0';
 }
 
+std::size_t Lexer::plain_run_length(std::string_view special) const {
+  bool is_special[256] = {};
+  for (const char c : special) is_special[static_cast<unsigned char>(c)] = true;
+  std::size_t end = offset_;
+  while (end < source_.size() && !is_special[static_cast<unsigned char>(source_[end])]) ++end;
+  return end - offset_;
+}
+
 bool Lexer::looking_at(std::string_view text) const {
   return source_.substr(offset_, text.size()) == text;
 }
@@ -467,6 +475,13 @@ Token Lexer::next_quoted(Frame& frame) {
 
   std::string text;
   while (!at_end()) {
+    // Plain text in one piece (the common case, and a 10 MB string stays fast).
+    const std::size_t plain = plain_run_length("\"\\\n\r$%");
+    if (plain > 0) {
+      text.append(source_.substr(offset_, plain));
+      advance(plain);
+      continue;
+    }
     const char c = peek_byte();
     if (c == '"' || c == '\n' || c == '\r' || looking_at("${") || looking_at("%{")) break;
     if (looking_at("$${") || looking_at("%%{")) {
@@ -557,6 +572,12 @@ Token Lexer::literal_until_line_end(bool stop_after_newline) {
   const Pos start = pos_;
   std::string text;
   while (!at_end()) {
+    const std::size_t plain = plain_run_length("\n$%");
+    if (plain > 0) {
+      text.append(source_.substr(offset_, plain));
+      advance(plain);
+      continue;
+    }
     if (looking_at("$${") || looking_at("%%{")) {
       text += peek_byte();
       text += '{';

@@ -116,6 +116,8 @@ class Lexer {
   bool at_end() const { return offset_ >= source_.size(); }
   char peek_byte(std::size_t ahead = 0) const;
   bool looking_at(std::string_view text) const;
+  // Bytes from here up to the first of `special` (or the end).
+  std::size_t plain_run_length(std::string_view special) const;
   void advance(std::size_t bytes);
   Token make(TokenKind kind, Pos start) const;
   Range range(Pos start, Pos end) const;

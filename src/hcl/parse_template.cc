@@ -192,10 +192,13 @@ TemplatePart Parser::interpolation(const Token& open, bool quoted) {
   NewlineMode ignore_newlines(*this, false);
   TemplatePart part;
   part.kind = PartKind::Interpolation;
-  part.expr = expression();
+  if (peek().kind != TokenKind::EndOfFile) part.expr = expression();
   const Token& close = peek();
   if (close.kind != TokenKind::TemplateSeqEnd) {
-    if (close.kind == TokenKind::EndOfFile ||
+    // A quoted string stays on one line, so what follows on another line means the `}` is
+    // missing (`"${x` and the next attribute).
+    const bool next_line = quoted && close.start.line != open.start.line;
+    if (close.kind == TokenKind::EndOfFile || next_line ||
         (quoted && (close.kind == TokenKind::OpenQuote || close.kind == TokenKind::CloseQuote))) {
       fail_at("Unclosed template interpolation sequence",
               "There is no closing brace for this interpolation sequence before the end of the " +
@@ -228,6 +231,10 @@ TemplatePart Parser::interpolation(const Token& open, bool quoted) {
 TemplatePart Parser::directive(const Token& open) {
   NewlineMode ignore_newlines(*this, false);
   TemplatePart part;
+  if (peek().kind == TokenKind::EndOfFile) {
+    fail_at("Unclosed template directive",
+            "There is no closing brace for this directive before the end of the file.", open);
+  }
   const Token keyword = read();
   if (keyword.kind != TokenKind::Identifier) {
     fail_at("Invalid template directive",
