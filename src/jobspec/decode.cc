@@ -664,12 +664,14 @@ void normalize_job(Json& job) {
         for (const Json& secret : job_secrets) task["Secrets"].push_back(secret);
       }
       if (!task.contains("Identities")) continue;
+      // Erase before adding Identity: adding a key may move the task's other fields.
       Json& identities = task["Identities"];
       for (auto it = identities.begin(); it != identities.end(); ++it) {
         const std::string name = it->value("Name", "");
         if (name.empty() || name == "default") {
-          task["Identity"] = *it;
+          Json identity = std::move(*it);
           identities.erase(it);
+          task["Identity"] = std::move(identity);
           break;
         }
       }

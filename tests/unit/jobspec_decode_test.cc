@@ -650,7 +650,7 @@ TEST(JobspecDecode, EveryProblemIsReported) {
 TEST(JobspecDecode, BadDurationNamesGosError) {
   const auto d =
       error_named("Unsuitable value type", job_with_task("      kill_timeout = \"5 s\""));
-  EXPECT_EQ(d.detail, "Unsuitable duration value: time: invalid duration \"5 s\"");
+  EXPECT_EQ(d.detail, "Unsuitable duration value: time: unknown unit \" s\" in duration \"5 s\"");
   EXPECT_EQ(d.range.start.line, 4);
   EXPECT_EQ(d.range.start.column, 22);
 }
@@ -839,6 +839,24 @@ TEST(JobspecExample, SeedJobDecodes) {
   EXPECT_EQ(task["Resources"]["Networks"][0]["MBits"], 10);
   EXPECT_TRUE(
       same_json(task["Resources"]["Networks"][0]["DynamicPorts"], R"([{"Label": "http"}])"));
+}
+
+}  // namespace
+
+namespace {
+
+TEST(JobspecParse, SeedJobIsCanonicalAndItsJsonFormReadsBack) {
+  const jobspec::Json job =
+      jobspec::parse_job_file(std::string(POT_EXAMPLES_DIR) + "/seed.nomad", {});
+  EXPECT_EQ(job["ID"], "example");
+  EXPECT_EQ(job["Priority"], 50);  // a default, from canonicalize()
+  const jobspec::Json& task = job["TaskGroups"][0]["Tasks"][0];
+  EXPECT_EQ(task["Resources"]["CPU"], 200);
+  EXPECT_EQ(task["Config"]["image"], "http://127.0.0.1:5000/registry/");
+
+  // The first non-blank `{` makes it the JSON form.
+  const std::string json_form = "\n  " + jobspec::Json({{"Job", job}}).dump();
+  EXPECT_TRUE(same_json(jobspec::parse_job(json_form, "job.json", {}), job.dump()));
 }
 
 }  // namespace
