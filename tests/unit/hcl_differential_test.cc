@@ -103,6 +103,52 @@ std::string without_error_summaries(const std::string& json) {
   return std::regex_replace(json, summary, "\"<error>\"");
 }
 
+// The lines that differ, "-" HashiCorp's and "+" ours, with a line of context around each run
+// (a longest-common-subsequence diff; the documents are at most a few thousand lines).
+std::string line_diff(const std::string& theirs, const std::string& ours) {
+  const auto split = [](const std::string& text) {
+    std::vector<std::string> lines;
+    std::size_t start = 0;
+    while (start < text.size()) {
+      const std::size_t end = text.find('\n', start);
+      lines.push_back(text.substr(start, end - start));
+      start = end == std::string::npos ? text.size() : end + 1;
+    }
+    return lines;
+  };
+  const std::vector<std::string> a = split(theirs);
+  const std::vector<std::string> b = split(ours);
+  // common[i][j]: the length of the longest common subsequence of a[i..] and b[j..].
+  std::vector<std::vector<int>> common(a.size() + 1, std::vector<int>(b.size() + 1, 0));
+  for (std::size_t i = a.size(); i-- > 0;) {
+    for (std::size_t j = b.size(); j-- > 0;) {
+      common[i][j] =
+          a[i] == b[j] ? common[i + 1][j + 1] + 1 : std::max(common[i + 1][j], common[i][j + 1]);
+    }
+  }
+  std::string out;
+  std::size_t i = 0;
+  std::size_t j = 0;
+  bool in_change = false;
+  while (i < a.size() || j < b.size()) {
+    if (i < a.size() && j < b.size() && a[i] == b[j]) {
+      if (in_change) out += "  " + a[i] + "\n";
+      in_change = false;
+      ++i;
+      ++j;
+    } else {
+      if (!in_change) out += "@@ HashiCorp's line " + std::to_string(i + 1) + "\n";
+      in_change = true;
+      if (i < a.size() && (j == b.size() || common[i + 1][j] >= common[i][j + 1])) {
+        out += "- " + a[i++] + "\n";
+      } else {
+        out += "+ " + b[j++] + "\n";
+      }
+    }
+  }
+  return out;
+}
+
 std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
   std::string name = info.param;
   for (char& c : name) {
@@ -124,7 +170,7 @@ TEST_P(HclDifferential, ParsesAsHashiCorpsParserDoes) {
       << "the corpus file's name (invalid_*) disagrees with HashiCorp's parser:\n"
       << theirs;
   if (!their_json.contains("error")) {
-    EXPECT_EQ(ours, theirs);
+    EXPECT_TRUE(ours == theirs) << "- HashiCorp's, + ours:\n" << line_diff(theirs, ours);
     return;
   }
 
@@ -148,7 +194,7 @@ TEST_P(HclDifferential, ParsesAsHashiCorpsParserDoes) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Corpus, HclDifferential, ::testing::ValuesIn(corpus_files(kCorpus)),
+INSTANTIATE_TEST_SUITE_P(HclCorpus, HclDifferential, ::testing::ValuesIn(corpus_files(kCorpus)),
                          test_name);
 
 // The eval/ cases: every attribute evaluated with the variables of eval/context.hcl and the
@@ -164,10 +210,13 @@ TEST_P(HclDifferentialEval, EvaluatesAsHashiCorpsCodeDoes) {
       pot::testing::load_structure_variables(read_text(kEvalContext), kEvalContext, context));
   const std::string ours =
       pot::testing::describe_hcl_file_evaluated(read_text(file), file.string(), context.context);
-  EXPECT_EQ(without_error_summaries(ours), without_error_summaries(theirs));
+  const std::string their_values = without_error_summaries(theirs);
+  const std::string our_values = without_error_summaries(ours);
+  EXPECT_TRUE(our_values == their_values) << "- HashiCorp's, + ours:\n"
+                                          << line_diff(their_values, our_values);
 }
 
-INSTANTIATE_TEST_SUITE_P(Corpus, HclDifferentialEval,
+INSTANTIATE_TEST_SUITE_P(HclCorpus, HclDifferentialEval,
                          ::testing::ValuesIn(corpus_files(kEvalCorpus, "context.hcl")), test_name);
 
 // A corpus that went missing (a moved directory) would leave the suites above empty.
