@@ -80,10 +80,10 @@ job "web-shop" {
     }
 
     disconnect {
-      lost_after  = "1h"
-      replace     = true
-      reconcile   = "keep_original"
-      stop_after  = "30m"
+      lost_after           = "1h"
+      replace              = true
+      reconcile            = "keep_original"
+      stop_on_client_after = "30m"
     }
 
     network {

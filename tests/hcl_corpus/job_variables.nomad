@@ -10,7 +10,7 @@ variable "image_tag" {
   default = "1.4"
 
   validation {
-    condition     = can(regex("^[0-9.]+$", var.image_tag))
+    condition     = length(split(".", var.image_tag)) >= 2
     error_message = "The tag must be a version number."
   }
 }
@@ -26,14 +26,13 @@ variable "ports" {
 variable "settings" {
   type = object({
     replicas = number
-    labels   = optional(map(string), {})
+    labels   = map(string)
   })
-  default = { replicas = 2 }
+  default = { replicas = 2, labels = {} }
 }
 
 variable "secret" {
   type      = string
-  sensitive = true
   default   = ""
 }
 

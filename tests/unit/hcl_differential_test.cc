@@ -15,6 +15,7 @@
 
 #include "hcl_structure.h"
 #include "helpers/require.h"
+#include "jobspec/jobspec.h"
 #include "test_util.h"
 #include "tool_run.h"
 
@@ -218,6 +219,31 @@ TEST_P(HclDifferentialEval, EvaluatesAsHashiCorpsCodeDoes) {
 
 INSTANTIATE_TEST_SUITE_P(HclCorpus, HclDifferentialEval,
                          ::testing::ValuesIn(corpus_files(kEvalCorpus, "context.hcl")), test_name);
+
+// The corpus's job files (job_*.nomad) are written to Nomad's job specification: our decoder
+// takes every one (file() reads templates/ beside them).
+class HclCorpusJob : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(HclCorpusJob, DecodesAsANomadJob) {
+  const fs::path file = kCorpus / GetParam();
+  try {
+    const jobspec::Json job = jobspec::parse_job_file(file.string(), jobspec::ParseOptions{});
+    EXPECT_TRUE(job.contains("ID")) << job.dump(2);
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << e.what();
+  }
+}
+
+std::vector<std::string> corpus_job_files() {
+  std::vector<std::string> jobs;
+  for (const std::string& name : corpus_files(kCorpus)) {
+    if (name.starts_with("job_")) jobs.push_back(name);
+  }
+  return jobs;
+}
+
+INSTANTIATE_TEST_SUITE_P(HclCorpus, HclCorpusJob, ::testing::ValuesIn(corpus_job_files()),
+                         test_name);
 
 // A corpus that went missing (a moved directory) would leave the suites above empty.
 TEST(HclDifferentialCorpus, HasValidAndInvalidFiles) {

@@ -1,5 +1,5 @@
-/* A periodic batch job and a parameterized one,
-   as two jobs in two files would be; HCL allows both blocks in one file. */
+/* A periodic batch job
+   (job_parameterized.nomad is a dispatched one). */
 job "nightly-report" {
   type = "batch"
 
@@ -35,35 +35,6 @@ job "nightly-report" {
         cpu    = 200
         memory = 128
         cores  = 1
-      }
-    }
-  }
-}
-
-job "transcode" {
-  type = "batch"
-
-  parameterized {
-    payload       = "required"
-    meta_required = ["input", "format"]
-    meta_optional = ["bitrate"]
-  }
-
-  meta {
-    bitrate = "2000k"
-  }
-
-  group "work" {
-    task "ffmpeg" {
-      driver = "pot"
-
-      dispatch_payload {
-        file = "input.json"
-      }
-
-      config {
-        image = "ffmpeg"
-        args  = ["-i", "${NOMAD_META_input}", "-b", "${NOMAD_META_bitrate}"]
       }
     }
   }
