@@ -15,7 +15,7 @@ namespace hcl::detail {
 namespace {
 
 constexpr std::size_t kMaxPatternBytes = 1024;
-constexpr std::size_t kMaxSubjectBytes = 4096;
+constexpr std::size_t kMaxSubjectBytes = 1024;
 
 struct Pattern {
   std::regex regex;

@@ -130,7 +130,7 @@ std::string required(const Type& type) {
                          : type.kind == Type::Kind::Set ? "set"
                                                         : "map";
       if (!type.element || type.element->kind == Type::Kind::Any) {
-        return std::string(type.kind == Type::Kind::Map ? "a " : "a ") + what + " is required";
+        return std::string("a ") + what + " is required";
       }
       return std::string(what) + " of " + type_name(*type.element) + " required";
     }

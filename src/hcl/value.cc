@@ -189,16 +189,38 @@ bool Value::operator==(const Value& other) const {
   }
 }
 
-// cty writes numbers with big.Float's Text('f', -1): the fewest digits that read back as the
-// same number, never an exponent. std::to_chars in fixed form without a precision is exactly
-// that for a double.
+// cty writes numbers with big.Float's Text('f', -1): no exponent, and the fewest digits that
+// read back as the same number. For a double those digits are to_chars' shortest scientific
+// form, written out in full here (to_chars' own fixed form would print every binary digit
+// of 1.5e30: 1499999999999999889089448902656).
 std::string format_number(double n) {
   if (std::isnan(n)) return "NaN";
   if (std::isinf(n)) return n > 0 ? "+Inf" : "-Inf";
-  char buffer[400];  // DBL_MAX in fixed notation is 309 digits
-  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, n, std::chars_format::fixed);
+  if (n == 0) return "0";
+  char buffer[64];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, n, std::chars_format::scientific);
   if (ec != std::errc()) return "0";
-  return std::string(buffer, end);
+  const std::string_view scientific(buffer, static_cast<std::size_t>(end - buffer));
+  const std::size_t e = scientific.find('e');
+  std::string digits;
+  for (char c : scientific.substr(0, e)) {
+    if (c >= '0' && c <= '9') digits += c;
+  }
+  int exponent = 0;
+  std::from_chars(scientific.data() + e + (scientific[e + 1] == '+' ? 2 : 1),
+                  scientific.data() + scientific.size(), exponent);
+  std::string out = n < 0 ? "-" : "";
+  // The decimal point goes after digit number exponent + 1.
+  const int point = exponent + 1;
+  if (point <= 0) {
+    out += "0." + std::string(static_cast<std::size_t>(-point), '0') + digits;
+  } else if (static_cast<std::size_t>(point) >= digits.size()) {
+    out += digits + std::string(static_cast<std::size_t>(point) - digits.size(), '0');
+  } else {
+    out += digits.substr(0, static_cast<std::size_t>(point)) + "." +
+           digits.substr(static_cast<std::size_t>(point));
+  }
+  return out;
 }
 
 namespace {
