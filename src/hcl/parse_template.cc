@@ -3,9 +3,10 @@
 // A template is parsed in two passes. The first reads the tokens into a flat list of parts
 // (literal text, interpolations, directives) and applies what works on literal text: strip
 // markers (`${~`, `~}`) trim the white space of the neighbouring literal token, and a `<<-`
-// heredoc loses the indent its lines share. Literal tokens are one per line in heredocs, so
-// both work line by line, as in HashiCorp's implementation. The second pass pairs `%{if}` /
-// `%{else}` / `%{endif}` and `%{for}` / `%{endfor}` into a tree, merging adjacent literals.
+// heredoc loses the indent its lines share. The lexer gives heredocs one literal token per
+// line, and both rules work on those lines, as in HashiCorp's implementation; consecutive
+// lines still share one part, which remembers where its lines start. The second pass pairs
+// `%{if}` / `%{else}` / `%{endif}` and `%{for}` / `%{endfor}` into a tree.
 #include <algorithm>
 #include <climits>
 #include <optional>
@@ -53,38 +54,61 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 }
 
 // `<<-`: the fewest leading white space characters of any line (blank lines aside) go from
-// every line. A line that starts with an interpolation or a directive has no indent.
+// every line. A line that starts with an interpolation or a directive has no indent. This
+// works on the lines as the lexer gave them (a literal part holds several, split at
+// token_starts) and after the strip markers, as HashiCorp's implementation does.
 void flush_heredoc(std::vector<TemplatePart>& parts) {
+  struct LineStart {
+    TemplatePart* part;
+    std::size_t offset;
+  };
+  std::vector<LineStart> line_starts;
   std::size_t fewest = SIZE_MAX;
   bool line_start = true;
-  std::vector<TemplatePart*> line_starts;
   for (TemplatePart& part : parts) {
-    const bool literal = part.kind == PartKind::Literal;
-    if (line_start) {
+    if (part.kind != PartKind::Literal) {
+      if (line_start) fewest = 0;
       line_start = false;
-      std::size_t spaces = 0;
-      if (literal) {
-        const std::string_view rest = trim_space_left(part.text);
-        if (rest.empty() && !part.text.empty() && part.text.back() == '\n') {
-          spaces = SIZE_MAX;  // a blank line does not count
-        } else {
-          spaces = count_code_points(
-              std::string_view(part.text).substr(0, part.text.size() - rest.size()));
-          line_starts.push_back(&part);
+      continue;
+    }
+    const std::string_view text = part.text;
+    for (std::size_t i = 0; i <= part.token_starts.size(); ++i) {
+      const std::size_t begin = i == 0 ? 0 : part.token_starts[i - 1];
+      const std::size_t end = i < part.token_starts.size() ? part.token_starts[i] : text.size();
+      const std::string_view line = text.substr(begin, end - begin);
+      const bool ends_line = !line.empty() && line.back() == '\n';
+      if (line_start) {
+        const std::string_view rest = trim_space_left(line);
+        if (!(rest.empty() && ends_line)) {  // a blank line does not count
+          fewest = std::min(fewest, count_code_points(line.substr(0, line.size() - rest.size())));
+          line_starts.push_back({&part, begin});
         }
       }
-      fewest = std::min(fewest, spaces);
+      line_start = ends_line;
     }
-    if (literal && !part.text.empty() && part.text.back() == '\n') line_start = true;
   }
-  for (TemplatePart* part : line_starts) {
-    std::size_t at = 0;
-    for (std::size_t removed = 0; removed < fewest && at < part->text.size(); ++removed) {
-      at += decode_utf8(part->text, at).length;
+
+  // Rebuild each part's text without the indent of its line starts (in order).
+  std::size_t next = 0;
+  while (next < line_starts.size()) {
+    TemplatePart& part = *line_starts[next].part;
+    std::string flushed;
+    std::size_t copied = 0;
+    for (; next < line_starts.size() && line_starts[next].part == &part; ++next) {
+      const std::size_t at = line_starts[next].offset;
+      flushed.append(part.text, copied, at - copied);
+      std::size_t skip = at;
+      for (std::size_t removed = 0; removed < fewest && skip < part.text.size(); ++removed) {
+        skip += decode_utf8(part.text, skip).length;
+      }
+      if (at == 0) {
+        part.range.start.column += static_cast<int>(fewest);
+        part.range.start.byte += skip;
+      }
+      copied = skip;
     }
-    part->text.erase(0, at);
-    part->range.start.column += static_cast<int>(fewest);
-    part->range.start.byte += at;
+    flushed.append(part.text, copied, std::string::npos);
+    part.text = std::move(flushed);
   }
 }
 
@@ -104,15 +128,15 @@ ExprPtr Parser::template_expression(const Token& open) {
   const bool heredoc = open.kind == TokenKind::OpenHeredoc;
   Nesting nesting(*this, open);
   Token close;
-  std::vector<TemplatePart> parts =
-      template_parts(heredoc ? TokenKind::CloseHeredoc : TokenKind::CloseQuote, !heredoc, close);
+  std::vector<TemplatePart> parts = template_parts(
+      heredoc ? TokenKind::CloseHeredoc : TokenKind::CloseQuote, !heredoc, open.flush, close);
   if (open.flush) flush_heredoc(parts);
   return build_template(parts, range(open.start, close.end), heredoc);
 }
 
 ExprPtr Parser::whole_template() {
   Token end;
-  std::vector<TemplatePart> parts = template_parts(TokenKind::EndOfFile, false, end);
+  std::vector<TemplatePart> parts = template_parts(TokenKind::EndOfFile, false, false, end);
   return build_template(parts, range(Pos{}, end.end), false);
 }
 
@@ -138,7 +162,8 @@ ExprPtr Parser::build_template(std::vector<TemplatePart>& parts, const Range& ra
 
 // --- first pass: tokens to parts
 
-std::vector<TemplatePart> Parser::template_parts(TokenKind end, bool quoted, Token& close) {
+std::vector<TemplatePart> Parser::template_parts(TokenKind end, bool quoted, bool keep_lines,
+                                                 Token& close) {
   std::vector<TemplatePart> parts;
   bool trim_next_left = false;  // the previous sequence ended with `~}`
   bool previous_is_literal = false;
@@ -155,19 +180,31 @@ std::vector<TemplatePart> Parser::template_parts(TokenKind end, bool quoted, Tok
 
     switch (token.kind) {
       case TokenKind::TemplateLiteral: {
+        previous_is_literal = true;
+        if (after_literal) {
+          // One part for consecutive lines (a large heredoc stays one string), remembering
+          // where the last line starts (a strip marker after it trims that line only) and,
+          // for `<<-`, where every line starts.
+          TemplatePart& previous = parts.back();
+          if (keep_lines) previous.token_starts.push_back(previous.text.size());
+          previous.last_token_offset = previous.text.size();
+          previous.text += token.text;
+          previous.range.end = token.end;
+          continue;
+        }
         TemplatePart part;
         part.kind = PartKind::Literal;
         part.range = range_of(token);
         part.text = trim_left ? std::string(trim_space_left(token.text)) : std::move(token.text);
         parts.push_back(std::move(part));
-        previous_is_literal = true;
         continue;
       }
       case TokenKind::TemplateInterp:
       case TokenKind::TemplateControl: {
         if (token.strip && after_literal) {
           std::string& text = parts.back().text;
-          text.resize(trim_space_right(text).size());
+          const std::size_t from = parts.back().last_token_offset;
+          text.resize(from + trim_space_right(std::string_view(text).substr(from)).size());
         }
         parts.push_back(token.kind == TokenKind::TemplateInterp ? interpolation(token, quoted)
                                                                 : directive(token));

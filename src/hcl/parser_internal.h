@@ -34,7 +34,9 @@ struct TemplatePart {
   std::string key_var;
   std::string value_var;
   Range range;
-  bool strip_after = false;  // Interpolation, directives: closed by `~}`
+  bool strip_after = false;               // Interpolation, directives: closed by `~}`
+  std::size_t last_token_offset = 0;      // Literal: where its last line's text starts
+  std::vector<std::size_t> token_starts;  // Literal of `<<-`: where its later lines start
 };
 
 class Parser {
@@ -91,7 +93,9 @@ class Parser {
 
   // --- templates (parse_template.cc)
   ExprPtr template_expression(const Token& open);
-  std::vector<TemplatePart> template_parts(TokenKind end, bool quoted, Token& close);
+  // `keep_lines`: note where each literal line starts (`<<-` needs them to find the indent).
+  std::vector<TemplatePart> template_parts(TokenKind end, bool quoted, bool keep_lines,
+                                           Token& close);
   TemplatePart interpolation(const Token& open, bool quoted);
   TemplatePart directive(const Token& open);
   std::vector<ExprPtr> template_sequence(std::vector<TemplatePart>& parts, std::size_t& at);

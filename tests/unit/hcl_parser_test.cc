@@ -474,6 +474,10 @@ TEST(HclParser, Heredocs) {
   EXPECT_EQ(attr("a = <<-EOT\n    a\n      b\n\n    c\n    EOT\n"), "(heredoc \"a\n  b\n\nc\n\")");
   // The indent of interpolated values does not count, only the text's.
   EXPECT_EQ(attr("a = <<-EOT\n    ${x}\n      b\n  EOT\n"), "(heredoc x \"\n  b\n\")");
+  // HCL's quirk, kept: after `~}` the next line's indent is not at a line start.
+  EXPECT_EQ(attr("a = <<-EOT\n    %{ for x in xs ~}\n      ${x}\n    %{ endfor ~}\n    EOT\n"),
+            "(heredoc (tfor x xs (tpl \"      \" x \"\n\")))");
+  EXPECT_EQ(attr("a = <<-EOT\n\t  tab\n\t  EOT\n"), "(heredoc \"tab\n\")");
   EXPECT_EQ(attr("a = <<EOT\n%{ for x in xs ~}\n${x}\n%{ endfor ~}\nEOT\n"),
             "(heredoc (tfor x xs (tpl x \"\n\")))");
   File file = parse_file("a = <<EOT\nx\nEOT\nb = 2\n", "t");
@@ -590,6 +594,24 @@ TEST(HclParser, TenMegabyteStringParses) {
   const auto& tpl = static_cast<const TemplateExpr&>(*file.body.attribute("a")->expr);
   ASSERT_EQ(tpl.parts.size(), 1u);
   EXPECT_EQ(static_cast<const LiteralExpr&>(*tpl.parts[0]).value.as_string().size(), big.size());
+}
+
+TEST(HclParser, LongHeredocIsOneLiteral) {
+  std::string text = "a = <<EOT\n";
+  for (int i = 0; i < 200000; ++i) text += "line\n";
+  File file = parse_file(text + "EOT\n", "t");
+  const auto& heredoc = static_cast<const TemplateExpr&>(*file.body.attribute("a")->expr);
+  ASSERT_EQ(heredoc.parts.size(), 1u);
+  EXPECT_EQ(static_cast<const LiteralExpr&>(*heredoc.parts[0]).value.as_string().size(),
+            200000u * 5);
+
+  std::string flush = "a = <<-EOT\n";
+  for (int i = 0; i < 200000; ++i) flush += "  line\n";
+  File flushed = parse_file(flush + "  EOT\n", "t");
+  const auto& flush_heredoc = static_cast<const TemplateExpr&>(*flushed.body.attribute("a")->expr);
+  ASSERT_EQ(flush_heredoc.parts.size(), 1u);
+  EXPECT_EQ(static_cast<const LiteralExpr&>(*flush_heredoc.parts[0]).value.as_string().size(),
+            200000u * 5);
 }
 
 TEST(HclParser, LongTraversalIsLinear) {

@@ -1,0 +1,5 @@
+job "x" {
+  name = "a"
+  group "g" {}
+  name = "b"
+}

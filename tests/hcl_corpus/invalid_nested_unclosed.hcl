@@ -1,0 +1,6 @@
+job "a" {
+  group "b" {
+    task "c" {
+      driver = "pot"
+    }
+}

@@ -1,0 +1,3 @@
+env {
+  "LOG.LEVEL" = "info"
+}

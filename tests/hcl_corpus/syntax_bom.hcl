@@ -1,0 +1,2 @@
+﻿# A file that starts with a UTF-8 byte order mark.
+a = 1

@@ -1,0 +1,16 @@
+simple = 1
+with_underscore_ = 2
+with-dash = 3
+dash-end- = 4
+_leading = 5
+CamelCase = 6
+digits123 = 7
+ünïcode = 8
+日本 = 9
+a--b = 10
+true_ish = true
+null_ish = null
+for_attr = 11
+if = 12
+in = 13
+true = 14

@@ -1,0 +1,20 @@
+# Literal values of every kind.
+integer      = 42
+zero         = 0
+float        = 3.25
+half         = 0.5
+exponent     = 1e3
+exp_plus     = 2.5E+2
+exp_minus    = 125e-3
+big          = 12345678901234567890
+tiny         = 1e-300
+huge         = 1e300
+negative     = -17
+neg_float    = -0.75
+bool_true    = true
+bool_false   = false
+nothing      = null
+empty_string = ""
+plain        = "plain text"
+leading_zero = 007
+fraction     = 0.1

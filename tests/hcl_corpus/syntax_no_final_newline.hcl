@@ -1,0 +1,1 @@
+last = "no newline at end"
