@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string>
 
+#include "hcl/parser.h"
 #include "jobspec/jobspec.h"
 
 namespace {
@@ -126,6 +127,18 @@ void BM_LargeJob(benchmark::State& state) {
   run(state, source, "large.nomad");
 }
 BENCHMARK(BM_LargeJob)->Arg(2000)->Unit(benchmark::kMillisecond);
+
+// The syntax alone (hcl::parse_file), to tell the parser's share from evaluation, decoding
+// and canonicalization.
+void BM_LargeJobSyntaxOnly(benchmark::State& state) {
+  static const std::string source = large_job(static_cast<int>(state.range(0)));
+  for (auto _ : state) {
+    hcl::File file = hcl::parse_file(source, "large.nomad");
+    benchmark::DoNotOptimize(file);
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(source.size()));
+}
+BENCHMARK(BM_LargeJobSyntaxOnly)->Arg(2000)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 
