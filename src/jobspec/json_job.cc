@@ -274,6 +274,17 @@ Json parse_json_job(const std::string& source, const std::string& filename) {
     // error.byte counts from 1 and points at the last character read.
     const std::size_t byte = error.byte > 0 ? error.byte - 1 : 0;
     fail_at(source, filename, byte, "Invalid JSON", parse_error_reason(error.what()));
+  } catch (const Json::out_of_range& error) {
+    // A number beyond a double ("number overflow parsing '1E400'"): the library gives no
+    // position, so the number's first appearance in the text stands for it.
+    std::string what = error.what();
+    std::size_t byte = 0;
+    if (auto open = what.find('\''), close = what.rfind('\'');
+        open != std::string::npos && close > open) {
+      byte = source.find(what.substr(open + 1, close - open - 1));
+      if (byte == std::string::npos) byte = 0;
+    }
+    fail_at(source, filename, byte, "Invalid JSON", "A number is too large for a double.");
   }
 
   if (!document.is_object()) {

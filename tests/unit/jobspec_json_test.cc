@@ -108,6 +108,15 @@ TEST(JobspecJson, TruncatedAndTrailingTextAreErrors) {
   EXPECT_EQ(syntax_error("").summary, "Invalid JSON");
 }
 
+// Found by the jobspec fuzzer: the JSON library reports a number beyond a double with an
+// exception of another kind, which escaped as a crash.
+TEST(JobspecJson, ANumberBeyondADoubleIsLocated) {
+  hcl::Diagnostic diagnostic = syntax_error("{\n  \"Priority\": 9E400\n}");
+  EXPECT_EQ(diagnostic.summary, "Invalid JSON");
+  EXPECT_EQ(diagnostic.range.start.line, 2);
+  EXPECT_EQ(diagnostic.range.start.column, 15);
+}
+
 TEST(JobspecJson, TheDocumentMustBeAnObject) {
   hcl::Diagnostic diagnostic = syntax_error("\n  [1, 2]");
   EXPECT_EQ(diagnostic.summary, "Invalid job document");
