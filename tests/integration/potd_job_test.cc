@@ -164,6 +164,39 @@ TEST_F(PotdJob, VariablesComeFromFlagsFilesAndTheEnvironmentInNomadsOrder) {
   EXPECT_NE(missing.err.find("image"), std::string::npos) << missing;
 }
 
+// The README's example, as printed there.
+TEST_F(PotdJob, TheReadmesVariablesExample) {
+  RunOptions options;
+  options.env = base_environment();
+  options.env.push_back("NOMAD_VAR_image=http://127.0.0.1:5000/registry/");
+  RunResult result = potd({"job", "run", "-output", "-var", "tag=1.0", "-var-file",
+                           POT_SOURCE_DIR "/examples/seed.vars",
+                           POT_SOURCE_DIR "/examples/variables.nomad"},
+                          options);
+  ASSERT_TRUE(result.ok()) << result;
+  const Json group = Json::parse(result.out).at("Job").at("TaskGroups").at(0);
+  const Json& task = group.at("Tasks").at(0);
+  EXPECT_EQ(group.at("Count"), 2);
+  EXPECT_EQ(task.at("Resources").at("MemoryMB"), 256);
+  EXPECT_EQ(task.at("Config").at("image"), "http://127.0.0.1:5000/registry/");
+  EXPECT_EQ(task.at("Config").at("tag"), "1.0");
+  EXPECT_EQ(task.at("Config").at("copy").at(1),
+            "/www/nginx.conf:/usr/local/etc/nginx/nginx.conf");
+  EXPECT_EQ(task.at("Services").at(0).at("Tags"), Json::array({"nginx-jail", "tag-1.0"}));
+  // Filled in when the task starts, not by the parser.
+  EXPECT_EQ(task.at("Env").at("LISTEN"), "${NOMAD_ADDR_http}");
+
+  // Without the image, which has no default, the file is refused, naming the variable.
+  RunResult unset = potd({"job", "validate", POT_SOURCE_DIR "/examples/variables.nomad"});
+  EXPECT_EQ(unset.code, 1) << unset;
+  EXPECT_NE(unset.err.find("Unset variable \"image\""), std::string::npos) << unset;
+  // A value the validation refuses: its error_message.
+  RunResult refused = potd({"job", "validate", "-var", "image=x", "-var", "count=11",
+                            POT_SOURCE_DIR "/examples/variables.nomad"});
+  EXPECT_EQ(refused.code, 1) << refused;
+  EXPECT_NE(refused.err.find("Between 1 and 10 instances."), std::string::npos) << refused;
+}
+
 TEST_F(PotdJob, ReadsTheJobFromStdin) {
   RunOptions options;
   options.env = base_environment();
