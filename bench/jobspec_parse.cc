@@ -89,7 +89,8 @@ void append_group(std::ostringstream& out, int index) {
 
 std::string large_job(int lines) {
   std::ostringstream out;
-  out << "variable \"registry\" {\n  type    = string\n  default = \"http://127.0.0.1:5000/registry/\"\n}\n"
+  out << "variable \"registry\" {\n  type    = string\n  default = "
+         "\"http://127.0.0.1:5000/registry/\"\n}\n"
       << "variable \"replicas\" {\n  type    = number\n  default = 2\n}\n"
       << "variable \"memory\" {\n  type    = number\n  default = 128\n  validation {\n"
       << "    condition     = var.memory >= 64\n    error_message = \"at least 64 MB\"\n  }\n}\n"
@@ -111,8 +112,7 @@ void run(benchmark::State& state, const std::string& source, const std::string& 
     jobspec::Json job = jobspec::parse_job(source, name, options);
     benchmark::DoNotOptimize(job);
   }
-  state.counters["lines"] =
-      static_cast<double>(std::count(source.begin(), source.end(), '\n'));
+  state.counters["lines"] = static_cast<double>(std::count(source.begin(), source.end(), '\n'));
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(source.size()));
 }
 

@@ -16,24 +16,24 @@
 namespace hcl {
 
 enum class ExprKind {
-  Literal,         // 1, "plain string", true, null
-  Template,        // "a ${b} c", heredocs, %{if}/%{for}
-  TemplateWrap,    // "${x}" alone: x's value, not converted to a string
-  ScopeTraversal,  // var.x, local.y[0], NOMAD_PORT_http, attr.unique.hostname
+  Literal,            // 1, "plain string", true, null
+  Template,           // "a ${b} c", heredocs, %{if}/%{for}
+  TemplateWrap,       // "${x}" alone: x's value, not converted to a string
+  ScopeTraversal,     // var.x, local.y[0], NOMAD_PORT_http, attr.unique.hostname
   RelativeTraversal,  // (expr).a[0]: attributes and literal indexes after any expression
-  Index,           // expr[expr]
-  Splat,           // expr[*].a, expr.*.a
-  FunctionCall,    // f(a, b...)
-  Conditional,     // c ? a : b
-  Binary,          // a + b, a && b, a == b ...
-  Unary,           // -a, !a
-  Tuple,           // [a, b]
-  Object,          // { k = v, "k2": v2, (expr) = v3 }
-  For,             // [for k, v in c : e if cond], {for k, v in c : k => v... if cond}
-  Parentheses,     // (expr): kept so an object key `(k)` is an expression, not a name
-  AnonSymbol,      // the element inside a splat's traversal
-  TemplateIf,      // %{if c}a%{else}b%{endif} inside a Template
-  TemplateFor,     // %{for k, v in c}a%{endfor} inside a Template
+  Index,              // expr[expr]
+  Splat,              // expr[*].a, expr.*.a
+  FunctionCall,       // f(a, b...)
+  Conditional,        // c ? a : b
+  Binary,             // a + b, a && b, a == b ...
+  Unary,              // -a, !a
+  Tuple,              // [a, b]
+  Object,             // { k = v, "k2": v2, (expr) = v3 }
+  For,                // [for k, v in c : e if cond], {for k, v in c : k => v... if cond}
+  Parentheses,        // (expr): kept so an object key `(k)` is an expression, not a name
+  AnonSymbol,         // the element inside a splat's traversal
+  TemplateIf,         // %{if c}a%{else}b%{endif} inside a Template
+  TemplateFor,        // %{for k, v in c}a%{endfor} inside a Template
 };
 
 struct Expr {
@@ -70,7 +70,8 @@ struct TemplateExpr : Expr {
 };
 
 struct TemplateWrapExpr : Expr {
-  TemplateWrapExpr(ExprPtr e, Range r) : Expr(ExprKind::TemplateWrap, std::move(r)), wrapped(std::move(e)) {}
+  TemplateWrapExpr(ExprPtr e, Range r)
+      : Expr(ExprKind::TemplateWrap, std::move(r)), wrapped(std::move(e)) {}
   ExprPtr wrapped;
 };
 
@@ -123,8 +124,21 @@ struct ConditionalExpr : Expr {
   ExprPtr false_result;
 };
 
-enum class BinaryOp { Or, And, Equal, NotEqual, Less, LessOrEqual, Greater, GreaterOrEqual,
-                      Add, Subtract, Multiply, Divide, Modulo };
+enum class BinaryOp {
+  Or,
+  And,
+  Equal,
+  NotEqual,
+  Less,
+  LessOrEqual,
+  Greater,
+  GreaterOrEqual,
+  Add,
+  Subtract,
+  Multiply,
+  Divide,
+  Modulo
+};
 enum class UnaryOp { Negate, Not };
 
 struct BinaryExpr : Expr {
@@ -163,14 +177,15 @@ struct ForExpr : Expr {
   std::string key_var;  // empty when only the value is named: `for v in c`
   std::string value_var;
   ExprPtr collection;
-  ExprPtr key_result;    // set for the object form {for ... : k => v}
+  ExprPtr key_result;  // set for the object form {for ... : k => v}
   ExprPtr value_result;
-  ExprPtr condition;     // may be null
-  bool group = false;    // `v...` in the object form
+  ExprPtr condition;   // may be null
+  bool group = false;  // `v...` in the object form
 };
 
 struct ParenthesesExpr : Expr {
-  ParenthesesExpr(ExprPtr e, Range r) : Expr(ExprKind::Parentheses, std::move(r)), inner(std::move(e)) {}
+  ParenthesesExpr(ExprPtr e, Range r)
+      : Expr(ExprKind::Parentheses, std::move(r)), inner(std::move(e)) {}
   ExprPtr inner;
 };
 
@@ -194,7 +209,7 @@ struct Body;
 struct Attribute {
   std::string name;
   ExprPtr expr;
-  Range range;       // the whole `name = expr`
+  Range range;  // the whole `name = expr`
   Range name_range;
 };
 
@@ -202,7 +217,7 @@ struct Block {
   std::string type;
   std::vector<std::string> labels;
   std::unique_ptr<Body> body;
-  Range range;        // from the type to the closing brace
+  Range range;  // from the type to the closing brace
   Range type_range;
   std::vector<Range> label_ranges;
 };

@@ -16,10 +16,10 @@ namespace hcl {
 
 struct Type {
   enum class Kind { Any, String, Number, Bool, List, Set, Map, Tuple, Object } kind = Kind::Any;
-  std::shared_ptr<const Type> element;               // List, Set, Map
-  std::vector<Type> tuple_elements;                  // Tuple
+  std::shared_ptr<const Type> element;                  // List, Set, Map
+  std::vector<Type> tuple_elements;                     // Tuple
   std::map<std::string, Type, std::less<>> attributes;  // Object
-  std::vector<std::string> optional_attributes;      // Object: those under optional()
+  std::vector<std::string> optional_attributes;         // Object: those under optional()
 };
 
 // Reads a type expression (the value of a variable's `type`). Throws DiagnosticError.

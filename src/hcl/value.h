@@ -49,7 +49,9 @@ class Value {
   bool is_number() const { return kind_ == Kind::Number; }
   bool is_string() const { return kind_ == Kind::String; }
   // list, tuple or set
-  bool is_sequence() const { return kind_ == Kind::List || kind_ == Kind::Tuple || kind_ == Kind::Set; }
+  bool is_sequence() const {
+    return kind_ == Kind::List || kind_ == Kind::Tuple || kind_ == Kind::Set;
+  }
   // map or object
   bool is_mapping() const { return kind_ == Kind::Map || kind_ == Kind::Object; }
 
@@ -76,8 +78,8 @@ class Value {
   std::shared_ptr<const Attributes> attributes_;
 };
 
-// The shortest text that reads back as the same double: 5, 0.5, 1e+21 (as cty formats
-// numbers for strings: integers without a point or exponent up to 2^53).
+// A number as cty converts it to a string: plain digits, never an exponent (5, 0.5,
+// 1000000000000000000000), and no more digits than read back as the same double.
 std::string format_number(double n);
 
 // The value as a compact JSON document (objects' keys in order), as HCL's jsonencode.

@@ -169,10 +169,10 @@ TEST_F(PotdJob, TheReadmesVariablesExample) {
   RunOptions options;
   options.env = base_environment();
   options.env.push_back("NOMAD_VAR_image=http://127.0.0.1:5000/registry/");
-  RunResult result = potd({"job", "run", "-output", "-var", "tag=1.0", "-var-file",
-                           POT_SOURCE_DIR "/examples/seed.vars",
-                           POT_SOURCE_DIR "/examples/variables.nomad"},
-                          options);
+  RunResult result =
+      potd({"job", "run", "-output", "-var", "tag=1.0", "-var-file",
+            POT_SOURCE_DIR "/examples/seed.vars", POT_SOURCE_DIR "/examples/variables.nomad"},
+           options);
   ASSERT_TRUE(result.ok()) << result;
   const Json group = Json::parse(result.out).at("Job").at("TaskGroups").at(0);
   const Json& task = group.at("Tasks").at(0);
@@ -180,8 +180,7 @@ TEST_F(PotdJob, TheReadmesVariablesExample) {
   EXPECT_EQ(task.at("Resources").at("MemoryMB"), 256);
   EXPECT_EQ(task.at("Config").at("image"), "http://127.0.0.1:5000/registry/");
   EXPECT_EQ(task.at("Config").at("tag"), "1.0");
-  EXPECT_EQ(task.at("Config").at("copy").at(1),
-            "/www/nginx.conf:/usr/local/etc/nginx/nginx.conf");
+  EXPECT_EQ(task.at("Config").at("copy").at(1), "/www/nginx.conf:/usr/local/etc/nginx/nginx.conf");
   EXPECT_EQ(task.at("Services").at(0).at("Tags"), Json::array({"nginx-jail", "tag-1.0"}));
   // Filled in when the task starts, not by the parser.
   EXPECT_EQ(task.at("Env").at("LISTEN"), "${NOMAD_ADDR_http}");
@@ -215,12 +214,12 @@ TEST_F(PotdJob, RunWithoutOutputSaysWhatIsMissingInOneLine) {
 }
 
 TEST_F(PotdJob, BadUsageIsOneLineAndNonzero) {
-  for (const auto& args : std::vector<std::vector<std::string>>{
-           {"job", "validate"},
-           {"job", "validate", "/nonexistent/job.nomad"},
-           {"job", "validate", "-nope", kSeedJob},
-           {"job", "frobnicate"},
-           {"frobnicate"}}) {
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"job", "validate"},
+                                             {"job", "validate", "/nonexistent/job.nomad"},
+                                             {"job", "validate", "-nope", kSeedJob},
+                                             {"job", "frobnicate"},
+                                             {"frobnicate"}}) {
     RunResult result = potd(args);
     EXPECT_EQ(result.code, 1) << result;
     EXPECT_EQ(result.err_lines().size(), 1u) << result;

@@ -58,8 +58,7 @@ TEST(GoFlags, RefusesWhatGoRefuses) {
   EXPECT_EQ(message({"-x"}), "potd job run: flag provided but not defined: -x");
   EXPECT_EQ(message({"-var"}), "potd job run: flag needs an argument: -var");
   EXPECT_EQ(message({"---var", "a"}), "potd job run: bad flag syntax: ---var");
-  EXPECT_EQ(message({"-output=maybe"}),
-            "potd job run: invalid boolean value `maybe` for -output");
+  EXPECT_EQ(message({"-output=maybe"}), "potd job run: invalid boolean value `maybe` for -output");
 }
 
 }  // namespace

@@ -73,7 +73,8 @@ void print_diagnostics(const hcl::DiagnosticError& error, const std::string& job
 std::optional<jobspec::Json> load_job(const std::string& command, const JobFileFlags& flags,
                                       const std::vector<std::string>& words) {
   if (words.size() != 1) {
-    throw Error(command + ": this command takes one argument: <path> (the job file, or - for stdin)");
+    throw Error(command +
+                ": this command takes one argument: <path> (the job file, or - for stdin)");
   }
   const std::string& path = words[0];
   std::string source = read_job_file(command, path);
