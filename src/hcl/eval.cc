@@ -21,6 +21,7 @@
 #include "hcl/eval_access.h"
 #include "hcl/eval_budget.h"
 #include "hcl/function.h"
+#include "hcl/type.h"
 
 namespace hcl {
 
@@ -201,6 +202,7 @@ class Evaluator {
   Value eval_splat(const SplatExpr& expr, const EvalContext& context);
   Value eval_call(const FunctionCallExpr& expr, const EvalContext& context);
   Value eval_try(const FunctionCallExpr& expr, const EvalContext& context);
+  Value eval_convert(const FunctionCallExpr& expr, const EvalContext& context);
   Value eval_can(const FunctionCallExpr& expr, const EvalContext& context);
   Value eval_conditional(const ConditionalExpr& expr, const EvalContext& context);
   Value eval_binary(const BinaryExpr& expr, const EvalContext& context);
@@ -403,6 +405,20 @@ Value Evaluator::eval_can(const FunctionCallExpr& expr, const EvalContext& conte
   }
 }
 
+// convert(value, type): HCL's typeexpr function, whose second argument is a type expression
+// (`list(string)`), read as a type rather than evaluated.
+Value Evaluator::eval_convert(const FunctionCallExpr& expr, const EvalContext& context) {
+  if (expr.args.size() != 2 || expr.expand_final) {
+    throw_error("Invalid function arguments",
+                "Function \"convert\" expects two arguments: the value and the type to convert "
+                "it to.",
+                expr.range);
+  }
+  const Value value = eval(*expr.args[0], context);
+  const Type type = parse_type(*expr.args[1]);
+  return convert(value, type, expr.args[0]->range);
+}
+
 Value Evaluator::eval_try(const FunctionCallExpr& expr, const EvalContext& context) {
   if (expr.args.empty() || expr.expand_final) {
     throw_error("Invalid function arguments",
@@ -432,6 +448,7 @@ Value Evaluator::eval_call(const FunctionCallExpr& expr, const EvalContext& cont
   // can and try take their arguments unevaluated: an error is their answer, not ours.
   if (expr.name == "can") return eval_can(expr, context);
   if (expr.name == "try") return eval_try(expr, context);
+  if (expr.name == "convert") return eval_convert(expr, context);
 
   const Function& function = found->second;
   std::vector<Value> args;
@@ -575,12 +592,16 @@ Value Evaluator::eval_binary(const BinaryExpr& expr, const EvalContext& context)
       result = a * b;
       break;
     case BinaryOp::Divide:
+      // As cty: 1 / 0 is +Inf (0 / 0 is not a number, refused below).
+      result = a / b;
+      break;
     case BinaryOp::Modulo:
-      if (b == 0) {
-        throw_error("Operation failed", "Error during operation: can't divide by zero.",
-                    expr.range);
+      // As cty: x % 0 is x, and an infinite operand makes the result a * b.
+      if (std::isinf(a) || std::isinf(b)) {
+        result = a * b;
+      } else {
+        result = b == 0 ? a : std::fmod(a, b);
       }
-      result = expr.op == BinaryOp::Divide ? a / b : std::fmod(a, b);
       break;
     default:
       break;

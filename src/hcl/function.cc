@@ -23,6 +23,10 @@ FunctionTable standard_functions(const StdlibOptions& options) {
   detail::add_format_functions(table);
   detail::add_file_functions(table, options);
   detail::add_misc_functions(table);
+  detail::add_datetime_functions(table);
+  detail::add_csv_functions(table);
+  detail::add_network_functions(table);
+  detail::add_path_functions(table, options);
   return table;
 }
 

@@ -53,11 +53,16 @@ void add_regex_functions(FunctionTable& table);
 void add_format_functions(FunctionTable& table);
 void add_file_functions(FunctionTable& table, const StdlibOptions& options);
 void add_misc_functions(FunctionTable& table);
+void add_datetime_functions(FunctionTable& table);
+void add_csv_functions(FunctionTable& table);
+void add_network_functions(FunctionTable& table);
+void add_path_functions(FunctionTable& table, const StdlibOptions& options);
 
 // Digests, hex-encoded lowercase.
 std::string md5_hex(std::string_view data);
 std::string sha1_hex(std::string_view data);
 std::string sha256_hex(std::string_view data);
+std::string sha512_hex(std::string_view data);
 
 // JSON text of a value for %v/%#v (shared by format and jsonencode); fails on infinities.
 std::string json_of(const CallSite& site, const Value& value);

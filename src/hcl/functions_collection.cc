@@ -10,17 +10,17 @@ namespace hcl::detail {
 
 namespace {
 
+// cty's LengthFunc: lists, tuples, sets and maps. Strings are refused (strlen counts their
+// characters) and so are objects, as Nomad refuses them.
 Value length(Args args, const CallSite& site) {
-  const Value& value = non_null_arg(site, args, 0, "value");
-  if (value.is_string()) {
-    return Value::number(static_cast<double>(character_offsets(value.as_string()).size() - 1));
-  }
-  if (value.is_sequence() || value.is_mapping()) {
+  const Value& value = non_null_arg(site, args, 0, "collection");
+  if (value.is_sequence() || value.kind() == Kind::Map) {
     return Value::number(static_cast<double>(value.size()));
   }
-  param_error(site, "value",
-              "argument must be a string, a collection type, or a structural type, not a " +
-                  std::string(kind_name(value.kind())));
+  std::string hint;
+  if (value.is_string()) hint = " (strlen counts the characters of a string)";
+  call_error(site, "collection must be a list, a map or a tuple, not " +
+                       std::string(kind_name(value.kind())) + hint + ".");
 }
 
 Value concat(Args args, const CallSite& site) {
@@ -87,13 +87,32 @@ Value contains(Args args, const CallSite& site) {
   return Value::boolean(std::find(elements.begin(), elements.end(), args[1]) != elements.end());
 }
 
-Value index_of(Args args, const CallSite& site) {
-  const Value& list = sequence_arg(site, args, 0, "list");
-  if (list.kind() == Kind::Set) param_error(site, "list", "a list or tuple is required");
-  const auto& elements = list.elements();
-  auto found = std::find(elements.begin(), elements.end(), args[1]);
-  if (found == elements.end()) call_error(site, "item not found.");
-  return Value::number(static_cast<double>(found - elements.begin()));
+// cty's IndexFunc (Nomad's index): the element of a list or tuple at a position, or of a map
+// (or object) at a key.
+Value index(Args args, const CallSite& site) {
+  const Value& collection = non_null_arg(site, args, 0, "collection");
+  const Value& key = non_null_arg(site, args, 1, "key");
+  if (collection.kind() == Kind::List || collection.kind() == Kind::Tuple) {
+    std::string error;
+    auto position = try_to_number(key, error);
+    if (!position)
+      call_error(site, "key for " + std::string(kind_name(collection.kind())) + " must be number.");
+    const double n = position->as_number();
+    if (n != std::trunc(n) || n < 0 || n >= static_cast<double>(collection.size())) {
+      call_error(site, "invalid index.");
+    }
+    return collection.elements()[static_cast<std::size_t>(n)];
+  }
+  if (collection.is_mapping()) {
+    std::string error;
+    auto name = try_to_string(key, error);
+    if (!name) call_error(site, "key for map must be string.");
+    auto found = collection.attributes().find(name->as_string());
+    if (found == collection.attributes().end()) call_error(site, "invalid index.");
+    return found->second;
+  }
+  call_error(site, "collection must be a list, a map or a tuple, not " +
+                       std::string(kind_name(collection.kind())) + ".");
 }
 
 // The first argument that is not null, converted to the type all of them share.
@@ -156,13 +175,6 @@ Value flatten(Args args, const CallSite& site) {
   Value::Elements out;
   flatten_into(site, sequence_arg(site, args, 0, "list"), out);
   return list_or_tuple(std::move(out));
-}
-
-Value reverse(Args args, const CallSite& site) {
-  const Value& list = sequence_arg(site, args, 0, "list");
-  if (list.kind() == Kind::Set) param_error(site, "list", "can only reverse list or tuple values");
-  Value::Elements out(list.elements().rbegin(), list.elements().rend());
-  return list.kind() == Kind::Tuple ? Value::tuple(std::move(out)) : Value::list(std::move(out));
 }
 
 Value slice(Args args, const CallSite& site) {
@@ -262,6 +274,7 @@ Value chunklist(Args args, const CallSite& site) {
   const std::int64_t size = integer_arg(site, args, 1, "size");
   if (size < 0) param_error(site, "size", "the size argument must be positive");
   const auto& elements = list.elements();
+  if (elements.empty()) return Value::list({});
   if (size == 0) return Value::list({Value::list(elements)});
   Value::Elements chunks;
   for (std::size_t i = 0; i < elements.size(); i += static_cast<std::size_t>(size)) {
@@ -271,6 +284,34 @@ Value chunklist(Args args, const CallSite& site) {
                                     elements.begin() + static_cast<std::ptrdiff_t>(end))));
   }
   return Value::list(std::move(chunks));
+}
+
+// cty's SetProductFunc: every combination taking one element of each argument, the first
+// argument varying slowest; a list of tuples when every argument is a list or tuple, else a
+// set of them.
+Value setproduct(Args args, const CallSite& site) {
+  if (args.size() < 2) call_error(site, "at least two arguments are required.");
+  bool all_lists = true;
+  std::size_t total = 1;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const Value& sequence = sequence_arg(site, args, i, "sets");
+    all_lists = all_lists && sequence.kind() != Kind::Set;
+    total = sequence.size() == 0 ? 0 : total * sequence.size();
+    if (total > 0) check_result_elements(site, total);
+  }
+  Value::Elements products;
+  std::vector<std::size_t> positions(args.size(), 0);
+  for (std::size_t n = 0; n < total; ++n) {
+    Value::Elements product;
+    for (std::size_t i = 0; i < args.size(); ++i)
+      product.push_back(args[i].elements()[positions[i]]);
+    products.push_back(Value::tuple(std::move(product)));
+    for (std::size_t i = args.size(); i-- > 0;) {
+      if (++positions[i] < args[i].size()) break;
+      positions[i] = 0;
+    }
+  }
+  return all_lists ? Value::list(std::move(products)) : Value::set(std::move(products));
 }
 
 // range(limit), range(start, limit), range(start, limit, step): at most 1024 numbers, as cty
@@ -323,13 +364,12 @@ void add_collection_functions(FunctionTable& table) {
   table["keys"] = {1, 1, keys};
   table["values"] = {1, 1, values};
   table["contains"] = {2, 2, contains};
-  table["index"] = {2, 2, index_of};
+  table["index"] = {2, 2, index};
   table["coalesce"] = {1, -1, coalesce};
   table["coalescelist"] = {1, -1, coalescelist};
   table["compact"] = {1, 1, compact};
   table["distinct"] = {1, 1, distinct};
   table["flatten"] = {1, 1, flatten};
-  table["reverse"] = {1, 1, reverse};
   table["slice"] = {3, 3, slice};
   table["sort"] = {1, 1, sort};
   table["zipmap"] = {2, 2, zipmap};
@@ -337,6 +377,7 @@ void add_collection_functions(FunctionTable& table) {
   table["setintersection"] = {1, -1, setintersection};
   table["chunklist"] = {2, 2, chunklist};
   table["range"] = {1, 3, range};
+  table["setproduct"] = {2, -1, setproduct};
 }
 
 }  // namespace hcl::detail

@@ -369,6 +369,8 @@ void add_encoding_functions(FunctionTable& table) {
                    [](Args args, const CallSite& site) { return digest(args, site, sha1_hex); }};
   table["sha256"] = {
       1, 1, [](Args args, const CallSite& site) { return digest(args, site, sha256_hex); }};
+  table["sha512"] = {
+      1, 1, [](Args args, const CallSite& site) { return digest(args, site, sha512_hex); }};
 }
 
 }  // namespace hcl::detail

@@ -1,4 +1,4 @@
-// Regular-expression functions (regex, regexall, replace with /pattern/) on std::regex.
+// Regular-expression functions (regex, regexall, regex_replace) on std::regex.
 //
 // HCL's patterns are RE2's. The common part of RE2 and ECMAScript is large; we translate the
 // rest that job files use: named groups `(?P<name>...)` / `(?<name>...)` (kept as numbered
@@ -198,38 +198,26 @@ std::string expand(const std::string& replacement, const Pattern& pattern,
   return out;
 }
 
-Value replace(Args args, const CallSite& site) {
-  const std::string text = string_arg(site, args, 0, "str");
-  const std::string search = string_arg(site, args, 1, "substr");
+// cty's RegexReplaceFunc (Nomad's regex_replace): every match replaced, with $1, ${name}
+// references expanded. As Go, an empty match right after the previous match is skipped.
+Value regex_replace(Args args, const CallSite& site) {
+  const std::string subject = subject_arg(site, args, 0);
+  const Pattern pattern = compile(site, string_arg(site, args, 1, "pattern"));
   const std::string replacement = string_arg(site, args, 2, "replace");
   std::string out;
-  if (search.size() > 1 && search.front() == '/' && search.back() == '/') {
-    const Pattern pattern = compile(site, search.substr(1, search.size() - 2));
-    const std::string subject = subject_arg(site, args, 0);
-    auto last = subject.cbegin();
-    for (auto it = std::sregex_iterator(subject.begin(), subject.end(), pattern.regex);
-         it != std::sregex_iterator(); ++it) {
-      out.append(last, (*it)[0].first);
-      out += expand(replacement, pattern, *it);
-      last = (*it)[0].second;
-      check_result_string(site, out.size());
-    }
-    out.append(last, subject.cend());
-    return Value::string(std::move(out));
-  }
-  if (search.empty()) {
-    // Go's strings.Replace with an empty old string inserts before every character.
-    call_error(site, "the substring to replace must not be empty.");
-  }
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t found = text.find(search, start);
-    out.append(text, start, found == std::string::npos ? std::string::npos : found - start);
-    if (found == std::string::npos) break;
-    out += replacement;
+  auto last = subject.cbegin();
+  bool matched_before = false;
+  for (auto it = std::sregex_iterator(subject.begin(), subject.end(), pattern.regex);
+       it != std::sregex_iterator(); ++it) {
+    const auto& whole = (*it)[0];
+    if (whole.length() == 0 && matched_before && whole.first == last) continue;
+    out.append(last, whole.first);
+    out += expand(replacement, pattern, *it);
+    last = whole.second;
+    matched_before = true;
     check_result_string(site, out.size());
-    start = found + search.size();
   }
+  out.append(last, subject.cend());
   return Value::string(std::move(out));
 }
 
@@ -238,7 +226,7 @@ Value replace(Args args, const CallSite& site) {
 void add_regex_functions(FunctionTable& table) {
   table["regex"] = {2, 2, regex};
   table["regexall"] = {2, 2, regexall};
-  table["replace"] = {3, 3, replace};
+  table["regex_replace"] = {3, 3, regex_replace};
 }
 
 }  // namespace hcl::detail

@@ -1,5 +1,5 @@
 // String functions: case, trimming, splitting and joining, substrings.
-// Lengths and offsets count characters (code points), as HCL counts them for text.
+// Lengths and offsets count characters (grapheme clusters), as cty counts them.
 #include <algorithm>
 
 #include "hcl/conversion.h"
@@ -16,13 +16,22 @@ Value map_characters(const CallSite& site, Args args, char32_t (*mapping)(char32
   return Value::string(encode_utf8(text));
 }
 
+// Go's strings.Title, which cty uses: a letter is upper-cased after a separator, and the
+// separators are white space and the ASCII characters other than letters, digits and `_`
+// (so "it's" is "It'S").
 Value title(Args args, const CallSite& site) {
   std::vector<char32_t> text = decode_utf8(string_arg(site, args, 0, "str"));
-  bool at_word_start = true;
+  auto is_separator = [](char32_t c) {
+    if (c < 0x80) {
+      return !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '_');
+    }
+    return is_unicode_space(c);
+  };
+  bool after_separator = true;
   for (char32_t& c : text) {
-    const bool word_character = is_letter(c) || (c >= '0' && c <= '9') || c == '_' || c == '\'';
-    if (at_word_start && word_character) c = to_upper(c);
-    at_word_start = !word_character;
+    if (after_separator) c = to_upper(c);
+    after_separator = is_separator(c);
   }
   return Value::string(encode_utf8(text));
 }
@@ -139,13 +148,21 @@ Value join(Args args, const CallSite& site) {
   return Value::string(std::move(out));
 }
 
+// Offsets and lengths count grapheme clusters, as cty's. cty's quirks are kept: a negative
+// offset counts from the end (and starts at 0 if still negative), a negative length takes the
+// rest, and a zero length gives "" only for an offset that is not negative.
 Value substr(Args args, const CallSite& site) {
   const std::string text = string_arg(site, args, 0, "str");
   std::int64_t offset = integer_arg(site, args, 1, "offset");
   const std::int64_t length = integer_arg(site, args, 2, "length");
-  const auto offsets = character_offsets(text);
+  const auto offsets = grapheme_offsets(text);
   const auto characters = static_cast<std::int64_t>(offsets.size() - 1);
-  if (offset < 0) offset = std::max<std::int64_t>(0, offset + characters);
+  if (offset < 0) {
+    offset = std::max<std::int64_t>(0, offset + characters);
+    if (length == 0) return Value::string(text.substr(offsets[static_cast<std::size_t>(offset)]));
+  } else if (length == 0) {
+    return Value::string("");
+  }
   if (offset >= characters) return Value::string("");
   const std::int64_t end =
       length < 0 ? characters : std::min<std::int64_t>(characters, offset + length);
@@ -154,10 +171,58 @@ Value substr(Args args, const CallSite& site) {
   return Value::string(text.substr(from, to - from));
 }
 
-Value strrev(Args args, const CallSite& site) {
-  std::vector<char32_t> text = decode_utf8(string_arg(site, args, 0, "str"));
-  std::reverse(text.begin(), text.end());
-  return Value::string(encode_utf8(text));
+// cty's ReverseFunc, Nomad's `reverse` and `strrev`: the characters (grapheme clusters) of a
+// string in reverse order. A list or tuple is reversed too (cty refuses one; Terraform's
+// `reverse` takes it), which changes no string's result.
+Value reverse(Args args, const CallSite& site) {
+  const Value& given = non_null_arg(site, args, 0, "str");
+  if (given.kind() == Kind::List || given.kind() == Kind::Tuple) {
+    Value::Elements out(given.elements().rbegin(), given.elements().rend());
+    return given.kind() == Kind::Tuple ? Value::tuple(std::move(out)) : Value::list(std::move(out));
+  }
+  const std::string text = string_arg(site, args, 0, "str");
+  const auto offsets = grapheme_offsets(text);
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = offsets.size() - 1; i > 0; --i) {
+    out.append(text, offsets[i - 1], offsets[i] - offsets[i - 1]);
+  }
+  return Value::string(std::move(out));
+}
+
+Value strlen(Args args, const CallSite& site) {
+  const std::string text = string_arg(site, args, 0, "str");
+  return Value::number(static_cast<double>(grapheme_offsets(text).size() - 1));
+}
+
+// cty's ReplaceFunc: every occurrence of a literal substring (Nomad has no `/regex/` form;
+// regex_replace is that). An empty substring matches before every character and at the end,
+// as Go's strings.Replace.
+Value replace(Args args, const CallSite& site) {
+  const std::string text = string_arg(site, args, 0, "str");
+  const std::string search = string_arg(site, args, 1, "substr");
+  const std::string replacement = string_arg(site, args, 2, "replace");
+  std::string out;
+  if (search.empty()) {
+    const auto offsets = character_offsets(text);
+    check_result_string(site, text.size() + offsets.size() * replacement.size());
+    for (std::size_t i = 0; i + 1 < offsets.size(); ++i) {
+      out += replacement;
+      out.append(text, offsets[i], offsets[i + 1] - offsets[i]);
+    }
+    out += replacement;
+    return Value::string(std::move(out));
+  }
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t found = text.find(search, start);
+    out.append(text, start, found == std::string::npos ? std::string::npos : found - start);
+    if (found == std::string::npos) break;
+    out += replacement;
+    check_result_string(site, out.size());
+    start = found + search.size();
+  }
+  return Value::string(std::move(out));
 }
 
 }  // namespace
@@ -177,7 +242,10 @@ void add_string_functions(FunctionTable& table) {
   table["split"] = {2, 2, split};
   table["join"] = {2, -1, join};
   table["substr"] = {3, 3, substr};
-  table["strrev"] = {1, 1, strrev};
+  table["strrev"] = {1, 1, reverse};
+  table["reverse"] = {1, 1, reverse};
+  table["strlen"] = {1, 1, strlen};
+  table["replace"] = {3, 3, replace};
 }
 
 }  // namespace hcl::detail

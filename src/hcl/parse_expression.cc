@@ -261,7 +261,7 @@ ExprPtr Parser::function_call(const Token& name) {
                 "An expanded function argument (with ...) must be immediately followed by "
                 "closing parentheses, but found " +
                     found(close) + ".",
-                close);
+                separator);  // at the `...`, where HashiCorp's parser reports it
       }
       break;
     }

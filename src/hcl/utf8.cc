@@ -66,6 +66,59 @@ std::vector<std::size_t> character_offsets(std::string_view text) {
   return out;
 }
 
+namespace {
+
+bool extends_previous(char32_t c) {
+  struct Range {
+    char32_t first;
+    char32_t last;
+  };
+  // Combining marks of the common scripts, variation selectors, emoji modifiers and tags.
+  static constexpr Range kExtenders[] = {
+      {0x0300, 0x036F}, {0x0483, 0x0489},   {0x0591, 0x05BD},   {0x05BF, 0x05BF},
+      {0x05C1, 0x05C2}, {0x05C4, 0x05C5},   {0x05C7, 0x05C7},   {0x0610, 0x061A},
+      {0x064B, 0x065F}, {0x0670, 0x0670},   {0x06D6, 0x06DC},   {0x06DF, 0x06E4},
+      {0x06E7, 0x06E8}, {0x06EA, 0x06ED},   {0x0900, 0x0903},   {0x093A, 0x094F},
+      {0x0951, 0x0957}, {0x0962, 0x0963},   {0x0E31, 0x0E31},   {0x0E34, 0x0E3A},
+      {0x0E47, 0x0E4E}, {0x1AB0, 0x1AFF},   {0x1DC0, 0x1DFF},   {0x200C, 0x200D},
+      {0x20D0, 0x20FF}, {0x302A, 0x302F},   {0x3099, 0x309A},   {0xFE00, 0xFE0F},
+      {0xFE20, 0xFE2F}, {0x1F3FB, 0x1F3FF}, {0xE0020, 0xE007F}, {0xE0100, 0xE01EF},
+  };
+  for (const Range& range : kExtenders) {
+    if (c >= range.first && c <= range.last) return true;
+  }
+  return false;
+}
+
+bool is_regional_indicator(char32_t c) {
+  return c >= 0x1F1E6 && c <= 0x1F1FF;
+}
+
+}  // namespace
+
+std::vector<std::size_t> grapheme_offsets(std::string_view text) {
+  std::vector<std::size_t> out;
+  char32_t previous = 0;
+  bool previous_pairs = false;  // a regional indicator waiting for its second half
+  for (std::size_t i = 0; i < text.size();) {
+    char32_t c = 0;
+    std::size_t length = sequence_length(text, i, c);
+    if (length == 0) {
+      length = 1;
+      c = 0xFFFD;
+    }
+    const bool joins = !out.empty() && (extends_previous(c) || previous == 0x200D ||
+                                        (previous == '\r' && c == '\n') ||
+                                        (previous_pairs && is_regional_indicator(c)));
+    if (!joins) out.push_back(i);
+    previous_pairs = is_regional_indicator(c) && !(joins && previous_pairs);
+    previous = c;
+    i += length;
+  }
+  out.push_back(text.size());
+  return out;
+}
+
 void append_utf8(std::string& out, char32_t c) {
   if (c < 0x80) {
     out += static_cast<char>(c);

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/tryfunc"
+	"github.com/hashicorp/hcl/v2/ext/typeexpr"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
@@ -64,8 +65,9 @@ func evalContextFrom(path string) (*hcl.EvalContext, error) {
 
 // nomadFunctions: the functions of Nomad's job files (jobspec2's table) that cty's stdlib
 // and HCL's extensions provide, under Nomad's names. Those from other modules (base64*,
-// cidr*, file*, sha*, uuid*, yaml*, urlencode, bcrypt) are absent here: calling one
-// prints an error, and the corpus of -eval does not use them.
+// cidr*, file*, sha*, uuid*, yaml*, urlencode, bcrypt, rsadecrypt, md5) are absent here:
+// calling one prints an error, and the corpus of -eval does not use them (the unit tests of
+// tests/unit/hcl_functions_test.cc check those against known answers).
 func nomadFunctions() map[string]function.Function {
 	return map[string]function.Function{
 		"abs":             stdlib.AbsoluteFunc,
@@ -78,6 +80,7 @@ func nomadFunctions() map[string]function.Function {
 		"compact":         stdlib.CompactFunc,
 		"concat":          stdlib.ConcatFunc,
 		"contains":        stdlib.ContainsFunc,
+		"convert":         typeexpr.ConvertFunc,
 		"csvdecode":       stdlib.CSVDecodeFunc,
 		"distinct":        stdlib.DistinctFunc,
 		"element":         stdlib.ElementFunc,

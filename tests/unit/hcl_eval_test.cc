@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <limits>
 
 #include "hcl/eval.h"
 #include "hcl/function.h"
@@ -63,9 +64,17 @@ TEST(HclEval, LiteralsAndArithmetic) {
   EXPECT_EQ(eval("null"), Value::null());
 }
 
+// As cty computes them, so that a job file Nomad takes evaluates the same here.
+TEST(HclEval, DivisionByZeroIsInfiniteAndModuloByZeroIsTheDividend) {
+  EXPECT_EQ(eval("1 / 0"), num(std::numeric_limits<double>::infinity()));
+  EXPECT_EQ(eval("-1 / 0"), num(-std::numeric_limits<double>::infinity()));
+  EXPECT_EQ(eval("5 % 0"), num(5));
+  EXPECT_EQ(eval("\"x${1 / 0}\""), Value::string("x+Inf"));
+}
+
 TEST(HclEval, ArithmeticErrors) {
-  EXPECT_EQ(error_of("1 / 0"), "Operation failed; Error during operation: can't divide by zero.");
-  EXPECT_EQ(error_of("1 % 0"), "Operation failed; Error during operation: can't divide by zero.");
+  EXPECT_EQ(error_of("0 / 0"),
+            "Operation failed; Error during operation: the result is not a number.");
   EXPECT_EQ(error_of("\"a\" + 1"),
             "Invalid operand; Unsuitable value for left operand: a number is required.");
   EXPECT_EQ(error_of("1 + null"),

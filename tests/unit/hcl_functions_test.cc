@@ -145,18 +145,26 @@ TEST(HclFunctions, ElementLengthContainsIndex) {
   EXPECT_EQ(error_of("element([], 0)"), "element: cannot use element function with an empty list.");
   EXPECT_EQ(error_of("element([1], -1)"),
             "element: cannot use element function with a negative index.");
-  EXPECT_EQ(eval("length(\"héllo\")"), num(5));  // characters, not bytes
+  // Nomad's length is cty's: collections only (strlen counts a string's characters).
   EXPECT_EQ(eval("length([1, 2])"), num(2));
-  EXPECT_EQ(eval("length({a = 1})"), num(1));
-  EXPECT_EQ(error_of("length(5)"),
-            "length: invalid value for \"value\" parameter: argument must be a string, a "
-            "collection type, or a structural type, not a number.");
+  EXPECT_EQ(eval("length(map)"), num(2));
+  EXPECT_EQ(error_of("length(\"héllo\")"),
+            "length: collection must be a list, a map or a tuple, not string (strlen counts the "
+            "characters of a string).");
+  EXPECT_EQ(error_of("length(obj)"),
+            "length: collection must be a list, a map or a tuple, not object.");
   EXPECT_EQ(error_of("length(null)"),
-            "length: invalid value for \"value\" parameter: argument must not be null.");
+            "length: invalid value for \"collection\" parameter: argument must not be null.");
   EXPECT_EQ(eval("contains([\"a\", \"b\"], \"b\")"), Value::boolean(true));
   EXPECT_EQ(eval("contains([1], \"1\")"), Value::boolean(false));
-  EXPECT_EQ(eval("index([\"a\", \"b\"], \"b\")"), num(1));
-  EXPECT_EQ(error_of("index([\"a\"], \"z\")"), "index: item not found.");
+  // Nomad's index is cty's: the element at a key, not the position of an element.
+  EXPECT_EQ(eval("index([\"a\", \"b\"], 1)"), str("b"));
+  EXPECT_EQ(eval("index(map, \"b\")"), str("2"));
+  EXPECT_EQ(eval("index(obj, \"a\")"), num(1));
+  EXPECT_EQ(error_of("index([\"a\"], 1)"), "index: invalid index.");
+  EXPECT_EQ(error_of("index([\"a\"], 0.5)"), "index: invalid index.");
+  EXPECT_EQ(error_of("index([\"a\", \"b\"], \"b\")"), "index: key for tuple must be number.");
+  EXPECT_EQ(error_of("index(map, \"z\")"), "index: invalid index.");
 }
 
 TEST(HclFunctions, CoalesceCompactDistinctFlatten) {
@@ -168,7 +176,9 @@ TEST(HclFunctions, CoalesceCompactDistinctFlatten) {
   EXPECT_EQ(eval("compact([\"a\", \"\", null, \"b\"])"), strings({"a", "b"}));
   EXPECT_EQ(eval("distinct([\"a\", \"b\", \"a\"])"), Value::tuple({str("a"), str("b")}));
   EXPECT_EQ(eval("flatten([[1, [2]], [], 3])"), Value::list({num(1), num(2), num(3)}));
+  // cty's reverse is of strings; lists are reversed too (Terraform's meaning, an error in cty).
   EXPECT_EQ(eval("reverse([1, 2, 3])"), Value::tuple({num(3), num(2), num(1)}));
+  EXPECT_EQ(eval("reverse(\"abc\")"), str("cba"));
 }
 
 TEST(HclFunctions, SliceSortChunklist) {
@@ -203,6 +213,7 @@ TEST(HclFunctions, Strings) {
   EXPECT_EQ(eval("upper(\"héllo\")"), str("HÉLLO"));
   EXPECT_EQ(eval("lower(\"ÀB\")"), str("àb"));
   EXPECT_EQ(eval("title(\"hello big-world\")"), str("Hello Big-World"));
+  EXPECT_EQ(eval("title(\"it's snake_case\")"), str("It'S Snake_case"));  // Go's strings.Title
   EXPECT_EQ(eval("trim(\"?!hi?!\", \"!?\")"), str("hi"));
   EXPECT_EQ(eval("trimprefix(\"helloworld\", \"hello\")"), str("world"));
   EXPECT_EQ(eval("trimprefix(\"hello\", \"x\")"), str("hello"));
@@ -215,6 +226,12 @@ TEST(HclFunctions, Strings) {
   EXPECT_EQ(eval("substr(\"héllo\", 1, 1)"), str("é"));
   EXPECT_EQ(eval("substr(\"abc\", 10, 1)"), str(""));
   EXPECT_EQ(eval("strrev(\"abé\")"), str("éba"));
+  // Characters are grapheme clusters: a letter with its combining accent, a flag.
+  EXPECT_EQ(eval("strrev(\"ae\\u0301\")"), str("e\u0301a"));
+  EXPECT_EQ(eval("strlen(\"e\\u0301🇫🇷x\")"), num(3));
+  EXPECT_EQ(eval("substr(\"e\\u0301bc\", 0, 2)"), str("e\u0301b"));
+  EXPECT_EQ(eval("substr(\"hello\", 1, 0)"), str(""));
+  EXPECT_EQ(eval("substr(\"hello\", -2, 0)"), str("lo"));  // cty's quirk
   EXPECT_EQ(error_of("upper(null)"),
             "upper: invalid value for \"str\" parameter: argument must not be null.");
   EXPECT_EQ(error_of("upper([])"),
@@ -225,9 +242,14 @@ TEST(HclFunctions, Strings) {
 
 TEST(HclFunctions, ReplaceAndRegex) {
   EXPECT_EQ(eval("replace(\"a-b-c\", \"-\", \"+\")"), str("a+b+c"));
-  EXPECT_EQ(eval("replace(\"hello world\", \"/o(\\\\w)?/\", \"0$1\")"), str("hell0 w0rld"));
-  EXPECT_EQ(eval("replace(\"2024-01-02\", \"/(?P<y>\\\\d+)-(\\\\d+)-(\\\\d+)/\", \"$3/$2/$${y}\")"),
-            str("02/01/2024"));
+  // Nomad's replace is literal: a /pattern/ is text; regex_replace takes patterns.
+  EXPECT_EQ(eval("replace(\"a/o/b\", \"/o/\", \"0\")"), str("a0b"));
+  EXPECT_EQ(eval("replace(\"ab\", \"\", \"-\")"), str("-a-b-"));
+  EXPECT_EQ(eval("regex_replace(\"hello world\", \"o(\\\\w)?\", \"0$1\")"), str("hell0 w0rld"));
+  EXPECT_EQ(
+      eval("regex_replace(\"2024-01-02\", \"(?P<y>\\\\d+)-(\\\\d+)-(\\\\d+)\", \"$3/$2/$${y}\")"),
+      str("02/01/2024"));
+  EXPECT_EQ(eval("regex_replace(\"abc\", \"x*\", \"-\")"), str("-a-b-c-"));
   EXPECT_EQ(eval("regex(\"[a-z]+\", \"123abc456\")"), str("abc"));
   EXPECT_EQ(eval("regex(\"(\\\\d+)-(\\\\d+)\", \"v10-20\")"), strings({"10", "20"}));
   EXPECT_EQ(eval("regex(\"(?P<major>\\\\d+)\\\\.(?P<minor>\\\\d+)\", \"v1.2\")"),
@@ -289,6 +311,47 @@ TEST(HclFunctions, Digests) {
   // Two blocks: the padding spills into a second one.
   EXPECT_EQ(eval("sha256(\"" + std::string(60, 'a') + "\")"),
             str("11ee391211c6256460b6ed375957fadd8061cafbb31daf967db875aebd5aaad4"));
+  EXPECT_EQ(eval("sha512(\"\")"),
+            str("cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff"
+                "8318d2877eec2f63b931bd47417a81a538327af927da3e"));
+  EXPECT_EQ(eval("sha512(\"hello world\")"),
+            str("309ecc489c12d6eb4cc40f50c902f2b4d0ed77ee511a7c7a9bcd3ca86d4cd86f989dd35bc5ff499670"
+                "da34255b45b0cfd830e81f605dcf7dc5542e93ae9cd76f"));
+  EXPECT_EQ(eval("sha512(\"" + std::string(120, 'a') + "\")"),
+            str("f241de612b01aa2fa3cf01531d2a8e5e17fc761dfd48a704a834a47f57d6eade7804ecc39be42fdef1"
+                "6ec6adeaf7c01c2fd0c4cc97d3860907cfa4a3b36d0c05"));
+}
+
+TEST(HclFunctions, Uuidv5) {
+  EXPECT_EQ(eval("uuidv5(\"dns\", \"example.com\")"), str("cfbff0d1-9375-5685-968c-48ce8b15ae17"));
+  EXPECT_EQ(eval("uuidv5(\"12345678-1234-5678-1234-567812345678\", \"x\")"),
+            str("a3fabe7b-db47-50ac-bb4f-d93e4e254857"));
+  EXPECT_EQ(error_of("uuidv5(\"nope\", \"x\")"),
+            "uuidv5: uuidv5() doesn't support namespace nope.");
+}
+
+TEST(HclFunctions, Cidr) {
+  EXPECT_EQ(eval("cidrhost(\"10.12.112.0/20\", 16)"), str("10.12.112.16"));
+  EXPECT_EQ(eval("cidrhost(\"10.12.112.0/20\", 268)"), str("10.12.113.12"));
+  EXPECT_EQ(eval("cidrhost(\"10.0.0.0/24\", -1)"), str("10.0.0.255"));
+  EXPECT_EQ(eval("cidrhost(\"fd00:fd12:3456:7890:00a2::/72\", 34)"),
+            str("fd00:fd12:3456:7890::22"));
+  EXPECT_EQ(error_of("cidrhost(\"10.0.0.0/30\", 4)"),
+            "cidrhost: prefix of 30 does not accommodate a host numbered 4.");
+  EXPECT_EQ(eval("cidrnetmask(\"172.16.0.0/12\")"), str("255.240.0.0"));
+  EXPECT_EQ(eval("cidrsubnet(\"172.16.0.0/12\", 4, 2)"), str("172.18.0.0/16"));
+  EXPECT_EQ(eval("cidrsubnet(\"10.1.2.0/24\", 4, 15)"), str("10.1.2.240/28"));
+  EXPECT_EQ(eval("cidrsubnet(\"fd00:fd12:3456:7890::/56\", 16, 162)"),
+            str("fd00:fd12:3456:7800:a200::/72"));
+  EXPECT_EQ(error_of("cidrsubnet(\"10.0.0.0/30\", 4, 0)"),
+            "cidrsubnet: insufficient address space to extend prefix of 30 by 4.");
+  EXPECT_EQ(error_of("cidrsubnet(\"10.0.0.0/8\", 2, 4)"),
+            "cidrsubnet: prefix extension of 2 does not accommodate a subnet numbered 4.");
+  EXPECT_EQ(eval("cidrsubnets(\"10.1.0.0/16\", 4, 4, 8, 4)"),
+            strings({"10.1.0.0/20", "10.1.16.0/20", "10.1.32.0/24", "10.1.48.0/20"}));
+  EXPECT_EQ(error_of("cidrhost(\"10.0.0/8\", 1)"),
+            "cidrhost: invalid value for \"prefix\" parameter: invalid CIDR expression: invalid "
+            "CIDR address: 10.0.0/8.");
 }
 
 TEST(HclFunctions, Numeric) {
@@ -414,9 +477,64 @@ TEST_F(HclFileFunctions, Templatefile) {
             "and underscores.");
 }
 
+TEST_F(HclFileFunctions, PathsAndFileset) {
+  write("a.txt", "hi");
+  std::filesystem::create_directories(dir_ / "sub/deep");
+  write("sub/b.txt", "");
+  write("sub/c.md", "");
+  write("sub/deep/d.txt", "");
+  EXPECT_EQ(run("filebase64(\"a.txt\")"), str("aGk="));
+  EXPECT_EQ(run("basename(\"/a/b/c.txt\")"), str("c.txt"));
+  EXPECT_EQ(run("basename(\"a/b/\")"), str("b"));
+  EXPECT_EQ(run("dirname(\"/a/b/c.txt\")"), str("/a/b"));
+  EXPECT_EQ(run("dirname(\"c.txt\")"), str("."));
+  EXPECT_EQ(run("abspath(\"/a/./b/../c\")"), str("/a/c"));
+  EXPECT_EQ(error_of("pathexpand(\"~bob/x\")"),
+            "pathexpand: cannot expand user-specific home dir.");
+  EXPECT_EQ(run("pathexpand(\"/x/~\")"), str("/x/~"));
+  EXPECT_EQ(run("fileset(\".\", \"*.txt\")"), Value::set({str("a.txt")}));
+  EXPECT_EQ(run("fileset(\".\", \"**/*.txt\")"),
+            Value::set({str("a.txt"), str("sub/b.txt"), str("sub/deep/d.txt")}));
+  EXPECT_EQ(run("fileset(\"sub\", \"{*.md,deep/?.txt}\")"),
+            Value::set({str("c.md"), str("deep/d.txt")}));
+  EXPECT_EQ(run("fileset(\"sub\", \"[a-b].*\")"), Value::set({str("b.txt")}));
+  EXPECT_EQ(run("fileset(\".\", \"nothing*\")"), Value::set({}));
+}
+
+TEST(HclFunctions, Convert) {
+  EXPECT_EQ(eval("convert([1, true], list(string))"), strings({"1", "true"}));
+  EXPECT_EQ(eval("convert({ a = 1 }, map(string))"), Value::map({{"a", str("1")}}));
+  EXPECT_THROW(eval("convert(\"x\", number)"), hcl::DiagnosticError);
+}
+
+TEST(HclFunctions, DatesAndCsv) {
+  EXPECT_EQ(eval("formatdate(\"DD MMM YYYY hh:mm ZZZ\", \"2024-02-29T15:04:05Z\")"),
+            str("29 Feb 2024 15:04 UTC"));
+  EXPECT_EQ(eval("formatdate(\"EEEE h:mm aa ZZZZZ\", \"2024-03-05T00:30:00-07:00\")"),
+            str("Tuesday 0:30 am -07:00"));
+  EXPECT_EQ(error_of("formatdate(\"YYY\", \"2024-03-05T10:00:00Z\")"),
+            "formatdate: invalid value for \"format\" parameter: invalid date format verb \"YYY\": "
+            "year must either be \"YY\" or \"YYYY\".");
+  EXPECT_EQ(error_of("formatdate(\"YYYY\", \"2023-02-29T00:00:00Z\")"),
+            "formatdate: invalid value for \"time\" parameter: not a valid RFC3339 timestamp: "
+            "day out of range.");
+  EXPECT_EQ(eval("timeadd(\"2024-12-31T23:00:00+01:00\", \"90m\")"),
+            str("2025-01-01T00:30:00+01:00"));
+  EXPECT_EQ(error_of("timeadd(\"2024-03-05T10:00:00Z\", \"1d\")"),
+            "timeadd: time: invalid duration \"1d\".");
+  EXPECT_EQ(eval("csvdecode(\"a,b\\n1,\\\"x,y\\\"\\n\")"),
+            Value::list({Value::object({{"a", str("1")}, {"b", str("x,y")}})}));
+  EXPECT_EQ(error_of("csvdecode(\"a,b\\n1\\n\")"),
+            "csvdecode: parse error on line 2: wrong number of fields.");
+  EXPECT_EQ(eval("setproduct([\"a\"], [1, 2])"),
+            Value::list({Value::tuple({str("a"), num(1)}), Value::tuple({str("a"), num(2)})}));
+}
+
 TEST(HclFunctionsDisabled, FileFunctionsNeedABaseDirectory) {
   EXPECT_EQ(error_of("file(\"/etc/hostname\")"),
             "file: file functions are disabled here (no base directory was given).");
+  EXPECT_EQ(error_of("basename(\"/a/b\")"),
+            "basename: filesystem functions are disabled here (no base directory was given).");
 }
 
 }  // namespace

@@ -380,7 +380,7 @@ TEST(HclParser, ErrorPathsReportTheirPosition) {
       {false, "{a = 1", "Unterminated object constructor expression", 1, 1},
       {false, "f(a b)", "Missing argument separator", 1, 5},
       {false, "f(a", "Unterminated function call", 1, 1},
-      {false, "f(a..., b)", "Missing closing parenthesis", 1, 7},
+      {false, "f(a..., b)", "Missing closing parenthesis", 1, 4},  // at the `...`, as HCL
       {false, "a.", "Invalid attribute name", 1, 3},
       {false, "a[*.b", "Missing close bracket on splat index", 1, 4},
       {false, "a[1", "Missing close bracket on index", 1, 4},
