@@ -12,6 +12,7 @@
 #include <optional>
 #include <utility>
 
+#include "hcl/did_you_mean.h"
 #include "hcl/parser_internal.h"
 #include "hcl/unicode.h"
 
@@ -36,21 +37,6 @@ const char* directive_name(PartKind kind) {
     default:
       return "template";
   }
-}
-
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
 }
 
 // `<<-`: the fewest leading white space characters of any line (blank lines aside) go from

@@ -6,10 +6,15 @@
 #include <string_view>
 #include <vector>
 
+#include "hcl/unicode.h"
+
 namespace hcl::detail {
 
+// The lexer's (hcl/unicode.h), so that both agree on what a space is.
+using hcl::append_utf8;
+using hcl::is_unicode_space;
+
 std::vector<char32_t> decode_utf8(std::string_view text);
-void append_utf8(std::string& out, char32_t code_point);
 std::string encode_utf8(const std::vector<char32_t>& code_points);
 
 // Byte offsets of each character's start, plus text.size() at the end.
@@ -26,6 +31,5 @@ std::vector<std::size_t> grapheme_offsets(std::string_view text);
 char32_t to_upper(char32_t c);
 char32_t to_lower(char32_t c);
 bool is_letter(char32_t c);
-bool is_unicode_space(char32_t c);
 
 }  // namespace hcl::detail

@@ -11,6 +11,7 @@
 #include <set>
 #include <utility>
 
+#include "hcl/did_you_mean.h"
 #include "hcl/dynamic_block.h"
 #include "hcl/type.h"
 #include "jobspec/durations.h"
@@ -38,29 +39,6 @@ hcl::Type collection_type(hcl::Type::Kind kind, hcl::Type::Kind element) {
   type.kind = kind;
   type.element = std::make_shared<const hcl::Type>(simple_type(element));
   return type;
-}
-
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
-// HCL's suggestion for a misspelt name: the first candidate fewer than 3 edits away.
-std::string suggestion(const std::string& name, const std::vector<std::string>& candidates) {
-  for (const std::string& candidate : candidates) {
-    if (edit_distance(name, candidate) < 3) return " Did you mean \"" + candidate + "\"?";
-  }
-  return "";
 }
 
 // A range for "missing" errors: the start of the body (its opening brace).
@@ -355,7 +333,7 @@ class Decoder {
     for (const AttributeSpec& a : spec.attributes) {
       if (body.attribute(a.name) == nullptr) candidates.push_back(a.name);
     }
-    std::string hint = suggestion(attribute.name, candidates);
+    std::string hint = hcl::did_you_mean(attribute.name, candidates);
     if (hint.empty() && spec.block(attribute.name) != nullptr) {
       hint = " Did you mean to define a block of type \"" + attribute.name + "\"?";
     }
@@ -367,7 +345,7 @@ class Decoder {
   void unsupported_block(const ExpandedBlock& block, const BlockSpec& spec) {
     std::vector<std::string> candidates;
     for (const NestedBlockSpec& b : spec.blocks) candidates.push_back(b.type);
-    std::string hint = suggestion(block.type, candidates);
+    std::string hint = hcl::did_you_mean(block.type, candidates);
     if (hint.empty() && spec.attribute(block.type) != nullptr) {
       hint = " Did you mean to define argument \"" + block.type +
              "\"? If so, use the equals sign to assign it a value.";
@@ -703,7 +681,7 @@ void check_top_level(const hcl::File& file) {
       std::vector<std::string> names = {"job", "variable", "variables", "locals"};
       problems.push_back({"Unsupported block type",
                           "Blocks of type \"" + block.type + "\" are not expected here." +
-                              suggestion(block.type, names),
+                              hcl::did_you_mean(block.type, names),
                           block.type_range});
       continue;
     }

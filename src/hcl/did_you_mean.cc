@@ -1,0 +1,30 @@
+#include "hcl/did_you_mean.h"
+
+#include <algorithm>
+
+namespace hcl {
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  // One row of the matrix at a time: names are short, but a hostile one need not be.
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string did_you_mean(std::string_view name, const std::vector<std::string>& candidates) {
+  for (const std::string& candidate : candidates) {
+    if (edit_distance(name, candidate) < 3) return " Did you mean \"" + candidate + "\"?";
+  }
+  return "";
+}
+
+}  // namespace hcl
