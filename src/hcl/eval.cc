@@ -207,6 +207,8 @@ class Evaluator {
   Value eval_conditional(const ConditionalExpr& expr, const EvalContext& context);
   Value eval_binary(const BinaryExpr& expr, const EvalContext& context);
   Value eval_unary(const UnaryExpr& expr, const EvalContext& context);
+  // eval without the checks of the result's size.
+  Value eval_node(const Expr& expr, const EvalContext& context);
   Value eval_object(const ObjectExpr& expr, const EvalContext& context);
   Value eval_for(const ForExpr& expr, const EvalContext& context);
   std::string eval_template_for(const TemplateForExpr& expr, const EvalContext& context,
@@ -219,6 +221,28 @@ class Evaluator {
 Value Evaluator::eval(const Expr& expr, const EvalContext& context) {
   DepthGuard depth(context, expr.range);
   count_steps(context, 1, expr.range);
+  Value result = eval_node(expr, context);
+  // Parts are shared, so a result can stand for far more than was built to make it
+  // ([for i in range(1000) : local.big]): its size in full is what JSON, YAML and equality
+  // will walk, and what a job may hold.
+  if (result.total_values() > context.limits.max_elements) {
+    throw_error("Value too large",
+                "The result would hold " + std::to_string(result.total_values()) +
+                    " values in all, counting repeated parts each time; the limit is " +
+                    std::to_string(context.limits.max_elements) + ".",
+                expr.range);
+  }
+  if (result.total_string_bytes() > 4 * context.limits.max_string_bytes) {
+    throw_error("Value too large",
+                "The result would hold " + std::to_string(result.total_string_bytes()) +
+                    " bytes of strings in all, counting repeated parts each time; the limit is " +
+                    std::to_string(4 * context.limits.max_string_bytes) + ".",
+                expr.range);
+  }
+  return result;
+}
+
+Value Evaluator::eval_node(const Expr& expr, const EvalContext& context) {
   switch (expr.kind) {
     case ExprKind::Literal:
       return as<LiteralExpr>(expr).value;

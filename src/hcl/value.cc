@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <stdexcept>
 
 namespace hcl {
@@ -46,9 +47,23 @@ Value Value::number(double n) {
   return v;
 }
 
+namespace {
+
+std::size_t saturating_add(std::size_t a, std::size_t b) {
+  return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+
+}  // namespace
+
+void Value::add_to_totals(const Value& part) {
+  total_values_ = saturating_add(total_values_, part.total_values_);
+  total_string_bytes_ = saturating_add(total_string_bytes_, part.total_string_bytes_);
+}
+
 Value Value::string(std::string s) {
   Value v;
   v.kind_ = Kind::String;
+  v.total_string_bytes_ = s.size();
   v.string_ = std::make_shared<const std::string>(std::move(s));
   return v;
 }
@@ -57,6 +72,7 @@ Value Value::list(Elements elements) {
   Value v;
   v.kind_ = Kind::List;
   v.elements_ = std::make_shared<const Elements>(std::move(elements));
+  for (const Value& element : *v.elements_) v.add_to_totals(element);
   return v;
 }
 
@@ -64,6 +80,7 @@ Value Value::tuple(Elements elements) {
   Value v;
   v.kind_ = Kind::Tuple;
   v.elements_ = std::make_shared<const Elements>(std::move(elements));
+  for (const Value& element : *v.elements_) v.add_to_totals(element);
   return v;
 }
 
@@ -110,6 +127,7 @@ Value Value::set(Elements elements) {
   Value v;
   v.kind_ = Kind::Set;
   v.elements_ = std::make_shared<const Elements>(std::move(elements));
+  for (const Value& element : *v.elements_) v.add_to_totals(element);
   return v;
 }
 
@@ -117,6 +135,10 @@ Value Value::map(Attributes attributes) {
   Value v;
   v.kind_ = Kind::Map;
   v.attributes_ = std::make_shared<const Attributes>(std::move(attributes));
+  for (const auto& [key, value] : *v.attributes_) {
+    v.add_to_totals(value);
+    v.total_string_bytes_ = saturating_add(v.total_string_bytes_, key.size());
+  }
   return v;
 }
 
@@ -124,6 +146,10 @@ Value Value::object(Attributes attributes) {
   Value v;
   v.kind_ = Kind::Object;
   v.attributes_ = std::make_shared<const Attributes>(std::move(attributes));
+  for (const auto& [key, value] : *v.attributes_) {
+    v.add_to_totals(value);
+    v.total_string_bytes_ = saturating_add(v.total_string_bytes_, key.size());
+  }
   return v;
 }
 

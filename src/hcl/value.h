@@ -65,12 +65,24 @@ class Value {
   // Elements or attributes; 0 for the rest.
   std::size_t size() const;
 
+  // The value's size written out in full: values in all (itself included) and string bytes
+  // (keys included), a shared part counted each time it appears, saturating. Collections
+  // share their parts, so a few small expressions can stand for a billion elements; the
+  // evaluator bounds these, so that nothing that walks a value (JSON, equality) can be made
+  // to run away.
+  std::size_t total_values() const { return total_values_; }
+  std::size_t total_string_bytes() const { return total_string_bytes_; }
+
   // Structural equality as HCL's `==` (a list and a tuple of equal elements are equal; so
   // are a map and an object).
   bool operator==(const Value& other) const;
 
  private:
+  void add_to_totals(const Value& part);
+
   Kind kind_ = Kind::Null;
+  std::size_t total_values_ = 1;
+  std::size_t total_string_bytes_ = 0;
   bool bool_ = false;
   double number_ = 0;
   std::shared_ptr<const std::string> string_;

@@ -425,10 +425,18 @@ TEST_F(HclEvalLimits, DeepNesting) {
 TEST_F(HclEvalLimits, ElementCount) {
   hcl::EvalContext context = make_context();
   context.limits.max_elements = 100;
+  // range(200) is refused before any for expression sees it: every result is checked.
   EXPECT_EQ(error_of("[for i in range(200) : i]", context),
-            "Too many elements; The result would have 101 elements; the limit is 100.");
-  EXPECT_EQ(error_of("{for i in range(200) : i => i}", context),
-            "Too many elements; The result would have 101 elements; the limit is 100.");
+            "Value too large; The result would hold 201 values in all, counting repeated parts "
+            "each time; the limit is 100.");
+  EXPECT_EQ(error_of("{for i in range(60) : i => [i, i]}", context),
+            "Value too large; The result would hold 181 values in all, counting repeated parts "
+            "each time; the limit is 100.");
+  // Shared parts count each time they appear.
+  context.variables["ten"] = hcl::evaluate(*hcl::parse_expression("range(10)", "t"), context);
+  EXPECT_EQ(error_of("[for i in range(10) : ten]", context),
+            "Value too large; The result would hold 111 values in all, counting repeated parts "
+            "each time; the limit is 100.");
 }
 
 TEST_F(HclEvalLimits, StringSize) {

@@ -246,3 +246,49 @@ TEST(JobspecFunctions, FilesAreReadBesideTheJobFile) {
 }
 
 }  // namespace
+
+namespace {
+
+// Found in review: locals are evaluated one at a time and share their parts, so three small
+// ones stood for a billion elements, which the decoder's JSON conversion then walked.
+TEST(JobspecLimits, LocalsThatMultiplyEachOtherAreRefused) {
+  const std::string source =
+      "locals {\n"
+      "  a = range(512)\n"
+      "  b = [for i in range(1024) : local.a]\n"
+      "  c = [for i in range(1024) : local.b]\n"
+      "}\n"
+      "job \"x\" {\n"
+      "  meta { m = jsonencode(local.c) }\n"
+      "  group \"g\" {\n"
+      "    task \"t\" {\n"
+      "      driver = \"pot\"\n"
+      "    }\n"
+      "  }\n"
+      "}\n";
+  hcl::Diagnostic diagnostic = error_named("Value too large", source);
+  EXPECT_EQ(diagnostic.range.start.line, 4);
+  EXPECT_NE(diagnostic.detail.find("values in all"), std::string::npos) << diagnostic.detail;
+}
+
+TEST(JobspecLimits, AStringRepeatedBeyondTheBudgetIsRefused) {
+  const std::string source =
+      "locals {\n"
+      "  s = join(\"\", [for i in range(1024) : \"0123456789abcdef\"])\n"
+      "  t = join(\"\", [for i in range(1024) : local.s])\n"
+      "  u = [for i in range(1024) : local.t]\n"
+      "}\n"
+      "job \"x\" {\n"
+      "  meta { m = local.u[0] }\n"
+      "  group \"g\" {\n"
+      "    task \"t\" {\n"
+      "      driver = \"pot\"\n"
+      "    }\n"
+      "  }\n"
+      "}\n";
+  hcl::Diagnostic diagnostic = error_named("Value too large", source);
+  EXPECT_EQ(diagnostic.range.start.line, 4);
+  EXPECT_NE(diagnostic.detail.find("bytes of strings"), std::string::npos) << diagnostic.detail;
+}
+
+}  // namespace
