@@ -5,6 +5,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "hcl/diagnostic.h"
 #include "hcl/parser.h"
 #include "jobspec/decode.h"
 #include "jobspec/json_job.h"
@@ -13,10 +14,24 @@
 namespace jobspec {
 namespace {
 
-// Nomad tells the JSON form by its first character after spaces.
-bool looks_like_json(const std::string& source) {
+// Nomad tells HCL's JSON syntax by the first character after spaces.
+void refuse_hcl_json(const std::string& source, const std::string& filename) {
   const auto first = source.find_first_not_of(" \t\r\n");
-  return first != std::string::npos && source[first] == '{';
+  if (first == std::string::npos || source[first] != '{') return;
+  hcl::Pos pos;
+  for (std::size_t i = 0; i < first; ++i) {
+    pos.line += source[i] == '\n' ? 1 : 0;
+    pos.column = source[i] == '\n' ? 1 : pos.column + 1;
+  }
+  pos.byte = first;
+  hcl::Pos end = pos;
+  end.column += 1;
+  end.byte += 1;
+  hcl::throw_error("Unsupported JSON syntax",
+                   "This file is JSON. The API's JSON form is read with -json; HCL's JSON syntax "
+                   "(a job file written as JSON, which Nomad reads without -json) is not "
+                   "supported: write the job in HCL.",
+                   hcl::Range{filename, pos, end});
 }
 
 }  // namespace
@@ -31,8 +46,9 @@ Json decode_job(const std::string& source, const std::string& filename,
 
 Json parse_job(const std::string& source, const std::string& filename,
                const ParseOptions& options) {
-  Json job = looks_like_json(source) ? parse_json_job(source, filename)
-                                     : decode_job(source, filename, options);
+  if (!options.json) refuse_hcl_json(source, filename);
+  Json job =
+      options.json ? parse_json_job(source, filename) : decode_job(source, filename, options);
   canonicalize(job);
   return job;
 }

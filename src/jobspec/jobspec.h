@@ -24,10 +24,15 @@ struct ParseOptions {
   // directory; false disables them (Nomad's -hcl2-strict=false has no such switch, but an
   // API parse of a submitted file has no directory to read).
   bool allow_filesystem = true;
+  // The API's JSON form (`-json`: `{"Job": {...}}` or the bare job). Without it a file
+  // whose first non-blank character is `{` is refused with a diagnostic: that is HCL's JSON
+  // syntax, which Nomad reads then and we do not, and reading it as the API's form would
+  // quietly make an empty job of `{"job": {"web": ...}}`.
+  bool json = false;
 };
 
 // Parses, evaluates and decodes `source` (the text of `filename`), then canonicalizes.
-// HCL or JSON is told by the first non-blank character (`{` is JSON). Errors throw
+// HCL, or the API's JSON form with options.json. Errors throw
 // hcl::DiagnosticError (located: file:line:column, with the source line) for the job file
 // and its variables, and pot-style one-line std::runtime_error for the rest.
 Json parse_job(const std::string& source, const std::string& filename, const ParseOptions& options);

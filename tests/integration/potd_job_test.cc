@@ -86,6 +86,15 @@ TEST_F(PotdJob, TheJsonItPrintsReadsBackToTheSameJob) {
   RunResult again = potd({"job", "run", "-output", "-json", json_file});
   ASSERT_TRUE(again.ok()) << again;
   EXPECT_EQ(Json::parse(again.out), Json::parse(first.out));
+
+  // Without -json, JSON is HCL's JSON syntax to Nomad, which potd refuses by name rather than
+  // reading `{"job": {"web": ...}}` as an empty API job.
+  std::string hcl_json = write("hcl.json", "{\"job\": {\"web\": {\"group\": {}}}}\n");
+  RunResult refused = potd({"job", "run", "-output", hcl_json});
+  EXPECT_EQ(refused.code, 1) << refused;
+  EXPECT_NE(refused.err.find(hcl_json + ":1:1: Unsupported JSON syntax"), std::string::npos)
+      << refused;
+  EXPECT_EQ(refused.out, "");
 }
 
 TEST_F(PotdJob, TheSlidesClosingBracesOnOneLineAreASyntaxError) {

@@ -856,7 +856,9 @@ TEST(JobspecParse, SeedJobIsCanonicalAndItsJsonFormReadsBack) {
 
   // The first non-blank `{` makes it the JSON form.
   const std::string json_form = "\n  " + jobspec::Json({{"Job", job}}).dump();
-  EXPECT_TRUE(same_json(jobspec::parse_job(json_form, "job.json", {}), job.dump()));
+  jobspec::ParseOptions json_options;
+  json_options.json = true;
+  EXPECT_TRUE(same_json(jobspec::parse_job(json_form, "job.json", json_options), job.dump()));
 }
 
 }  // namespace

@@ -79,14 +79,11 @@ std::optional<jobspec::Json> load_job(const std::string& command, const JobFileF
   const std::string& path = words[0];
   std::string source = read_job_file(command, path);
   std::string filename = path == "-" ? "<stdin>" : path;
-  auto first = source.find_first_not_of(" \t\r\n");
-  if (flags.json && first != std::string::npos && source[first] != '{') {
-    throw Error(command + ": -json given, but " + quote_name(filename) + " is not a JSON job");
-  }
 
   jobspec::ParseOptions options;
   options.var_args = flags.vars;
   options.var_files = flags.var_files;
+  options.json = flags.json;
   options.environment = environment();
   // The job file's directory is where file() and templatefile() look; stdin has none.
   options.allow_filesystem = path != "-";
