@@ -49,13 +49,7 @@ hcl::Pos position_of(std::string_view source, std::size_t byte) {
 
 [[noreturn]] void fail_at(std::string_view source, const std::string& filename, std::size_t byte,
                           std::string summary, std::string detail) {
-  hcl::Pos start = position_of(source, byte);
-  hcl::Pos end = start;
-  if (byte < source.size()) {
-    end.byte = byte + 1;
-    end.column = start.column + 1;
-  }
-  hcl::throw_error(std::move(summary), std::move(detail), hcl::Range{filename, start, end});
+  hcl::throw_error(std::move(summary), std::move(detail), json_range(source, filename, byte));
 }
 
 // Refuses nesting deeper than kMaxDepth before the parser builds anything.
@@ -264,7 +258,17 @@ class TypeChecker {
 
 }  // namespace
 
-Json parse_json_job(const std::string& source, const std::string& filename) {
+hcl::Range json_range(std::string_view source, const std::string& filename, std::size_t byte) {
+  hcl::Pos start = position_of(source, byte);
+  hcl::Pos end = start;
+  if (byte < source.size()) {
+    end.byte = byte + 1;
+    end.column = start.column + 1;
+  }
+  return hcl::Range{filename, start, end};
+}
+
+Json parse_json_document(const std::string& source, const std::string& filename) {
   check_depth(source, filename);
 
   Json document;
@@ -286,6 +290,11 @@ Json parse_json_job(const std::string& source, const std::string& filename) {
     }
     fail_at(source, filename, byte, "Invalid JSON", "A number is too large for a double.");
   }
+  return document;
+}
+
+Json parse_json_job(const std::string& source, const std::string& filename) {
+  Json document = parse_json_document(source, filename);
 
   if (!document.is_object()) {
     const std::size_t first = source.find_first_not_of(" \t\r\n");

@@ -15,6 +15,7 @@
 #include "hcl/parser.h"
 #include "hcl/type.h"
 #include "jobspec/decode.h"
+#include "jobspec/json_job.h"
 #include "jobspec/runtime_references.h"
 
 namespace jobspec {
@@ -477,17 +478,18 @@ class VariableReader {
   }
 
   void assign_from_json_file(const std::string& path, const std::string& text) {
-    Json document;
-    try {
-      document = Json::parse(text);
-    } catch (const Json::exception& e) {
-      throw std::runtime_error("reading var file `" + path + "`: " + e.what());
-    }
+    const Json document = parse_json_document(text, path);
     if (!document.is_object()) {
-      throw std::runtime_error("reading var file `" + path + "`: not a JSON object");
+      const auto first = text.find_first_not_of(" \t\r\n");
+      hcl::throw_error("Invalid variables file",
+                       "A JSON variables file is an object of name: value pairs.",
+                       json_range(text, path, first == std::string::npos ? 0 : first));
     }
-    const Range whole{path, {}, {}};
     for (auto item = document.begin(); item != document.end(); ++item) {
+      // The JSON library keeps no positions: the key's first appearance as a string stands
+      // for it.
+      const std::size_t at = text.find(Json(item.key()).dump());
+      const Range whole = json_range(text, path, at == std::string::npos ? 0 : at);
       auto it = variables_.find(item.key());
       if (it == variables_.end()) {
         error("Undefined variable",

@@ -292,3 +292,27 @@ TEST(JobspecLimits, AStringRepeatedBeyondTheBudgetIsRefused) {
 }
 
 }  // namespace
+
+namespace {
+
+// Found in review: a JSON var file was parsed without the job form's guards (a deep one
+// overflowed the stack) and its errors had no place.
+TEST(JobspecVarFile, JsonVarFilesAreReadWithTheJobFormsGuards) {
+  TempDir dir;
+  jobspec::ParseOptions options;
+  options.var_files = {dir.write(
+      "deep.json", "{\"region\": " + std::string(100000, '[') + std::string(100000, ']') + "}")};
+  EXPECT_EQ(error_named("Too deeply nested", kRegionJob, options).range.filename,
+            options.var_files[0]);
+
+  options.var_files = {dir.write("bad.json", "{\n  \"region\": nope\n}\n")};
+  hcl::Diagnostic bad = error_named("Invalid JSON", kRegionJob, options);
+  EXPECT_EQ(bad.range.start.line, 2);
+
+  options.var_files = {dir.write("extra.json", "{\n  \"region\": \"x\",\n  \"zone\": \"y\"\n}\n")};
+  hcl::Diagnostic undefined = error_named("Undefined variable", kRegionJob, options);
+  EXPECT_EQ(undefined.range.start.line, 3);
+  EXPECT_EQ(undefined.range.start.column, 3);
+}
+
+}  // namespace
