@@ -20,6 +20,7 @@
 
 #include "jobspec/api_fields.h"
 #include "jobspec/jobspec.h"
+#include "jobspec/json_fields.h"
 
 namespace jobspec {
 
@@ -156,22 +157,6 @@ void default_empty_string(Json& object, const char* key, const char* value) {
 void empty_to_null(Json& object, const char* key) {
   Json& field = object[key];
   if ((field.is_array() || field.is_object()) && field.empty()) field = nullptr;
-}
-
-std::string string_of(const Json& object, const char* key) {
-  auto found = object.find(key);
-  return found != object.end() && found->is_string() ? found->get<std::string>() : std::string();
-}
-
-std::int64_t int_of(const Json& object, const char* key) {
-  auto found = object.find(key);
-  if (found == object.end() || !found->is_number_integer()) return 0;
-  if (found->is_number_unsigned()) {
-    auto value = found->get<std::uint64_t>();
-    return value > static_cast<std::uint64_t>(INT64_MAX) ? INT64_MAX
-                                                         : static_cast<std::int64_t>(value);
-  }
-  return found->get<std::int64_t>();
 }
 
 bool is_object(const Json& object, const char* key) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "jobspec/jobspec.h"
+#include "jobspec/json_fields.h"
 
 namespace jobspec {
 
@@ -23,28 +24,6 @@ namespace {
 
 constexpr std::int64_t kMillisecond = 1'000'000;
 constexpr std::int64_t kSecond = 1000 * kMillisecond;
-
-std::string string_of(const Json& object, const char* key) {
-  auto found = object.find(key);
-  return found != object.end() && found->is_string() ? found->get<std::string>() : std::string();
-}
-
-std::int64_t int_of(const Json& object, const char* key) {
-  auto found = object.find(key);
-  if (found == object.end() || !found->is_number()) return 0;
-  if (found->is_number_unsigned()) {
-    auto value = found->get<std::uint64_t>();
-    return value > static_cast<std::uint64_t>(INT64_MAX) ? INT64_MAX
-                                                         : static_cast<std::int64_t>(value);
-  }
-  return found->is_number_integer() ? found->get<std::int64_t>()
-                                    : static_cast<std::int64_t>(found->get<double>());
-}
-
-bool bool_of(const Json& object, const char* key) {
-  auto found = object.find(key);
-  return found != object.end() && found->is_boolean() && found->get<bool>();
-}
 
 bool has_object(const Json& object, const char* key) {
   auto found = object.find(key);
