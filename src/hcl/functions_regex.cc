@@ -3,10 +3,16 @@
 // HCL's patterns are RE2's. The common part of RE2 and ECMAScript is large; we translate the
 // rest that job files use: named groups `(?P<name>...)` / `(?<name>...)` (kept as numbered
 // groups with their names remembered), a leading `(?i)`, and `\A` / `\z`. Matching runs in
-// libstdc++'s polynomial (non-backtracking) mode, and the subject and pattern sizes are
-// bounded, because a backtracking matcher recurses once per character and can be driven into
-// exponential time by patterns such as `(a|aa)*b`.
+// libstdc++'s polynomial (non-backtracking) mode, because a backtracking matcher recurses once
+// per character and can be driven into exponential time by patterns such as `(a|aa)*b`. The
+// polynomial mode still costs about (states of the pattern) x (length of the string) per
+// match attempt, and a search tries every start, so the pattern's states times the string's
+// length squared is bounded too: `(?:(?: ?){90}){90}x` against 1,024 spaces ran for minutes.
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
 #include <regex>
+#include <string_view>
 
 #include "hcl/function_support.h"
 
@@ -16,6 +22,104 @@ namespace {
 
 constexpr std::size_t kMaxPatternBytes = 1024;
 constexpr std::size_t kMaxSubjectBytes = 1024;
+// States x (subject bytes + 1)^2: a 60-state pattern on a 1 KiB string passes, a 6,000-state
+// one on 100 bytes.
+constexpr std::size_t kMaxMatchWork = std::size_t{1} << 26;
+
+std::size_t saturating_multiply(std::size_t a, std::size_t b) {
+  return b != 0 && a > SIZE_MAX / b ? SIZE_MAX : a * b;
+}
+
+// The automaton's size, roughly: one state per character, class or group, with a counted
+// repetition `{m,n}` copying what it repeats max(m, n) times (`{m,}` m + 1 times). It errs
+// on the large side (a group's `?P<name>` counts), which only makes the bound stricter.
+std::size_t estimated_states(std::string_view pattern) {
+  std::vector<std::size_t> level_sizes{0};
+  std::size_t last_atom = 0;
+  auto add = [&](std::size_t size) {
+    level_sizes.back() = std::min(SIZE_MAX - size, level_sizes.back()) + size;
+  };
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (c == '\\') {
+      ++i;
+      last_atom = 1;
+    } else if (c == '[') {
+      std::size_t j = i + 1;
+      if (j < pattern.size() && pattern[j] == '^') ++j;
+      if (j < pattern.size() && pattern[j] == ']') ++j;
+      while (j < pattern.size() && pattern[j] != ']') j += pattern[j] == '\\' ? 2 : 1;
+      i = j;
+      last_atom = 1;
+    } else if (c == '(') {
+      level_sizes.push_back(0);
+      // A group's syntax is not a state: `(?:`, `(?P<name>`, `(?<name>`.
+      if (i + 2 < pattern.size() && pattern[i + 1] == '?') {
+        if (pattern[i + 2] == ':') {
+          i += 2;
+        } else if (pattern[i + 2] == 'P' || pattern[i + 2] == '<') {
+          const std::size_t close = pattern.find('>', i);
+          if (close != std::string_view::npos) i = close;
+        }
+      }
+      continue;
+    } else if (c == ')' && level_sizes.size() > 1) {
+      last_atom = level_sizes.back() + 1;
+      level_sizes.pop_back();
+    } else if (c == '{') {
+      std::size_t j = i + 1;
+      std::size_t low = 0;
+      std::size_t high = 0;
+      bool has_comma = false;
+      bool has_high = false;
+      while (j < pattern.size() && std::isdigit(static_cast<unsigned char>(pattern[j]))) {
+        low =
+            std::min<std::size_t>(low * 10 + static_cast<std::size_t>(pattern[j++] - '0'), 100000);
+      }
+      if (j < pattern.size() && pattern[j] == ',') {
+        has_comma = true;
+        ++j;
+        while (j < pattern.size() && std::isdigit(static_cast<unsigned char>(pattern[j]))) {
+          has_high = true;
+          high = std::min<std::size_t>(high * 10 + static_cast<std::size_t>(pattern[j++] - '0'),
+                                       100000);
+        }
+      }
+      if (j < pattern.size() && pattern[j] == '}' && j > i + 1) {
+        const std::size_t copies = has_high ? std::max(low, high) : has_comma ? low + 1 : low;
+        // The atom was counted once already.
+        add(saturating_multiply(last_atom, copies > 0 ? copies - 1 : 0));
+        i = j;
+        continue;
+      }
+      last_atom = 1;
+    } else if (c == '*' || c == '+' || c == '?' || c == '|') {
+      add(1);
+      continue;
+    } else {
+      last_atom = 1;
+    }
+    add(last_atom);
+  }
+  std::size_t total = 0;
+  for (std::size_t size : level_sizes) total = std::min(SIZE_MAX - size, total) + size;
+  return total;
+}
+
+// Refuses a pattern and string whose matching could run for minutes.
+void check_match_work(const CallSite& site, const std::string& pattern,
+                      const std::string& subject) {
+  const std::size_t states = estimated_states(pattern);
+  const std::size_t length = subject.size() + 1;
+  if (saturating_multiply(states, saturating_multiply(length, length)) > kMaxMatchWork) {
+    call_error(site,
+               "the pattern (about " + std::to_string(states) +
+                   " states with its repetitions) is too large to match against a string of " +
+                   std::to_string(subject.size()) +
+                   " bytes in bounded time; shorten the pattern, its counted repetitions "
+                   "or the string.");
+  }
+}
 
 struct Pattern {
   std::regex regex;
@@ -126,8 +230,10 @@ Value match_value(const CallSite& site, const Pattern& pattern, const std::smatc
 }
 
 Value regex(Args args, const CallSite& site) {
-  const Pattern pattern = compile(site, string_arg(site, args, 0, "pattern"));
+  const std::string source = string_arg(site, args, 0, "pattern");
   const std::string subject = subject_arg(site, args, 1);
+  check_match_work(site, source, subject);
+  const Pattern pattern = compile(site, source);
   std::smatch match;
   if (!std::regex_search(subject, match, pattern.regex)) {
     call_error(site, "pattern did not match any part of the given string.");
@@ -136,8 +242,10 @@ Value regex(Args args, const CallSite& site) {
 }
 
 Value regexall(Args args, const CallSite& site) {
-  const Pattern pattern = compile(site, string_arg(site, args, 0, "pattern"));
+  const std::string source = string_arg(site, args, 0, "pattern");
   const std::string subject = subject_arg(site, args, 1);
+  check_match_work(site, source, subject);
+  const Pattern pattern = compile(site, source);
   Value::Elements matches;
   for (auto it = std::sregex_iterator(subject.begin(), subject.end(), pattern.regex);
        it != std::sregex_iterator(); ++it) {
@@ -202,7 +310,9 @@ std::string expand(const std::string& replacement, const Pattern& pattern,
 // references expanded. As Go, an empty match right after the previous match is skipped.
 Value regex_replace(Args args, const CallSite& site) {
   const std::string subject = subject_arg(site, args, 0);
-  const Pattern pattern = compile(site, string_arg(site, args, 1, "pattern"));
+  const std::string source = string_arg(site, args, 1, "pattern");
+  check_match_work(site, source, subject);
+  const Pattern pattern = compile(site, source);
   const std::string replacement = string_arg(site, args, 2, "replace");
   std::string out;
   auto last = subject.cbegin();

@@ -276,6 +276,27 @@ TEST(HclFunctions, RegexIsBoundedOnHostileInput) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
 }
 
+// Found in review: counted repetitions make a short pattern a large automaton, which the
+// polynomial matcher then runs from every start of the string (this one ran for minutes).
+TEST(HclFunctions, RegexRefusesAPatternTooLargeForItsString) {
+  const std::string spaces(1024, ' ');
+  std::string error = error_of("regexall(\"(?:(?: ?){90}){90}x\", \"" + spaces + "\")");
+  EXPECT_EQ(error.rfind("regexall: the pattern (about 24391 states with its repetitions) is too "
+                        "large to match against a string of 1024 bytes",
+                        0),
+            0u)
+      << error;
+  EXPECT_NE(error_of("regex_replace(\"" + spaces + "\", \"( ?){30}\", \"\")").find("too large"),
+            std::string::npos);
+  // The same pattern against a short string, and an ordinary one against a long string, run.
+  EXPECT_EQ(eval("length(regexall(\"(?: ?){30}x\", \"   x\"))"), num(1));
+  EXPECT_EQ(eval("regex(\"^(?P<host>[a-z0-9-]+)\\\\.(?P<domain>.*)$\", \"web-1." +
+                 std::string(1000, 'a') + "\")")
+                .attributes()
+                .at("host"),
+            str("web-1"));
+}
+
 TEST(HclFunctions, Encoding) {
   EXPECT_EQ(eval("jsonencode({b = [1, true, null], a = \"x\"})"),
             str(R"({"a":"x","b":[1,true,null]})"));
