@@ -567,6 +567,7 @@ class VariableReader {
   }
 
   void validate(const Variable& variable) {
+    if (variable.validations.empty()) return;
     const Assignment& assignment = variable.values.back();
     hcl::FunctionTable functions = hcl::standard_functions(hcl::StdlibOptions{});
     hcl::EvalContext context;
