@@ -46,6 +46,7 @@ namespace {
 
 struct EvalState {
   int depth = 0;
+  int shared_budgets = 0;  // SharedEvalBudget scopes alive on this thread
   std::size_t steps = 0;
   std::size_t bytes = 0;
 };
@@ -107,7 +108,7 @@ DepthGuard::DepthGuard(const EvalContext& context, const Range& where) {
                     " levels (nested expressions, for loops or template calls).",
                 where);
   }
-  if (state.depth == 0) {
+  if (state.depth == 0 && state.shared_budgets == 0) {
     state.steps = 0;
     state.bytes = 0;
   }
@@ -830,6 +831,17 @@ void collect_variables(const Expr* expr, std::vector<std::string>& bound,
 }  // namespace
 
 }  // namespace detail
+
+SharedEvalBudget::SharedEvalBudget() {
+  if (detail::state.shared_budgets++ == 0) {
+    detail::state.steps = 0;
+    detail::state.bytes = 0;
+  }
+}
+
+SharedEvalBudget::~SharedEvalBudget() {
+  --detail::state.shared_budgets;
+}
 
 Value evaluate(const Expr& expr, const EvalContext& context) {
   detail::Evaluator evaluator;

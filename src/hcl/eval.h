@@ -43,6 +43,18 @@ struct EvalContext {
 // Throws DiagnosticError located at the failing sub-expression.
 Value evaluate(const Expr& expr, const EvalContext& context);
 
+// Each top-level evaluate() has a budget of steps and string bytes (EvalLimits). While one of
+// these lives, every evaluation on this thread shares a single budget instead, so that a
+// file of many expressions (a job's attributes and locals) cannot cost the budget many
+// times over.
+class SharedEvalBudget {
+ public:
+  SharedEvalBudget();
+  ~SharedEvalBudget();
+  SharedEvalBudget(const SharedEvalBudget&) = delete;
+  SharedEvalBudget& operator=(const SharedEvalBudget&) = delete;
+};
+
 // Collects the root names an expression refers to (`var`, `local`, iterators excluded),
 // with the traversal; for ordering locals and for validation messages.
 std::vector<const ScopeTraversalExpr*> variables_of(const Expr& expr);

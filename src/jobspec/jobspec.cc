@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "hcl/diagnostic.h"
+#include "hcl/eval.h"
 #include "hcl/parser.h"
 #include "jobspec/decode.h"
 #include "jobspec/json_job.h"
@@ -38,6 +39,8 @@ void refuse_hcl_json(const std::string& source, const std::string& filename) {
 
 Json decode_job(const std::string& source, const std::string& filename,
                 const ParseOptions& options) {
+  // One budget of evaluation for the whole file, variables and locals included.
+  const hcl::SharedEvalBudget budget;
   const hcl::File file = hcl::parse_file(source, filename);
   check_top_level(file);
   const auto context = job_context(file, options);

@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hcl/eval.h"
+
 namespace jobspec {
 
 using Json = nlohmann::ordered_json;
@@ -29,6 +31,9 @@ struct ParseOptions {
   // syntax, which Nomad reads then and we do not, and reading it as the API's form would
   // quietly make an empty job of `{"job": {"web": ...}}`.
   bool json = false;
+  // The bounds of evaluation (hcl/eval.h); the whole file shares one budget of steps and
+  // bytes (hcl::SharedEvalBudget).
+  hcl::EvalLimits eval_limits;
 };
 
 // Parses, evaluates and decodes `source` (the text of `filename`), then canonicalizes.

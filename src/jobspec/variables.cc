@@ -161,6 +161,7 @@ class VariableReader {
     throw_if_failed();
 
     auto context = std::make_shared<JobContext>();
+    context->limits = options_.eval_limits;
     context->function_table = hcl::standard_functions(hcl::StdlibOptions{base_dir()});
     context->functions = &context->function_table;
     context->unknown_variable =

@@ -316,3 +316,34 @@ TEST(JobspecVarFile, JsonVarFilesAreReadWithTheJobFormsGuards) {
 }
 
 }  // namespace
+
+namespace {
+
+std::string job_with_locals(int count) {
+  std::string source = "locals {\n";
+  for (int i = 0; i < count; ++i) {
+    source +=
+        "  l" + std::to_string(i) + " = [for i in range(60) : length([for j in range(60) : j])]\n";
+  }
+  return source +
+         "}\n"
+         "job \"x\" {\n"
+         "  group \"g\" {\n"
+         "    task \"t\" {\n"
+         "      driver = \"pot\"\n"
+         "    }\n"
+         "  }\n"
+         "}\n";
+}
+
+// Found in review: the budget of evaluation steps was per expression, so a file of many
+// costly locals cost it many times over.
+TEST(JobspecLimits, TheWholeFileSharesOneBudgetOfEvaluation) {
+  ParseOptions options;
+  options.eval_limits.max_elements = 10000;  // a budget of 44,096 steps for the file
+  EXPECT_NO_THROW(decode(job_with_locals(1), options));
+  hcl::Diagnostic diagnostic = error_named("Expression too complex", job_with_locals(8), options);
+  EXPECT_GT(diagnostic.range.start.line, 2);
+}
+
+}  // namespace
