@@ -1,8 +1,6 @@
 // parse_job: the steps from a job file's text to Nomad's canonical API JSON.
 #include "jobspec/jobspec.h"
 
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 #include "hcl/diagnostic.h"
@@ -10,6 +8,7 @@
 #include "hcl/parser.h"
 #include "jobspec/decode.h"
 #include "jobspec/json_job.h"
+#include "jobspec/text_file.h"
 #include "jobspec/variables.h"
 
 namespace jobspec {
@@ -57,12 +56,7 @@ Json parse_job(const std::string& source, const std::string& filename,
 }
 
 Json parse_job_file(const std::string& path, const ParseOptions& options) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("reading job file `" + path + "`: cannot open it");
-  std::stringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw std::runtime_error("reading job file `" + path + "`: read error");
-  return parse_job(text.str(), path, options);
+  return parse_job(read_text_file(path, "job file"), path, options);
 }
 
 }  // namespace jobspec

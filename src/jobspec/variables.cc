@@ -4,11 +4,9 @@
 #include "jobspec/variables.h"
 
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <set>
-#include <sstream>
 #include <stdexcept>
 
 #include "hcl/function.h"
@@ -17,6 +15,7 @@
 #include "jobspec/decode.h"
 #include "jobspec/json_job.h"
 #include "jobspec/runtime_references.h"
+#include "jobspec/text_file.h"
 
 namespace jobspec {
 namespace {
@@ -134,15 +133,6 @@ Value json_to_value(const Json& json) {
     default:
       return Value::null();
   }
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("reading var file `" + path + "`: cannot open it");
-  std::stringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw std::runtime_error("reading var file `" + path + "`: read error");
-  return text.str();
 }
 
 class VariableReader {
@@ -427,7 +417,7 @@ class VariableReader {
 
   void assign_from_files() {
     for (const std::string& path : options_.var_files) {
-      std::string text = read_file(path);
+      std::string text = read_text_file(path, "var file");
       const auto first = text.find_first_not_of(" \t\r\n");
       if (first != std::string::npos && text[first] == '{') {
         assign_from_json_file(path, text);
