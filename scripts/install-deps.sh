@@ -21,6 +21,7 @@ PACKAGES="
   clang-14 libfuzzer-14-dev libclang-rt-14-dev
   qemu-system-x86
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libmsgpack-cxx-dev
+  libsqlite3-dev sqlite3
   golang-go golang-github-hashicorp-go-plugin-dev golang-github-hashicorp-hcl-v2-dev
   golang-github-zclconf-go-cty-dev golang-google-grpc-dev
 "

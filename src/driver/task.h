@@ -58,6 +58,14 @@ struct TaskResources {
   std::vector<PortMapping> ports;
 };
 
+// Output kept as numbered files that the pot's monitor rotates (potd, Nomad's `logs` block):
+// stdout_path and stderr_path are then prefixes, `alloc/logs/web.stdout`, of the files
+// `.0`, `.1`, ... with the newest the highest, at most max_files of max_file_size_mb each.
+struct LogRotationRequest {
+  int max_files = 10;
+  int64_t max_file_size_mb = 10;
+};
+
 // Everything a start needs, from the scheduler.
 struct TaskRequest {
   std::string id;  // unique per start: Nomad's <alloc-id>/<task>/<8 hex>
@@ -71,6 +79,7 @@ struct TaskRequest {
   std::string alloc_dir;  // host path of the allocation's directory
   std::string stdout_path;
   std::string stderr_path;
+  std::optional<LogRotationRequest> log_rotation;  // none: the paths are files or FIFOs
   TaskResources resources;
   std::vector<VolumeMount> volumes;
   std::optional<DnsConfig> dns;
