@@ -58,6 +58,10 @@ class StateWriter {
                               uint64_t version, bool stable);
   void put_evaluation(Json evaluation);
   void put_allocation(Json allocation);
+  // A deployment (Nomad's: ID, Namespace, JobID, JobVersion, Status running|successful|
+  // failed|cancelled, StatusDescription, TaskGroups {group: {DesiredTotal, PlacedAllocs,
+  // HealthyAllocs, UnhealthyAllocs, RequireProgressBy, AutoRevert, ...}}).
+  void put_deployment(Json deployment);
   void delete_allocation(const std::string& alloc_id);
   void delete_evaluation(const std::string& eval_id);
   // Appended to the event stream with this transaction's index.
@@ -111,6 +115,11 @@ class StateStore {
   std::optional<Json> allocation(const std::string& alloc_id) const;
   std::vector<Json> allocations() const;
   std::vector<Json> job_allocations(const std::string& namespace_name,
+                                    const std::string& job_id) const;
+  std::optional<Json> deployment(const std::string& deployment_id) const;
+  std::vector<Json> deployments() const;
+  // A job's deployments, newest first.
+  std::vector<Json> job_deployments(const std::string& namespace_name,
                                     const std::string& job_id) const;
   // Allocations whose ID starts with `prefix` (the CLI's short IDs), at most `limit`.
   std::vector<Json> allocations_by_prefix(const std::string& prefix, std::size_t limit) const;
