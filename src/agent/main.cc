@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/cli/agent_command.h"
 #include "agent/cli/job_commands.h"
 #include "core/error.h"
 
@@ -12,6 +13,8 @@ namespace {
 constexpr const char* kUsage =
     "Usage: potd <command> [args]\n"
     "\n"
+    "  agent [-bind ADDR] [-http-port N] [-data-dir DIR] [-node NAME] [-dc DC]\n"
+    "      Run the agent in the foreground (SIGTERM/SIGINT stop it; tasks keep running)\n"
     "  job validate [-json] [-var K=V]... [-var-file F]... FILE\n"
     "      Parse and check a Nomad job file (HCL2, or JSON with -json)\n"
     "  job run -output [-json] [-var K=V]... [-var-file F]... FILE\n"
@@ -34,6 +37,7 @@ int dispatch(const std::vector<std::string>& args) {
     std::printf("potd %s\n", POT_VERSION_STRING);
     return 0;
   }
+  if (args[0] == "agent") return pot::agent::agent_command(rest(1));
   if (args[0] == "job" && args.size() >= 2) {
     if (args[1] == "validate") return pot::agent::job_validate(rest(2));
     if (args[1] == "run") return pot::agent::job_run(rest(2));

@@ -50,6 +50,8 @@ struct PlanRequest {
   std::string job_id;
   // Every allocation of this job, terminal ones too (Nomad's allocation JSON, as stored).
   std::vector<Json> job_allocations;
+  // The stored job versions that job_allocations run (JobVersion -> job).
+  std::map<uint64_t, Json> job_versions;
   // Every non-terminal allocation on the node, of every job (this one's included): what
   // holds cpu, memory and ports.
   std::vector<Json> node_allocations;

@@ -1,0 +1,498 @@
+#include "agent/client/alloc_runner.h"
+
+#include <csignal>
+#include <cstring>
+
+#include "agent/client/task_config.h"
+#include "agent/client/task_env.h"
+#include "agent/client/task_state.h"
+#include "core/error.h"
+
+namespace pot::agent {
+
+namespace {
+
+using std::chrono::steady_clock;
+using std::chrono::system_clock;
+
+int signal_number(const std::string& name, int fallback) {
+  if (name.empty()) return fallback;
+  std::string bare = name.rfind("SIG", 0) == 0 ? name.substr(3) : name;
+  for (int sig = 1; sig < NSIG; ++sig) {
+    const char* abbrev = sigabbrev_np(sig);
+    if (abbrev && bare == abbrev) return sig;
+  }
+  return fallback;
+}
+
+int64_t json_int(const Json& object, const char* key, int64_t fallback) {
+  if (!object.is_object()) return fallback;
+  auto it = object.find(key);
+  if (it == object.end() || !it->is_number()) return fallback;
+  return it->get<int64_t>();
+}
+
+RestartPolicy restart_policy(const Json& policy) {
+  if (!policy.is_object()) return RestartPolicy{};
+  RestartPolicy defaults;
+  return RestartPolicy::from_json_fields(
+      json_int(policy, "Attempts", defaults.attempts),
+      json_int(policy, "Interval", defaults.interval.count()),
+      json_int(policy, "Delay", defaults.delay.count()),
+      policy.value("Mode", Json("fail")).is_string() ? policy.value("Mode", "fail") : "fail");
+}
+
+}  // namespace
+
+struct AllocRunner::Task {
+  std::string name;
+  std::string hook;  // "", prestart, poststart, poststop
+  bool sidecar = false;
+  bool leader = false;
+  std::unique_ptr<TaskRunner> runner;
+  bool started = false;
+  bool main() const { return hook.empty(); }
+};
+
+AllocRunner::AllocRunner(AllocRunnerConfig config, Json alloc, Json job,
+                         std::map<std::string, driver::TaskHandle> handles,
+                         AllocRunnerListener listener)
+    : config_(std::move(config)),
+      alloc_id_(alloc.value("ID", "")),
+      alloc_(std::move(alloc)),
+      job_(std::move(job)),
+      alloc_dir_(config_.allocs_root, alloc_id_),
+      listener_(std::move(listener)),
+      handles_(std::move(handles)) {
+  job_type_ = job_.value("Type", "service");
+  std::string group_name = alloc_.value("TaskGroup", "");
+  if (job_.value("TaskGroups", Json()).is_array())
+    for (const auto& group : job_["TaskGroups"])
+      if (group.value("Name", "") == group_name) group_ = group;
+  if (!group_.is_object())
+    throw Error("allocation " + alloc_id_ + ": its job has no group " + quote_name(group_name));
+
+  const Json update = group_.value("Update", Json());
+  if (alloc_.value("DeploymentID", Json()).is_string() &&
+      !alloc_["DeploymentID"].get<std::string>().empty() && update.is_object()) {
+    tracks_health_ = true;
+    min_healthy_time_ =
+        std::chrono::nanoseconds(json_int(update, "MinHealthyTime", 10'000'000'000));
+    healthy_deadline_ = steady_clock::now() + std::chrono::nanoseconds(json_int(
+                                                  update, "HealthyDeadline", 300'000'000'000));
+    const Json status = alloc_.value("DeploymentStatus", Json());
+    if (status.is_object() && status.value("Healthy", Json()).is_boolean()) {
+      healthy_ = status["Healthy"].get<bool>();
+      health_timestamp_ = status.value("Timestamp", "");
+    }
+  }
+  last_client_status_ = alloc_.value("ClientStatus", "pending");
+  // Restarts before a restore do not make the allocation unhealthy again.
+  const Json states = alloc_.value("TaskStates", Json::object());
+  if (states.is_object())
+    for (const auto& [name, state] : states.items()) restarts_seen_ += state.value("Restarts", 0);
+}
+
+AllocRunner::~AllocRunner() {
+  detach();
+  if (coordinator_.joinable()) coordinator_.join();
+  tasks_.clear();  // each runner detaches and joins
+}
+
+void AllocRunner::detach() {
+  {
+    std::lock_guard lock(mutex_);
+    detach_requested_ = true;
+  }
+  changed_.notify_all();
+  std::lock_guard lock(mutex_);
+  for (auto& task : tasks_)
+    if (task->runner) task->runner->detach();
+}
+
+std::vector<std::string> AllocRunner::task_names() const {
+  std::vector<std::string> names;
+  std::lock_guard lock(mutex_);
+  for (const auto& task : tasks_) names.push_back(task->name);
+  return names;
+}
+
+void AllocRunner::start() {
+  std::vector<std::string> names;
+  for (const auto& task : group_.value("Tasks", Json::array()))
+    names.push_back(task.value("Name", ""));
+  alloc_dir_.build(names);
+
+  const Json stored_states = alloc_.value("TaskStates", Json::object());
+  std::string group_name = group_.value("Name", "");
+  for (const auto& task : group_.value("Tasks", Json::array())) {
+    auto entry = std::make_unique<Task>();
+    entry->name = task.value("Name", "");
+    const Json lifecycle = task.value("Lifecycle", Json());
+    if (lifecycle.is_object()) {
+      entry->hook = lifecycle.value("Hook", "");
+      entry->sidecar = lifecycle.value("Sidecar", false);
+    }
+    entry->leader = task.value("Leader", false);
+
+    TaskRunnerSpec spec;
+    spec.alloc_id = alloc_id_;
+    spec.task_name = entry->name;
+    spec.job_type = job_type_;
+    spec.lifecycle_hook = entry->hook;
+    spec.sidecar = entry->sidecar;
+    spec.leader = entry->leader;
+    spec.restart =
+        restart_policy(task.contains("RestartPolicy") && task["RestartPolicy"].is_object()
+                           ? task["RestartPolicy"]
+                           : group_.value("RestartPolicy", Json()));
+    spec.kill_signal = signal_number(
+        task.value("KillSignal", Json("")).is_string() ? task.value("KillSignal", "") : "", SIGINT);
+    spec.kill_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::nanoseconds(json_int(task, "KillTimeout", 5'000'000'000)));
+
+    driver::TaskRequest& request = spec.request;
+    request.name = entry->name;
+    request.alloc_id = alloc_id_;
+    request.job_name = job_.value("Name", job_.value("ID", ""));
+    request.group_name = group_name;
+    request.namespace_name = alloc_.value("Namespace", "default");
+    request.user = task.value("User", Json("")).is_string() ? task.value("User", "") : "";
+    request.alloc_dir = alloc_dir_.path().string();
+    request.stdout_path = alloc_dir_.log_prefix(entry->name, "stdout").string();
+    request.stderr_path = alloc_dir_.log_prefix(entry->name, "stderr").string();
+    driver::LogRotationRequest rotation;
+    const Json logs = task.value("LogConfig", Json());
+    rotation.max_files = static_cast<int>(json_int(logs, "MaxFiles", 10));
+    rotation.max_file_size_mb = json_int(logs, "MaxFileSizeMB", 10);
+    request.log_rotation = rotation;
+    const Json resources = task.value("Resources", Json::object());
+    request.resources.cpu_shares = json_int(resources, "CPU", 100);
+    request.resources.memory_mb = json_int(resources, "MemoryMB", 300);
+    request.resources.memory_max_mb = json_int(resources, "MemoryMaxMB", 0);
+    request.resources.ports = task_ports(alloc_, entry->name);
+    request.env = task_environment(alloc_, job_, group_name, task, config_.node);
+    request.config = task_driver_config(entry->name, task.value("Config", Json()));
+
+    Json state =
+        stored_states.contains(entry->name) ? stored_states[entry->name] : new_task_state();
+    std::optional<driver::TaskHandle> handle;
+    if (auto it = handles_.find(entry->name); it != handles_.end()) handle = it->second;
+    TaskRunnerListener listener;
+    listener.state_changed = [this](const std::string&, const Json&) { task_state_changed(); };
+    listener.handle_changed = [this](const std::string& task_name,
+                                     const std::optional<driver::TaskHandle>& task_handle) {
+      if (listener_.handle_changed) listener_.handle_changed(alloc_id_, task_name, task_handle);
+      task_state_changed();
+    };
+    entry->runner =
+        std::make_unique<TaskRunner>(*config_.driver, std::move(spec), std::move(state),
+                                     std::move(handle), std::move(listener), config_.jitter);
+    std::lock_guard lock(mutex_);
+    tasks_.push_back(std::move(entry));
+  }
+  coordinator_ = std::thread([this] { coordinate(); });
+}
+
+AllocRunner::Task* AllocRunner::find_task(const std::string& name) {
+  for (auto& task : tasks_)
+    if (task->name == name) return task.get();
+  return nullptr;
+}
+
+void AllocRunner::task_state_changed() {
+  changed_.notify_all();
+  report();
+}
+
+void AllocRunner::stop(const std::string& reason) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stop_requested_) return;
+    stop_requested_ = true;
+    (void)reason;
+  }
+  changed_.notify_all();
+}
+
+void AllocRunner::restart_tasks(const std::string& task, bool all_tasks) {
+  std::lock_guard lock(mutex_);
+  bool found = task.empty();
+  for (auto& entry : tasks_) {
+    if (!task.empty() && entry->name != task) continue;
+    found = true;
+    if (!entry->started) continue;
+    if (task.empty() && !all_tasks && entry->runner->dead()) continue;
+    entry->runner->restart_by_user();
+  }
+  if (!found) throw Error("task " + quote_name(task) + " is not in allocation " + alloc_id_);
+}
+
+void AllocRunner::signal(const std::string& task, int sig) {
+  std::vector<TaskRunner*> targets;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& entry : tasks_) {
+      if (!task.empty() && entry->name != task) continue;
+      if (entry->runner->running()) targets.push_back(entry->runner.get());
+    }
+  }
+  // Outside our lock: a signal records an event, which reports back here.
+  for (TaskRunner* runner : targets) runner->signal(sig);
+  if (targets.empty())
+    throw Error(task.empty() ? "allocation " + alloc_id_ + " has no running task"
+                             : "task " + quote_name(task) + " is not running");
+}
+
+driver::ExecResult AllocRunner::exec(const std::string& task,
+                                     const std::vector<std::string>& argv) {
+  TaskRunner* runner = nullptr;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& entry : tasks_)
+      if (entry->name == task || (task.empty() && tasks_.size() == 1)) runner = entry->runner.get();
+  }
+  if (!runner) throw Error("task " + quote_name(task) + " is not in allocation " + alloc_id_);
+  return runner->exec(argv, std::chrono::minutes(5));
+}
+
+std::string AllocRunner::pot_name(const std::string& task) const {
+  std::lock_guard lock(mutex_);
+  for (const auto& entry : tasks_)
+    if (entry->name == task) return entry->runner->pot_name();
+  return "";
+}
+
+bool AllocRunner::terminal() const {
+  std::lock_guard lock(mutex_);
+  return last_client_status_ == "complete" || last_client_status_ == "failed" ||
+         last_client_status_ == "lost";
+}
+
+void AllocRunner::kill_tasks(const std::vector<Task*>& tasks, const Json& event) {
+  for (Task* task : tasks)
+    if (!task->runner->dead()) task->runner->kill(event);
+}
+
+// The order of the lifecycle, re-evaluated after every change of a task.
+void AllocRunner::coordinate() {
+  auto all = [&](auto predicate, auto filter) {
+    for (auto& task : tasks_)
+      if (filter(*task) && !predicate(*task)) return false;
+    return true;
+  };
+  auto any = [&](auto predicate, auto filter) {
+    for (auto& task : tasks_)
+      if (filter(*task) && predicate(*task)) return true;
+    return false;
+  };
+  auto is_main = [](const Task& t) { return t.main(); };
+  auto is_prestart_once = [](const Task& t) { return t.hook == "prestart" && !t.sidecar; };
+  auto is_prestart = [](const Task& t) { return t.hook == "prestart"; };
+  auto is_poststart = [](const Task& t) { return t.hook == "poststart"; };
+  auto is_poststop = [](const Task& t) { return t.hook == "poststop"; };
+  auto is_dead = [](const Task& t) { return t.runner->dead(); };
+  auto is_running = [](const Task& t) { return t.runner->running(); };
+  auto failed = [](const Task& t) {
+    return t.runner->dead() && t.runner->state().value("Failed", false);
+  };
+  auto start = [&](Task& t) {
+    if (t.started) return;
+    t.started = true;
+    t.runner->start();
+  };
+
+  // Restored tasks that were running or had ended are watched again at once.
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& task : tasks_) {
+      std::string state = task->runner->state().value("State", "pending");
+      if (state != "pending" || task->runner->pot_name() != "") start(*task);
+    }
+  }
+  bool killed_all = false;
+  bool poststop_started = false;
+  std::unique_lock lock(mutex_);
+  while (!detach_requested_) {
+    bool main_all_dead = all(is_dead, is_main);
+    bool stopping = stop_requested_ || failed_;
+    if (!stopping) {
+      // A failed task (main or prestart) fails the allocation: its siblings are killed.
+      for (auto& task : tasks_) {
+        if (failed(*task) && !task->hook.empty() && task->hook != "prestart") continue;
+        if (failed(*task)) {
+          failed_ = true;
+          Json event = make_task_event(task_event::kSiblingFailed, system_clock::now(),
+                                       "Task's sibling \"" + task->name + "\" failed");
+          event["FailedSibling"] = task->name;
+          std::vector<Task*> others;
+          for (auto& other : tasks_)
+            if (other.get() != task.get() && !is_poststop(*other)) others.push_back(other.get());
+          lock.unlock();
+          kill_tasks(others, event);
+          lock.lock();
+          break;
+        }
+      }
+      // A leader's end ends the others.
+      if (!failed_)
+        for (auto& task : tasks_)
+          if (task->leader && is_dead(*task) && !main_all_dead) {
+            Json event = make_task_event(task_event::kLeaderDead, system_clock::now(),
+                                         "Leader Task in Group dead");
+            std::vector<Task*> others;
+            for (auto& other : tasks_)
+              if (other.get() != task.get() && !is_poststop(*other)) others.push_back(other.get());
+            lock.unlock();
+            kill_tasks(others, event);
+            lock.lock();
+          }
+      stopping = stop_requested_ || failed_;
+    }
+    if (stopping && !killed_all) {
+      killed_all = true;
+      std::vector<Task*> victims;
+      for (auto& task : tasks_)
+        if (!is_poststop(*task)) victims.push_back(task.get());
+      Json event;  // the Killing event records itself
+      lock.unlock();
+      kill_tasks(victims, event);
+      lock.lock();
+    }
+    if (!stopping) {
+      for (auto& task : tasks_)
+        if (is_prestart(*task)) start(*task);
+      bool prestart_done =
+          all([&](const Task& t) { return is_dead(t) && !failed(t); }, is_prestart_once);
+      if (prestart_done)
+        for (auto& task : tasks_)
+          if (is_main(*task)) start(*task);
+      if (prestart_done && any(is_running, is_main))
+        for (auto& task : tasks_)
+          if (is_poststart(*task)) start(*task);
+      // The main tasks are all done: sidecars end, poststop tasks run.
+      if (main_all_dead && any([](const Task& t) { return t.started; }, is_main)) {
+        std::vector<Task*> sidecars;
+        for (auto& task : tasks_)
+          if (task->sidecar && !is_dead(*task)) sidecars.push_back(task.get());
+        if (!sidecars.empty()) {
+          lock.unlock();
+          kill_tasks(sidecars, Json());
+          lock.lock();
+        }
+      }
+    }
+    bool others_dead = all(is_dead, [&](const Task& t) { return !is_poststop(t); });
+    // A task that never started is not waited for once we stop.
+    if (stopping)
+      others_dead = all([](const Task& t) { return !t.started || t.runner->dead(); },
+                        [&](const Task& t) { return !is_poststop(t); });
+    if (others_dead && !poststop_started) {
+      poststop_started = true;
+      for (auto& task : tasks_)
+        if (is_poststop(*task)) start(*task);
+    }
+    update_health_locked();
+    bool finished =
+        poststop_started && all([](const Task& t) { return !t.started || t.runner->dead(); },
+                                [](const Task&) { return true; });
+    lock.unlock();
+    report();
+    lock.lock();
+    if (finished) break;
+    changed_.wait_for(lock, std::chrono::milliseconds(tracks_health_ && !healthy_ ? 100 : 1000));
+  }
+}
+
+void AllocRunner::update_health_locked() {
+  if (!tracks_health_ || healthy_.has_value()) return;
+  auto now = steady_clock::now();
+  int restarts = 0;
+  bool all_running_long_enough = true;
+  bool any_main = false;
+  bool any_failed = false;
+  for (auto& task : tasks_) {
+    Json state = task->runner->state();
+    restarts += state.value("Restarts", 0);
+    if (state.value("Failed", false)) any_failed = true;
+    if (!task->main()) continue;
+    any_main = true;
+    auto since = task->runner->running_since();
+    if (!since || now - *since < min_healthy_time_) all_running_long_enough = false;
+  }
+  if (any_failed || restarts > restarts_seen_ || failed_) {
+    healthy_ = false;
+  } else if (any_main && all_running_long_enough) {
+    healthy_ = true;
+  } else if (now > healthy_deadline_) {
+    healthy_ = false;
+  }
+  if (healthy_) health_timestamp_ = go_time(system_clock::now());
+}
+
+std::string AllocRunner::client_status_locked(std::string* description) const {
+  bool any_running = false, any_pending = false, all_dead = true, any_failed = false;
+  for (const auto& task : tasks_) {
+    Json state = task->runner->state();
+    std::string s = state.value("State", "pending");
+    if (s == "running") any_running = true;
+    if (s == "pending") any_pending = true;
+    if (s != "dead" && (task->started || !stop_requested_)) all_dead = false;
+    if (s == "dead" && state.value("Failed", false)) any_failed = true;
+  }
+  if (all_dead) {
+    if (any_failed || failed_) {
+      *description = "Failed tasks";
+      return "failed";
+    }
+    *description = "All tasks have completed";
+    return "complete";
+  }
+  if (any_running) {
+    *description = "Tasks are running";
+    return "running";
+  }
+  (void)any_pending;
+  *description = "No tasks have started";
+  return "pending";
+}
+
+void AllocRunner::report() {
+  if (!listener_.changed) return;
+  AllocClientUpdate update;
+  update.alloc_id = alloc_id_;
+  Json states = Json::object();
+  Json pots = Json::object();
+  std::string description;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& task : tasks_) {
+      states[task->name] = task->runner->state();
+      std::string pot = task->runner->pot_name();
+      if (!pot.empty()) pots[task->name] = pot;
+    }
+    std::string status = client_status_locked(&description);
+    last_client_status_ = status;
+    update.fields["ClientStatus"] = status;
+    update.fields["ClientDescription"] = description;
+    if (tracks_health_ && healthy_.has_value()) {
+      Json health = Json::object();
+      health["Healthy"] = *healthy_;
+      health["Timestamp"] = health_timestamp_;
+      health["Canary"] = false;
+      health["ModifyIndex"] = 0;
+      update.fields["DeploymentStatus"] = health;
+    }
+  }
+  update.fields["TaskStates"] = std::move(states);
+  update.fields["PotNames"] = std::move(pots);
+  {
+    // The coordinator reports on every pass: only a change is worth a write.
+    std::lock_guard lock(report_mutex_);
+    if (update.fields == last_report_) return;
+    last_report_ = update.fields;
+  }
+  listener_.changed(update);
+}
+
+}  // namespace pot::agent
