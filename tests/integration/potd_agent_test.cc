@@ -1,0 +1,404 @@
+// potd end to end: a real agent process over real pots, driven through its HTTP API as a
+// script written for Nomad would drive it, and checked the way a user would check: the page
+// served through the allocated port, the pots that exist, each pot's init process.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <httplib.h>
+
+#include <regex>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "harness.h"
+#include "net_harness.h"
+
+namespace potit {
+namespace {
+
+using Json = nlohmann::ordered_json;
+constexpr const char* kTag = "1.0";
+
+class PotdAgentTest : public PotTest {
+ public:
+  static void TearDownTestSuite() {
+    registry_server().reset();
+    image_url().clear();
+    PotTest::TearDownTestSuite();
+  }
+
+ protected:
+  void SetUp() override {
+    PotTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    shared_client_network();
+    if (image_url().empty()) make_image();
+    data_dir_ = root().tmp() / unique_name("potd");
+  }
+
+  void TearDown() override {
+    // Whatever a test left running: jobs purged through the agent, then the agent stopped.
+    if (agent_) {
+      for (const auto& job : get("/v1/jobs"))
+        request("DELETE", "/v1/job/" + job["ID"].get<std::string>() + "?purge=true");
+      wait_until([&] { return live_pots().empty(); }, 30000, 100);
+      stop_agent();
+    }
+    PotTest::TearDown();
+  }
+
+  std::vector<std::string> root_env() const override {
+    return {"POT_NETWORK=10.126.0.0/16", "POT_GATEWAY=10.126.0.1",
+            std::string("POT_EXTIF=") + ClientNetwork::kHostInterface};
+  }
+
+  static std::string& image_url() {
+    static std::string url;
+    return url;
+  }
+  static std::unique_ptr<Background>& registry_server() {
+    static std::unique_ptr<Background> server;
+    return server;
+  }
+  static std::string& image_pot() {
+    static std::string name;
+    return name;
+  }
+
+  // busybox httpd serving /www/index.html, exported and served by `pot registry serve`.
+  void make_image() {
+    std::string name = unique_name("potdimg");
+    expect_ok(pot({"create", "-p", name, "-b", "bb", "-N", "public-bridge"}));
+    fs::path site = root().tmp() / "site";
+    fs::create_directories(site);
+    write_text(site / "index.html", "page from the image\n");
+    expect_ok(pot({"copy-in", "-p", name, "-s", site.string(), "-d", "/www"}));
+    expect_ok(pot({"set-cmd", "-p", name, "-c", "httpd -f -p 80 -h /www"}));
+    fs::path registry = root().tmp() / "registry";
+    fs::create_directories(registry);
+    expect_ok(pot({"export", "-p", name, "-t", kTag, "-D", registry.string()}));
+    expect_ok(pot({"destroy", "-p", name, "-F"}));
+    registry_server() =
+        root().pot_background({"registry", "serve", "-D", registry.string(), "-l", "127.0.0.1:0"});
+    std::smatch url;
+    std::string out;
+    std::regex serving(R"(serving .* on (http://127\.0\.0\.1:[1-9][0-9]*)\n)");
+    bool up = wait_until(
+        [&] {
+          out = registry_server()->out();
+          return std::regex_search(out, url, serving);
+        },
+        10000, 50);
+    if (!up) throw StepFailed("registry server did not start: " + registry_server()->err());
+    image_url() = url[1].str();
+    image_pot() = name;
+  }
+
+  void start_agent() {
+    static int run = 0;
+    ++run;
+    std::vector<std::string> argv = {POTD_BINARY, "agent", "-http-port", "0", "-data-dir",
+                                     data_dir_.string(), "-node", "potd-test"};
+    agent_ = std::make_unique<Background>(argv, root().env(),
+                                          root().tmp() / ("potd" + std::to_string(run) + ".out"),
+                                          root().tmp() / ("potd" + std::to_string(run) + ".err"));
+    std::smatch match;
+    std::regex address(R"(HTTP address: 127\.0\.0\.1:([0-9]+))");
+    std::string out;
+    bool up = wait_until(
+        [&] {
+          out = agent_->out();
+          return std::regex_search(out, match, address) || !agent_->running();
+        },
+        20000, 20);
+    if (!up || !std::regex_search(out, match, address))
+      throw StepFailed("potd agent did not start:\n" + out + agent_->err());
+    port_ = std::stoi(match[1].str());
+    token_ = trim(read_text(data_dir_ / "agent.token"));
+  }
+
+  void stop_agent(int sig = SIGTERM) {
+    if (!agent_) return;
+    agent_->kill(sig);
+    agent_->wait(20000);
+    agent_.reset();
+  }
+
+  struct Response {
+    int status = 0;
+    std::string body;
+    std::map<std::string, std::string> headers;
+  };
+
+  Response request(const std::string& method, const std::string& path, const Json& body = Json(),
+                   bool with_token = true) {
+    httplib::Client client("127.0.0.1", port_);
+    client.set_read_timeout(60, 0);
+    httplib::Headers headers;
+    if (with_token) headers.emplace("X-Nomad-Token", token_);
+    httplib::Result result = nullptr;
+    std::string text = body.is_null() ? "" : body.dump();
+    if (method == "GET") result = client.Get(path.c_str(), headers);
+    else if (method == "PUT") result = client.Put(path.c_str(), headers, text, "application/json");
+    else if (method == "POST") result = client.Post(path.c_str(), headers, text, "application/json");
+    else if (method == "DELETE") result = client.Delete(path.c_str(), headers);
+    Response out;
+    if (!result) return out;
+    out.status = result->status;
+    out.body = result->body;
+    for (const auto& [key, value] : result->headers) out.headers[key] = value;
+    return out;
+  }
+
+  Json get(const std::string& path) {
+    Response r = request("GET", path);
+    if (r.status != 200) throw StepFailed("GET " + path + ": " + std::to_string(r.status) + " " + r.body);
+    return Json::parse(r.body);
+  }
+
+  // The job file's text, parsed by the agent (`/v1/jobs/parse`), then registered.
+  Json run_job(const std::string& hcl) {
+    Json parse = Json::object({{"JobHCL", hcl}, {"Canonicalize", true}});
+    Response parsed = request("POST", "/v1/jobs/parse", parse);
+    if (parsed.status != 200) throw StepFailed("parse: " + parsed.body);
+    Response registered =
+        request("PUT", "/v1/jobs", Json::object({{"Job", Json::parse(parsed.body)}}));
+    if (registered.status != 200) throw StepFailed("register: " + registered.body);
+    return Json::parse(registered.body);
+  }
+
+  std::string web_job(const std::string& id, int count, const std::string& extra_group = "",
+                      const std::string& env = "") {
+    return "job \"" + id + "\" {\n  datacenters = [\"dc1\"]\n  group \"web\" {\n    count = " +
+           std::to_string(count) + "\n" + extra_group +
+           "    network {\n      port \"http\" {}\n    }\n"
+           "    task \"server\" {\n      driver = \"pot\"\n      config {\n        image = \"" +
+           image_url() + "\"\n        pot = \"" + image_pot() + "\"\n        tag = \"" + kTag +
+           "\"\n        command = \"httpd -f -p 80 -h /www\"\n        port_map = { http = \"80\" }\n"
+           "      }\n" +
+           env + "      resources {\n        cpu = 20\n        memory = 32\n      }\n    }\n  }\n}\n";
+  }
+
+  std::vector<Json> allocs(const std::string& job) {
+    std::vector<Json> out;
+    for (const auto& a : get("/v1/job/" + job + "/allocations")) out.push_back(a);
+    return out;
+  }
+  std::vector<Json> allocs_with(const std::string& job, const std::string& client_status) {
+    std::vector<Json> out;
+    for (const auto& a : allocs(job))
+      if (a.value("ClientStatus", "") == client_status) out.push_back(a);
+    return out;
+  }
+  bool wait_running(const std::string& job, std::size_t count, int timeout_ms = 60000) {
+    return wait_until([&] { return allocs_with(job, "running").size() == count; }, timeout_ms, 100);
+  }
+
+  int host_port(const Json& alloc_stub) {
+    Json alloc = get("/v1/allocation/" + alloc_stub["ID"].get<std::string>());
+    for (const auto& port : alloc["AllocatedResources"]["Shared"]["Ports"])
+      if (port["Label"] == "http") return port["Value"];
+    return 0;
+  }
+
+  // The pots of the root that are not the image: the tasks'.
+  std::set<std::string> live_pots() {
+    std::set<std::string> out;
+    for (const auto& name : dir_entries(root().fs_root() / "jails"))
+      if (name[0] != '.' && name.find(std::string("_") + kTag) == std::string::npos)
+        out.insert(name);
+    return out;
+  }
+
+  fs::path data_dir_;
+  std::unique_ptr<Background> agent_;
+  int port_ = 0;
+  std::string token_;
+};
+
+TEST_F(PotdAgentTest, RunsAJobServesItsPageAndStopsLeavingNothing) {
+  start_agent();
+  Json result = run_job(web_job("web", 1));
+  EXPECT_FALSE(result.value("EvalID", "").empty()) << result;
+  ASSERT_TRUE(wait_running("web", 1)) << get("/v1/job/web/allocations").dump(2) << agent_->err();
+  std::vector<Json> running = allocs_with("web", "running");
+  int port = host_port(running[0]);
+  ASSERT_GE(port, 20000);
+  ASSERT_LE(port, 32000);
+  std::string body;
+  EXPECT_TRUE(wait_until([&] { return (body = http_get("127.0.0.1", port, 500)) == "page from the image\n"; },
+                         10000, 100))
+      << "page from 127.0.0.1:" << port << ": `" << body << "`";
+  Json job = get("/v1/job/web");
+  EXPECT_EQ(job["Status"], "running");
+  EXPECT_EQ(live_pots().size(), 1u);
+
+  Response stopped = request("DELETE", "/v1/job/web");
+  ASSERT_EQ(stopped.status, 200) << stopped.body;
+  EXPECT_TRUE(wait_until([&] { return allocs_with("web", "complete").size() == 1; }, 30000, 100))
+      << get("/v1/job/web/allocations").dump(2);
+  EXPECT_TRUE(wait_until([&] { return live_pots().empty(); }, 10000, 100));
+  EXPECT_TRUE(wait_until([&] { return get("/v1/job/web")["Status"] == "dead"; }, 5000, 50));
+  // The logs stay after the allocation ended.
+  fs::path logs = data_dir_ / "allocs" / running[0]["ID"].get<std::string>() / "alloc" / "logs";
+  EXPECT_TRUE(fs::exists(logs / "server.stdout.0")) << dir_entries(logs).size();
+}
+
+TEST_F(PotdAgentTest, WritesNeedTheTokenAndReadsDoNot) {
+  start_agent();
+  EXPECT_EQ(request("GET", "/v1/jobs", Json(), false).status, 200);
+  Response denied = request("PUT", "/v1/jobs", Json::object({{"Job", Json::object()}}), false);
+  EXPECT_EQ(denied.status, 403) << denied.body;
+  struct stat info {};
+  ASSERT_EQ(::stat((data_dir_ / "agent.token").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+}
+
+TEST_F(PotdAgentTest, ScalesUpAndDown) {
+  start_agent();
+  run_job(web_job("scaled", 1));
+  ASSERT_TRUE(wait_running("scaled", 1));
+  run_job(web_job("scaled", 3));
+  ASSERT_TRUE(wait_running("scaled", 3)) << get("/v1/job/scaled/allocations").dump(2);
+  std::set<std::string> names;
+  std::set<int> ports;
+  for (const auto& alloc : allocs_with("scaled", "running")) {
+    names.insert(alloc["Name"]);
+    ports.insert(host_port(alloc));
+  }
+  EXPECT_EQ(names, (std::set<std::string>{"scaled.web[0]", "scaled.web[1]", "scaled.web[2]"}));
+  EXPECT_EQ(ports.size(), 3u) << "each allocation has a port of its own";
+  run_job(web_job("scaled", 1));
+  ASSERT_TRUE(wait_until([&] { return allocs_with("scaled", "running").size() == 1; }, 30000, 100));
+  EXPECT_EQ(allocs_with("scaled", "running")[0]["Name"], "scaled.web[0]");
+  EXPECT_TRUE(wait_until([&] { return live_pots().size() == 1; }, 10000, 100));
+}
+
+TEST_F(PotdAgentTest, ACrashingTaskIsRestartedPerPolicyThenTheAllocationFails) {
+  start_agent();
+  std::string job =
+      "job \"crash\" {\n  datacenters = [\"dc1\"]\n  group \"g\" {\n"
+      "    restart {\n      attempts = 2\n      interval = \"1m\"\n      delay = \"1s\"\n      mode = \"fail\"\n    }\n"
+      "    reschedule {\n      attempts = 0\n      unlimited = false\n    }\n"
+      "    task \"t\" {\n      driver = \"pot\"\n      config {\n        image = \"" +
+      image_url() + "\"\n        pot = \"" + image_pot() + "\"\n        tag = \"" + kTag +
+      "\"\n        command = \"sh -c 'echo attempt; exit 3'\"\n      }\n"
+      "      resources {\n        cpu = 20\n        memory = 32\n      }\n    }\n  }\n}\n";
+  run_job(job);
+  ASSERT_TRUE(wait_until([&] { return allocs_with("crash", "failed").size() == 1; }, 60000, 100))
+      << get("/v1/job/crash/allocations").dump(2);
+  Json alloc = get("/v1/allocation/" + allocs_with("crash", "failed")[0]["ID"].get<std::string>());
+  const Json& state = alloc["TaskStates"]["t"];
+  EXPECT_EQ(state["State"], "dead");
+  EXPECT_EQ(state["Failed"], true);
+  EXPECT_EQ(state["Restarts"], 2);
+  std::vector<std::string> types;
+  for (const auto& event : state["Events"]) types.push_back(event["Type"]);
+  EXPECT_EQ(types.back(), "Not Restarting") << state.dump(2);
+  EXPECT_NE(state["Events"].back()["DisplayMessage"].get<std::string>().find(
+                "Exceeded allowed attempts 2 in interval 1m0s"),
+            std::string::npos)
+      << state.dump(2);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "Terminated"), 3);
+  EXPECT_TRUE(wait_until([&] { return live_pots().empty(); }, 10000, 100));
+}
+
+TEST_F(PotdAgentTest, KilledAndRestartedAgentKeepsFiveAllocationsRunning) {
+  start_agent();
+  run_job(web_job("five", 5));
+  ASSERT_TRUE(wait_running("five", 5, 90000)) << get("/v1/job/five/allocations").dump(2);
+  // Each pot's init: pid and kernel start time, from the pot's own run state.
+  std::map<std::string, std::pair<std::string, std::string>> inits;
+  for (const auto& pot : live_pots()) {
+    auto state = root().state(pot);
+    inits[pot] = {state["init_pid"], state["init_start"]};
+  }
+  ASSERT_EQ(inits.size(), 5u);
+  std::set<std::string> ids;
+  for (const auto& a : allocs("five")) ids.insert(a["ID"]);
+
+  stop_agent(SIGKILL);
+  start_agent();
+  // Reconciled: every allocation running again in potd's view, none restarted, none new.
+  ASSERT_TRUE(wait_running("five", 5, 30000)) << get("/v1/job/five/allocations").dump(2);
+  std::set<std::string> ids_after;
+  for (const auto& a : allocs("five")) ids_after.insert(a["ID"]);
+  EXPECT_EQ(ids_after, ids);
+  for (const auto& a : allocs("five")) {
+    Json alloc = get("/v1/allocation/" + a["ID"].get<std::string>());
+    EXPECT_EQ(alloc["TaskStates"]["server"]["Restarts"], 0) << alloc["TaskStates"].dump(2);
+  }
+  std::map<std::string, std::pair<std::string, std::string>> inits_after;
+  for (const auto& pot : live_pots()) {
+    auto state = root().state(pot);
+    inits_after[pot] = {state["init_pid"], state["init_start"]};
+  }
+  EXPECT_EQ(inits_after, inits) << "a pot was restarted";
+  for (const auto& [pot, init] : inits) EXPECT_TRUE(process_running(std::stoi(init.first))) << pot;
+
+  // A clean stop (SIGTERM) leaves them running too.
+  stop_agent(SIGTERM);
+  for (const auto& [pot, init] : inits) EXPECT_TRUE(process_running(std::stoi(init.first))) << pot;
+  start_agent();
+  ASSERT_TRUE(wait_running("five", 5, 30000));
+}
+
+TEST_F(PotdAgentTest, RollingUpdateReplacesOneAtATime) {
+  start_agent();
+  std::string update =
+      "    update {\n      max_parallel = 1\n      min_healthy_time = \"1s\"\n"
+      "      healthy_deadline = \"30s\"\n    }\n";
+  run_job(web_job("rolling", 2, update));
+  ASSERT_TRUE(wait_running("rolling", 2));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        Json d = get("/v1/job/rolling/deployment");
+        return d.is_object() && d["Status"] == "successful";
+      },
+      30000, 100));
+  run_job(web_job("rolling", 2, update, "      env {\n        VERSION = \"2\"\n      }\n"));
+  // Never more than count + max_parallel allocations alive during the update.
+  std::size_t most = 0;
+  bool done = wait_until(
+      [&] {
+        std::size_t live = 0, new_running = 0;
+        for (const auto& a : allocs("rolling")) {
+          std::string status = a["ClientStatus"];
+          if (status == "running" || status == "pending") ++live;
+          if (status == "running" && a["JobVersion"] == 1) ++new_running;
+        }
+        most = std::max(most, live);
+        Json d = get("/v1/job/rolling/deployment");
+        return new_running == 2 && d["JobVersion"] == 1 && d["Status"] == "successful";
+      },
+      90000, 100);
+  ASSERT_TRUE(done) << get("/v1/job/rolling/allocations").dump(2);
+  EXPECT_LE(most, 3u);
+  EXPECT_EQ(allocs_with("rolling", "complete").size(), 2u);
+  Json versions = get("/v1/job/rolling/versions");
+  EXPECT_EQ(versions["Versions"].size(), 2u);
+}
+
+TEST_F(PotdAgentTest, BatchJobRunsToCompletionAndKeepsItsLogs) {
+  start_agent();
+  std::string job =
+      "job \"once\" {\n  datacenters = [\"dc1\"]\n  type = \"batch\"\n  group \"g\" {\n    count = 3\n"
+      "    task \"t\" {\n      driver = \"pot\"\n      config {\n        image = \"" +
+      image_url() + "\"\n        pot = \"" + image_pot() + "\"\n        tag = \"" + kTag +
+      "\"\n        command = \"sh -c 'echo done $NOMAD_ALLOC_INDEX'\"\n      }\n"
+      "      resources {\n        cpu = 20\n        memory = 32\n      }\n    }\n  }\n}\n";
+  run_job(job);
+  ASSERT_TRUE(wait_until([&] { return allocs_with("once", "complete").size() == 3; }, 60000, 100))
+      << get("/v1/job/once/allocations").dump(2);
+  EXPECT_TRUE(wait_until([&] { return get("/v1/job/once")["Status"] == "dead"; }, 5000, 50));
+  std::set<std::string> lines;
+  for (const auto& a : allocs("once"))
+    lines.insert(trim(read_text(data_dir_ / "allocs" / a["ID"].get<std::string>() / "alloc" /
+                                "logs" / "t.stdout.0")));
+  EXPECT_EQ(lines, (std::set<std::string>{"done 0", "done 1", "done 2"}));
+  EXPECT_TRUE(wait_until([&] { return live_pots().empty(); }, 10000, 100));
+}
+
+}  // namespace
+}  // namespace potit
