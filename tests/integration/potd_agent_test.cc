@@ -402,3 +402,27 @@ TEST_F(PotdAgentTest, BatchJobRunsToCompletionAndKeepsItsLogs) {
 
 }  // namespace
 }  // namespace potit
+
+namespace potit {
+namespace {
+
+// The systemd unit that `cmake --install` puts in place, as systemd reads it.
+TEST(PotdSystemdUnit, VerifiesAndStopsOnlyPotd) {
+  std::string unit = read_text(fs::path(POT_BUILD_DIR) / "potd.service");
+  ASSERT_FALSE(unit.empty());
+  EXPECT_NE(unit.find("KillMode=mixed"), std::string::npos) << unit;
+  fs::path dir = make_temp_dir("potd-unit");
+  std::size_t at = unit.find("ExecStart=");
+  ASSERT_NE(at, std::string::npos);
+  std::size_t end = unit.find('\n', at);
+  unit.replace(at, end - at, std::string("ExecStart=") + POTD_BINARY + " agent");
+  write_text(dir / "potd.service", unit);
+  RunResult verify = run_process({"systemd-analyze", "verify", (dir / "potd.service").string()},
+                                 {base_environment(), 60, ""});
+  fs::remove_all(dir);
+  EXPECT_TRUE(verify.ok()) << verify;
+  EXPECT_EQ(verify.err, "") << verify;
+}
+
+}  // namespace
+}  // namespace potit
