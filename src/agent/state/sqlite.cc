@@ -106,6 +106,7 @@ Query Connection::query(const std::string& sql) {
   auto found = statements_.find(sql);
   if (found == statements_.end())
     found = statements_.emplace(sql, std::make_unique<Statement>(*this, sql)).first;
+  if (found->second->lent_) throw Error(what_ + ": statement `" + sql + "` is already in use");
   return Query(*found->second);
 }
 

@@ -57,16 +57,23 @@ class Statement {
   bool is_null(int column) const;
 
  private:
+  friend class Query;
+  friend class Connection;
   Connection& connection_;
   sqlite3_stmt* stmt_ = nullptr;
+  bool lent_ = false;  // to a Query
 };
 
 // A cached statement on loan: bind, step, read; reset when the Query goes out of scope.
+// A statement is lent to one Query at a time (Connection::query refuses a second loan, which
+// would step the first one's rows from under it).
 class Query {
  public:
-  explicit Query(Statement& statement) : statement_(&statement) {}
+  explicit Query(Statement& statement) : statement_(&statement) { statement_->lent_ = true; }
   ~Query() {
-    if (statement_ != nullptr) statement_->reset();
+    if (statement_ == nullptr) return;
+    statement_->reset();
+    statement_->lent_ = false;
   }
   Query(Query&& other) noexcept : statement_(std::exchange(other.statement_, nullptr)) {}
   Query& operator=(Query&&) = delete;
@@ -104,7 +111,8 @@ class Connection {
 
   // Runs one or more statements that return nothing worth reading (schema, pragmas).
   void exec(std::string_view sql);
-  // The prepared statement for `sql`, prepared on first use and kept.
+  // The prepared statement for `sql`, prepared on first use and kept. Throws when that
+  // statement is already lent to a Query still alive.
   Query query(const std::string& sql);
   // The integer a single-row statement returns (`PRAGMA user_version`).
   int64_t query_int64(const std::string& sql);
