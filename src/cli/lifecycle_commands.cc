@@ -6,19 +6,46 @@
 #include "cli/command.h"
 #include "cli/options.h"
 #include "core/error.h"
+#include "core/number.h"
 #include "core/process.h"
+#include "core/size.h"
 #include "pot/lifecycle.h"
 
 namespace pot {
 namespace {
 
+// -N MAX_FILES and -Z MAX_FILE_SIZE: the task's output in numbered files (either one is
+// enough; the other keeps Nomad's default).
+std::optional<NumberedLogLimits> numbered_log_limits(const Options& o) {
+  if (!o.has('N') && !o.has('Z')) return std::nullopt;
+  NumberedLogLimits limits;
+  if (auto files = o.get('N')) {
+    uint64_t n = parse_unsigned(*files, "-N MAX_FILES");
+    if (n < 1 || n > 10000)
+      throw Error("pot start: -N MAX_FILES `" + *files + "` is not in 1..10000");
+    limits.max_files = static_cast<int>(n);
+  }
+  if (auto size = o.get('Z')) {
+    limits.max_file_bytes =
+        with_context("pot start: -Z MAX_FILE_SIZE", [&] { return parse_size(*size); });
+    if (limits.max_file_bytes == 0) throw Error("pot start: -Z MAX_FILE_SIZE must be more than 0");
+  }
+  return limits;
+}
+
 int cmd_start(Invocation& inv) {
-  Options o = Options::parse(inv.name, "vp:O:E:", inv.args);
-  if (!o.has('O') && !o.has('E')) return start_pot(inv.ctx, o.pot());
-  // A task (the Nomad driver's): detached, ending with its command, output to two files.
+  Options o = Options::parse(inv.name, "vp:O:E:N:Z:", inv.args);
+  std::optional<NumberedLogLimits> numbered = numbered_log_limits(o);
+  if (!o.has('O') && !o.has('E')) {
+    if (numbered)
+      throw Error("pot start: -N and -Z number the files of -O and -E, which are missing");
+    return start_pot(inv.ctx, o.pot());
+  }
+  // A task (the Nomad driver's, potd's): detached, ending with its command, output to two
+  // files or FIFOs, or to two sets of numbered files.
   if (!o.has('O') || !o.has('E'))
     throw Error("pot start: -O STDOUT_PATH and -E STDERR_PATH go together");
-  start_pot_detached(inv.ctx, o.pot(), TaskOutput{*o.get('O'), *o.get('E')});
+  start_pot_detached(inv.ctx, o.pot(), TaskOutput{*o.get('O'), *o.get('E'), numbered});
   return 0;
 }
 
@@ -57,8 +84,11 @@ void register_lifecycle_commands(std::vector<Command>& table) {
   table.insert(
       table.end(),
       {
-          {"start", "[-O STDOUT_PATH -E STDERR_PATH] NAME | -p NAME",
-           "start a pot (-O/-E: as a task, in the background, until its command ends)", cmd_start},
+          {"start",
+           "[-O STDOUT_PATH -E STDERR_PATH [-N MAX_FILES] [-Z MAX_FILE_SIZE]] NAME | -p NAME",
+           "start a pot (-O/-E: as a task, in the background, until its command ends; "
+           "-N/-Z: into numbered files PATH.0, PATH.1, ...)",
+           cmd_start},
           {"stop", "NAME | -p NAME", "stop a pot", cmd_stop},
           {"exec", "-p NAME [-e VAR=value]... CMD [ARG]...", "run a command in a running pot",
            cmd_exec},

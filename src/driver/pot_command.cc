@@ -21,6 +21,16 @@ namespace fs = std::filesystem;
 PotProgram::PotProgram(std::string path, std::map<std::string, std::string> env_overrides)
     : path_(std::move(path)), env_overrides_(std::move(env_overrides)) {}
 
+std::vector<std::string> pot_start_argv(const TaskRequest& request, const std::string& pot_name) {
+  std::vector<std::string> argv = {"start", "-O", request.stdout_path, "-E", request.stderr_path};
+  if (request.log_rotation) {
+    argv.insert(argv.end(), {"-N", std::to_string(request.log_rotation->max_files), "-Z",
+                             std::to_string(request.log_rotation->max_file_size_mb) + "M"});
+  }
+  argv.push_back(pot_name);
+  return argv;
+}
+
 std::string default_pot_path() {
   std::error_code ec;
   fs::path self = fs::read_symlink("/proc/self/exe", ec);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/unique_fd.h"
+#include "driver/task.h"
 
 namespace pot::driver {
 
@@ -52,6 +53,10 @@ class PotProgram {
   std::string path_;
   std::map<std::string, std::string> env_overrides_;
 };
+
+// `pot start` for a task: its stdout and stderr paths and, with request.log_rotation, the
+// numbering the pot's monitor applies to them (-N MAX_FILES -Z MAX_FILE_SIZE).
+std::vector<std::string> pot_start_argv(const TaskRequest& request, const std::string& pot_name);
 
 // The `pot` beside this program (a build tree, or bin/ of an install), else the installed
 // one (a driver copied into Nomad's plugin_dir), else the one in PATH.

@@ -167,7 +167,7 @@ StartResult TaskDriver::start(const TaskRequest& request) {
   try {
     // A fresh exec: the monitor it forks is cut loose from us (session, cgroups), so the
     // task outlives this process.
-    pot_.run({"start", "-O", request.stdout_path, "-E", request.stderr_path, prepared.name});
+    pot_.run(pot_start_argv(request, prepared.name));
   } catch (const Error& e) {
     try {
       destroy_pot(ctx, prepared.name, /*force=*/true);

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <memory>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -123,10 +124,29 @@ CommandExit run_logged(const JailSpec& spec, CgroupManager& cgroups, const Monit
   return wait_pumping_output(jail, streams);
 }
 
-// A task: stdout and stderr through two pipes into the task's two files.
+// One of a task's two outputs, whichever kind: a file or FIFO, or numbered files.
+struct TaskStreamSink {
+  std::function<void(std::string_view)> write;
+  std::function<void(int)> own_fd;
+};
+
+template <typename Sink, typename... Args>
+TaskStreamSink make_stream_sink(Args&&... args) {
+  auto sink = std::make_shared<Sink>(std::forward<Args>(args)...);
+  return {[sink](std::string_view data) { sink->write(data); },
+          [sink](int fd) { sink->own_fd(fd); }};
+}
+
+TaskStreamSink open_task_stream(const std::string& path, const TaskOutput& task) {
+  if (task.numbered) return make_stream_sink<NumberedLog>(path, *task.numbered);
+  return make_stream_sink<OutputSink>(path);
+}
+
+// A task: stdout and stderr through two pipes into the task's two outputs.
 CommandExit run_task(const JailSpec& spec, CgroupManager& cgroups, const MonitorHooks& hooks,
                      const TaskOutput& task) {
-  OutputSink out(task.stdout_path), err(task.stderr_path);
+  TaskStreamSink out = open_task_stream(task.stdout_path, task);
+  TaskStreamSink err = open_task_stream(task.stderr_path, task);
   auto [out_read, out_write] = make_output_pipe();
   auto [err_read, err_write] = make_output_pipe();
   redirect(out_write, 1);
@@ -148,8 +168,8 @@ CommandExit run_task(const JailSpec& spec, CgroupManager& cgroups, const Monitor
   own_stdio();
   hooks.running(jail);
   std::vector<OutputStream> streams;
-  streams.push_back({std::move(out_read), [&](std::string_view data) { out.write(data); }});
-  streams.push_back({std::move(err_read), [&](std::string_view data) { err.write(data); }});
+  streams.push_back({std::move(out_read), out.write});
+  streams.push_back({std::move(err_read), err.write});
   return wait_pumping_output(jail, streams);
 }
 

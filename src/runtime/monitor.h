@@ -1,7 +1,8 @@
 // The monitor: the process that owns a running pot. It launches the pot's init
 // (jail_launcher.h), has it recorded as running, and then waits for it, pumping the pot's
 // output where it goes: a persistent pot's into rotated log files, a Nomad task's stdout
-// and stderr into two files of the task's (output_sink.h); a pot in the foreground writes
+// and stderr into two files of the task's (output_sink.h) or two sets of numbered files
+// (numbered_log.h); a pot in the foreground writes
 // to our own stdout and stderr, and signals sent to us are passed on to it. When the pot
 // ends it returns how the pot's command ended, for the caller to record.
 #pragma once

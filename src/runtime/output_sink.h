@@ -14,17 +14,22 @@
 // file, made if missing) is simply appended to.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "core/unique_fd.h"
+#include "runtime/numbered_log.h"
 
 namespace pot {
 
-// Where a task's stdout and stderr go (`pot start -O STDOUT_PATH -E STDERR_PATH`).
+// Where a task's stdout and stderr go (`pot start -O STDOUT_PATH -E STDERR_PATH`): each a
+// file or FIFO as below, or with `numbered` (`-N MAX_FILES -Z MAX_FILE_SIZE`) the prefix of
+// numbered files the monitor rotates itself (numbered_log.h).
 struct TaskOutput {
   std::string stdout_path;
   std::string stderr_path;
+  std::optional<NumberedLogLimits> numbered;
 };
 
 class OutputSink {
