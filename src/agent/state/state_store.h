@@ -41,6 +41,13 @@ struct StateEvent {
 
 class StateStore;
 
+// One step of the database schema: `statements` run in one transaction that also sets
+// `PRAGMA user_version` to `version`. A store's migrations are ordered by version.
+struct SchemaMigration {
+  int version = 0;
+  std::vector<std::string> statements;
+};
+
 // The writes of one transaction. Documents are upserted whole; the store sets their
 // `CreateIndex` (when absent) and `ModifyIndex` to the transaction's index.
 class StateWriter {
@@ -53,7 +60,8 @@ class StateWriter {
   // Removes the job and its versions (purge). Its evaluations and allocations stay until
   // garbage-collected.
   void delete_job(const std::string& namespace_name, const std::string& job_id);
-  // Marks a stored version stable (`Stable: true`), for auto_revert.
+  // Marks a stored version stable (`Stable: true`), for auto_revert; also the current job
+  // when it is that version. Nothing when the version is not stored (as Nomad).
   void set_job_version_stable(const std::string& namespace_name, const std::string& job_id,
                               uint64_t version, bool stable);
   void put_evaluation(Json evaluation);
@@ -82,6 +90,10 @@ class StateStore {
   // the file and the reason; a database written by a newer potd (a schema version above
   // ours) is refused by name.
   static std::unique_ptr<StateStore> open(const std::filesystem::path& path);
+  // The same with another list of migrations (tests of migrating); its last version takes
+  // the place of kSchemaVersion.
+  static std::unique_ptr<StateStore> open(const std::filesystem::path& path,
+                                          const std::vector<SchemaMigration>& migrations);
   ~StateStore();
   StateStore(const StateStore&) = delete;
   StateStore& operator=(const StateStore&) = delete;
@@ -91,7 +103,8 @@ class StateStore {
 
   // Runs `fn` in one write transaction with the next index, commits (durably), wakes the
   // blocking queries, and returns the index. An exception from `fn` rolls everything back
-  // and is rethrown; the index is not consumed.
+  // and is rethrown; the index is not consumed. Reads made by `fn` (same thread) see the
+  // transaction's writes so far; a write() inside `fn` throws.
   uint64_t write(const std::function<void(StateWriter&)>& fn);
 
   // The index of the last committed write (0 for a new database).
