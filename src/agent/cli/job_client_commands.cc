@@ -301,7 +301,7 @@ int job_plan(const std::vector<std::string>& args) {
     if (!job) return 255;
 
     auto api = connect_agent(command, global);
-    Json plan = api->post(job_path(text_of(*job, "ID")) + "/plan",
+    Json plan = api->put(job_path(text_of(*job, "ID")) + "/plan",
                           Json{{"Job", *job}, {"Diff", diff}});
     std::string run_args;
     for (const std::string& var : file_flags.vars) run_args += "-var=" + go_quote(var) + " ";
@@ -443,7 +443,7 @@ int job_revert(const std::vector<std::string>& args) {
   uint64_t version = parse_index_flag(command, "version", words[1]);
   auto api = connect_agent(command, global);
   const std::string id = resolve_job_id(*api, command, words[0]);
-  Json response = api->post(job_path(id) + "/revert", Json{{"JobID", id}, {"JobVersion", version}});
+  Json response = api->put(job_path(id) + "/revert", Json{{"JobID", id}, {"JobVersion", version}});
   const std::string eval_id = response.is_object() ? response.value("EvalID", "") : "";
   if (eval_id.empty()) return 0;
   if (detach) {
