@@ -103,7 +103,8 @@ int dispatch(const std::vector<std::string>& args) {
   if (names.empty()) {
     throw pot::Error("potd: unknown command " + pot::quote_name(group) + " (see potd help)");
   }
-  if (args.size() < 2) throw pot::Error("potd " + group + ": a subcommand is needed (" + names + ")");
+  if (args.size() < 2)
+    throw pot::Error("potd " + group + ": a subcommand is needed (" + names + ")");
   for (const Subcommand& sub : kSubcommands) {
     if (sub.group == group && sub.name == args[1]) {
       return sub.handler(std::vector<std::string>(args.begin() + 2, args.end()));

@@ -22,7 +22,9 @@
 namespace pot::agent {
 namespace {
 
-std::string alloc_path(const std::string& id) { return "/v1/allocation/" + url_encode(id); }
+std::string alloc_path(const std::string& id) {
+  return "/v1/allocation/" + url_encode(id);
+}
 
 // The allocation whose ID starts with `prefix`, fetched whole (Nomad's prefix lookup).
 Json resolve_alloc(ApiClient& api, const std::string& command, const std::string& prefix) {
@@ -137,8 +139,9 @@ std::string format_task_resources(const Json& alloc, const std::string& task) {
   TaskResources resources = resources_of(alloc, task);
   constexpr uint64_t kMiB = 1024 * 1024;
   std::vector<TableRow> rows;
-  rows.push_back({resources.cores > 0 ? "CPU (" + std::to_string(resources.cores) + " cores)" : "CPU",
-                  "Memory", "Disk", "Addresses"});
+  rows.push_back(
+      {resources.cores > 0 ? "CPU (" + std::to_string(resources.cores) + " cores)" : "CPU",
+       "Memory", "Disk", "Addresses"});
   std::string memory_max;
   if (resources.memory_max_mb != 0 && resources.memory_max_mb != resources.memory_mb) {
     memory_max = "Max: " + format_ibytes(static_cast<uint64_t>(resources.memory_max_mb) * kMiB);
@@ -152,7 +155,8 @@ std::string format_task_resources(const Json& alloc, const std::string& task) {
   if (!memory_max.empty() || resources.addresses.size() > 1) {
     rows.push_back({"", memory_max, "", address(1)});
   }
-  for (std::size_t i = 2; i < resources.addresses.size(); ++i) rows.push_back({"", "", "", address(i)});
+  for (std::size_t i = 2; i < resources.addresses.size(); ++i)
+    rows.push_back({"", "", "", address(i)});
   // Nomad's formatListWithSpaces: empty cells stay empty here.
   std::string out;
   std::vector<std::size_t> widths(4, 0);
@@ -184,9 +188,13 @@ std::string self_exe() {
 std::string format_ibytes(uint64_t bytes) {
   if (bytes < 10) return std::to_string(bytes) + " B";
   static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-  auto exponent = static_cast<std::size_t>(std::floor(std::log(static_cast<double>(bytes)) / std::log(1024.0)));
+  auto exponent =
+      static_cast<std::size_t>(std::floor(std::log(static_cast<double>(bytes)) / std::log(1024.0)));
   exponent = std::min<std::size_t>(exponent, 6);
-  double value = std::floor(static_cast<double>(bytes) / std::pow(1024.0, static_cast<double>(exponent)) * 10 + 0.5) / 10;
+  double value =
+      std::floor(static_cast<double>(bytes) / std::pow(1024.0, static_cast<double>(exponent)) * 10 +
+                 0.5) /
+      10;
   char text[32];
   std::snprintf(text, sizeof text, value < 10 ? "%.1f %s" : "%.0f %s", value, kUnits[exponent]);
   return text;
@@ -229,8 +237,9 @@ std::string format_alloc_header(const Json& alloc, int64_t now_nanos, bool verbo
       {"Node ID", limit(text_of(alloc, "NodeID"), length)},
       {"Node Name", text_of(alloc, "NodeName")},
       {"Job ID", text_of(alloc, "JobID")},
-      {"Job Version", std::to_string(field(alloc, "Job").is_object() ? int_of(field(alloc, "Job"), "Version")
-                                                                     : int_of(alloc, "JobVersion"))},
+      {"Job Version",
+       std::to_string(field(alloc, "Job").is_object() ? int_of(field(alloc, "Job"), "Version")
+                                                      : int_of(alloc, "JobVersion"))},
       {"Client Status", text_of(alloc, "ClientStatus")},
       {"Client Description", text_of(alloc, "ClientDescription")},
       {"Desired Status", text_of(alloc, "DesiredStatus")},
@@ -240,7 +249,8 @@ std::string format_alloc_header(const Json& alloc, int64_t now_nanos, bool verbo
   };
   if (std::string deployment = text_of(alloc, "DeploymentID"); !deployment.empty()) {
     const Json& healthy = field(field(alloc, "DeploymentStatus"), "Healthy");
-    std::string health = healthy.is_boolean() ? (healthy.get<bool>() ? "healthy" : "unhealthy") : "unset";
+    std::string health =
+        healthy.is_boolean() ? (healthy.get<bool>() ? "healthy" : "unhealthy") : "unset";
     pairs.emplace_back("Deployment ID", limit(deployment, length));
     pairs.emplace_back("Deployment Health", health);
     if (bool_of(field(alloc, "DeploymentStatus"), "Canary")) pairs.emplace_back("Canary", "true");
@@ -293,12 +303,13 @@ std::string format_alloc_status(const Json& alloc, int64_t now_nanos, bool verbo
   return out;
 }
 
-std::string choose_task(const std::string& command, const Json& alloc, const std::string& requested) {
+std::string choose_task(const std::string& command, const Json& alloc,
+                        const std::string& requested) {
   std::vector<std::string> tasks = alloc_task_names(alloc);
   if (!requested.empty()) {
     if (std::find(tasks.begin(), tasks.end(), requested) == tasks.end()) {
-      throw Error(command + ": could not find task named " + go_quote(requested) + " in allocation " +
-                  go_quote(limit(text_of(alloc, "ID"), kShortId)));
+      throw Error(command + ": could not find task named " + go_quote(requested) +
+                  " in allocation " + go_quote(limit(text_of(alloc, "ID"), kShortId)));
     }
     return requested;
   }
@@ -331,7 +342,8 @@ int alloc_status(const std::vector<std::string>& args) {
   if (words.size() != 1) throw Error(command + ": this command takes one argument: <alloc>");
   auto api = connect_agent(command, global);
   Json alloc = resolve_alloc(*api, command, words[0]);
-  std::cout << (json ? alloc.dump(4) : format_alloc_status(alloc, now_unix_nanos(), verbose)) << "\n";
+  std::cout << (json ? alloc.dump(4) : format_alloc_status(alloc, now_unix_nanos(), verbose))
+            << "\n";
   return 0;
 }
 
@@ -383,7 +395,8 @@ int alloc_logs(const std::vector<std::string>& args) {
   Json alloc = resolve_alloc(*api, command, words[0]);
   const std::string task = choose_task(command, alloc, words.size() == 2 ? words[1] : task_flag);
   const std::string path = "/v1/client/fs/logs/" + url_encode(text_of(alloc, "ID"));
-  QueryParams query = {{"task", task}, {"type", stderr_log ? "stderr" : "stdout"}, {"plain", "true"}};
+  QueryParams query = {
+      {"task", task}, {"type", stderr_log ? "stderr" : "stdout"}, {"plain", "true"}};
   auto write = [](const char* data, std::size_t length) {
     std::fwrite(data, 1, length, stdout);
     std::fflush(stdout);
@@ -455,7 +468,7 @@ int alloc_restart(const std::vector<std::string>& args) {
   Json alloc = resolve_alloc(*api, command, words[0]);
   if (!task.empty()) choose_task(command, alloc, task);
   api->put("/v1/client/allocation/" + url_encode(text_of(alloc, "ID")) + "/restart",
-            Json{{"TaskName", task}, {"AllTasks", all_tasks}});
+           Json{{"TaskName", task}, {"AllTasks", all_tasks}});
   return 0;
 }
 
@@ -476,7 +489,7 @@ int alloc_signal(const std::vector<std::string>& args) {
   Json alloc = resolve_alloc(*api, command, words[0]);
   if (!task.empty()) choose_task(command, alloc, task);
   api->put("/v1/client/allocation/" + url_encode(text_of(alloc, "ID")) + "/signal",
-            Json{{"Task", task}, {"Signal", signal}});
+           Json{{"Task", task}, {"Signal", signal}});
   return 0;
 }
 

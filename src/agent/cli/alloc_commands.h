@@ -42,7 +42,8 @@ std::string format_ibytes(uint64_t bytes);
 
 // The task that a command without a task name means: the `requested` one, else the
 // allocation's only task. Throws pot::Error listing the tasks when there are several.
-std::string choose_task(const std::string& command, const Json& alloc, const std::string& requested);
+std::string choose_task(const std::string& command, const Json& alloc,
+                        const std::string& requested);
 
 // The tasks of the allocation in Nomad's display order (prestart, main, poststart,
 // poststop; by name within each).

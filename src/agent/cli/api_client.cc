@@ -48,8 +48,8 @@ ApiConfig resolve_api_config(const GlobalFlags& flags,
   config.address = !flags.address.empty() ? flags.address : from_env("NOMAD_ADDR");
   if (config.address.empty()) config.address = kDefaultAgentAddress;
   while (config.address.size() > 1 && config.address.back() == '/') config.address.pop_back();
-  config.namespace_name = !flags.namespace_name.empty() ? flags.namespace_name
-                                                        : from_env("NOMAD_NAMESPACE");
+  config.namespace_name =
+      !flags.namespace_name.empty() ? flags.namespace_name : from_env("NOMAD_NAMESPACE");
   if (config.namespace_name.empty()) config.namespace_name = "default";
   config.token_file = token_file;
   config.token = !flags.token.empty() ? flags.token : from_env("NOMAD_TOKEN");
@@ -133,8 +133,8 @@ void ApiClient::fail_transport(const std::string& method, const std::string& pat
                                int error) const {
   auto kind = static_cast<httplib::Error>(error);
   if (kind == httplib::Error::Connection || kind == httplib::Error::ConnectionTimeout) {
-    const char* reason = kind == httplib::Error::Connection ? "Connection refused"
-                                                            : "Connection timed out";
+    const char* reason =
+        kind == httplib::Error::Connection ? "Connection refused" : "Connection timed out";
     throw Error("potd: cannot reach the agent at " + config_.address + ": " + reason +
                 " (is `potd agent` running?)");
   }
@@ -148,12 +148,14 @@ void ApiClient::fail_status(const std::string& method, const std::string& path, 
       throw Error("potd: permission denied: the agent's token is in " +
                   config_.token_file.string() + ", readable by root only");
     }
-    throw Error("potd: permission denied: no token (give -token or NOMAD_TOKEN; the agent "
-                "writes it to " +
-                config_.token_file.string() + ")");
+    throw Error(
+        "potd: permission denied: no token (give -token or NOMAD_TOKEN; the agent "
+        "writes it to " +
+        config_.token_file.string() + ")");
   }
   std::string reason = body;
-  while (!reason.empty() && (reason.back() == '\n' || reason.back() == '\r' || reason.back() == ' '))
+  while (!reason.empty() &&
+         (reason.back() == '\n' || reason.back() == '\r' || reason.back() == ' '))
     reason.pop_back();
   if (auto newline = reason.find('\n'); newline != std::string::npos) reason.resize(newline);
   throw Error(command_ + ": " + method + " " + path + ": " + std::to_string(status) +
@@ -168,7 +170,8 @@ ApiResponse ApiClient::request(const std::string& method, const std::string& pat
   const std::string payload = body == nullptr ? "" : body->dump();
   httplib::Result result = [&] {
     if (method == "GET") return http_->client.Get(url.c_str(), headers);
-    if (method == "PUT") return http_->client.Put(url.c_str(), headers, payload, "application/json");
+    if (method == "PUT")
+      return http_->client.Put(url.c_str(), headers, payload, "application/json");
     if (method == "POST")
       return http_->client.Post(url.c_str(), headers, payload, "application/json");
     return http_->client.Delete(url.c_str(), headers);

@@ -89,8 +89,8 @@ class ApiClient {
 
  private:
   struct Http;
-  ApiResponse request(const std::string& method, const std::string& path,
-                      const QueryParams& query, const Json* body);
+  ApiResponse request(const std::string& method, const std::string& path, const QueryParams& query,
+                      const Json* body);
   std::string target(const std::string& path, const QueryParams& query) const;
   [[noreturn]] void fail_transport(const std::string& method, const std::string& path,
                                    int error) const;

@@ -36,7 +36,9 @@ inline bool bool_of(const nlohmann::ordered_json& doc, const char* name) {
 }
 
 // Go's %v of a bool.
-inline const char* go_bool(bool value) { return value ? "true" : "false"; }
+inline const char* go_bool(bool value) {
+  return value ? "true" : "false";
+}
 
 // Go's %q of a string (enough for the IDs, names and statuses shown).
 inline std::string go_quote(const std::string& text) {

@@ -18,7 +18,9 @@
 namespace pot::agent {
 namespace {
 
-std::string job_path(const std::string& job_id) { return "/v1/job/" + url_encode(job_id); }
+std::string job_path(const std::string& job_id) {
+  return "/v1/job/" + url_encode(job_id);
+}
 
 // Nomad's getStatusString: "dead (stopped)" for a stopped job.
 std::string job_status_text(const Json& job) {
@@ -48,7 +50,8 @@ std::string resolve_job_id(ApiClient& api, const std::string& command, const std
     if (id == prefix) return id;
     if (id.rfind(prefix, 0) == 0) matches.push_back(&job);
   }
-  if (matches.empty()) throw Error(command + ": no job(s) with prefix or id " + go_quote(prefix) + " found");
+  if (matches.empty())
+    throw Error(command + ": no job(s) with prefix or id " + go_quote(prefix) + " found");
   if (matches.size() == 1) return text_of(*matches[0], "ID");
   Json listed = Json::array();
   for (const Json* job : matches) listed.push_back(*job);
@@ -118,7 +121,8 @@ std::string summary_table(const Json& summary) {
   for (const std::string& name : names) {
     const Json& counts = groups[name];
     TableRow row = {name};
-    for (const char* key : {"Queued", "Starting", "Running", "Failed", "Complete", "Lost", "Unknown"}) {
+    for (const char* key :
+         {"Queued", "Starting", "Running", "Failed", "Complete", "Lost", "Unknown"}) {
       row.push_back(std::to_string(int_of(counts, key)));
     }
     rows.push_back(std::move(row));
@@ -147,7 +151,8 @@ std::string format_job_status(const JobStatusDocuments& docs, int64_t now_nanos,
       datacenters += dc.is_string() ? dc.get<std::string>() : dc.dump();
     }
   }
-  const bool periodic = field(job, "Periodic").is_object() && bool_of(field(job, "Periodic"), "Enabled");
+  const bool periodic =
+      field(job, "Periodic").is_object() && bool_of(field(job, "Periodic"), "Enabled");
   const bool parameterized = field(job, "ParameterizedJob").is_object();
   std::string out = format_kv({
       {"ID", text_of(job, "ID")},
@@ -167,7 +172,8 @@ std::string format_job_status(const JobStatusDocuments& docs, int64_t now_nanos,
 
   const Json* latest_failed = nullptr;
   bool blocked = false;
-  std::vector<TableRow> evals = {{"ID", "Priority", "Triggered By", "Status", "Placement Failures"}};
+  std::vector<TableRow> evals = {
+      {"ID", "Priority", "Triggered By", "Status", "Placement Failures"}};
   if (docs.evaluations.is_array()) {
     for (const Json& eval : docs.evaluations) {
       evals.push_back({limit(text_of(eval, "ID"), length), std::to_string(int_of(eval, "Priority")),
@@ -175,7 +181,8 @@ std::string format_job_status(const JobStatusDocuments& docs, int64_t now_nanos,
       blocked = blocked || text_of(eval, "Status") == "blocked";
       const Json& failed = field(eval, "FailedTGAllocs");
       if (failed.is_object() && !failed.empty() &&
-          (latest_failed == nullptr || int_of(*latest_failed, "CreateIndex") < int_of(eval, "CreateIndex"))) {
+          (latest_failed == nullptr ||
+           int_of(*latest_failed, "CreateIndex") < int_of(eval, "CreateIndex"))) {
         latest_failed = &eval;
       }
     }
@@ -195,11 +202,12 @@ std::string format_job_status(const JobStatusDocuments& docs, int64_t now_nanos,
   }
 
   if (docs.deployment.is_object()) {
-    out += "\n\nLatest Deployment\n" + format_kv({
-                                            {"ID", limit(text_of(docs.deployment, "ID"), length)},
-                                            {"Status", text_of(docs.deployment, "Status")},
-                                            {"Description", text_of(docs.deployment, "StatusDescription")},
-                                        });
+    out += "\n\nLatest Deployment\n" +
+           format_kv({
+               {"ID", limit(text_of(docs.deployment, "ID"), length)},
+               {"Status", text_of(docs.deployment, "Status")},
+               {"Description", text_of(docs.deployment, "StatusDescription")},
+           });
     std::string groups = format_deployment_groups(field(docs.deployment, "TaskGroups"));
     if (!groups.empty()) out += "\n\nDeployed\n" + groups;
   }
@@ -214,7 +222,8 @@ int plan_exit_code(const Json& plan) {
   if (!updates.is_object()) return 0;
   for (const auto& [group, counts] : updates.items()) {
     if (int_of(counts, "Stop") + int_of(counts, "Place") + int_of(counts, "Migrate") +
-            int_of(counts, "DestructiveUpdate") + int_of(counts, "Canary") > 0) {
+            int_of(counts, "DestructiveUpdate") + int_of(counts, "Canary") >
+        0) {
       return 1;
     }
   }
@@ -234,8 +243,9 @@ std::string format_plan(const Json& job, const Json& plan, bool diff, bool verbo
   if (!failed.is_object() || failed.empty()) {
     out += "- All tasks successfully allocated.\n";
   } else {
-    out += text_of(job, "Type") == "system" ? "- WARNING: Failed to place allocations on all nodes.\n"
-                                            : "- WARNING: Failed to place all allocations.\n";
+    out += text_of(job, "Type") == "system"
+               ? "- WARNING: Failed to place allocations on all nodes.\n"
+               : "- WARNING: Failed to place all allocations.\n";
     std::vector<std::string> groups;
     for (const auto& [group, metrics] : failed.items()) groups.push_back(group);
     std::sort(groups.begin(), groups.end());
@@ -301,12 +311,14 @@ int job_plan(const std::vector<std::string>& args) {
     if (!job) return 255;
 
     auto api = connect_agent(command, global);
-    Json plan = api->put(job_path(text_of(*job, "ID")) + "/plan",
-                          Json{{"Job", *job}, {"Diff", diff}});
+    Json plan =
+        api->put(job_path(text_of(*job, "ID")) + "/plan", Json{{"Job", *job}, {"Diff", diff}});
     std::string run_args;
     for (const std::string& var : file_flags.vars) run_args += "-var=" + go_quote(var) + " ";
-    for (const std::string& file : file_flags.var_files) run_args += "-var-file=" + go_quote(file) + " ";
-    if (!global.namespace_name.empty()) run_args += "-namespace=" + go_quote(global.namespace_name) + " ";
+    for (const std::string& file : file_flags.var_files)
+      run_args += "-var-file=" + go_quote(file) + " ";
+    if (!global.namespace_name.empty())
+      run_args += "-namespace=" + go_quote(global.namespace_name) + " ";
     std::cout << format_plan(*job, plan, diff, verbose, run_args, words[0]);
     return plan_exit_code(plan);
   } catch (const Error& error) {
@@ -326,7 +338,8 @@ int job_status(const std::vector<std::string>& args) {
   parser.add_bool("evals", &evals);
   global.add_to(parser);
   std::vector<std::string> words = parser.parse(args);
-  if (words.size() > 1) throw Error(command + ": this command takes either no arguments or one: <job>");
+  if (words.size() > 1)
+    throw Error(command + ": this command takes either no arguments or one: <job>");
   auto api = connect_agent(command, global);
 
   if (words.empty()) {
@@ -439,7 +452,8 @@ int job_revert(const std::vector<std::string>& args) {
   parser.add_bool("verbose", &verbose);
   global.add_to(parser);
   std::vector<std::string> words = parser.parse(args);
-  if (words.size() != 2) throw Error(command + ": this command takes two arguments: <job> <version>");
+  if (words.size() != 2)
+    throw Error(command + ": this command takes two arguments: <job> <version>");
   uint64_t version = parse_index_flag(command, "version", words[1]);
   auto api = connect_agent(command, global);
   const std::string id = resolve_job_id(*api, command, words[0]);

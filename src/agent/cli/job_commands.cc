@@ -91,8 +91,7 @@ int job_run(const std::vector<std::string>& args) {
     std::cout << "Job registration successful\nEvaluation ID: " << eval_id << "\n";
     return 0;
   }
-  return monitor_evaluation(*api, eval_id, response.value("JobModifyIndex", uint64_t{0}),
-                            verbose);
+  return monitor_evaluation(*api, eval_id, response.value("JobModifyIndex", uint64_t{0}), verbose);
 }
 
 }  // namespace pot::agent

@@ -17,7 +17,9 @@ std::string marker_of(const std::string& type) {
   return "";
 }
 
-std::string spaces(std::size_t count) { return std::string(count, ' '); }
+std::string spaces(std::size_t count) {
+  return std::string(count, ' ');
+}
 
 std::string annotations_of(const Json& doc) {
   const Json& annotations = field(doc, "Annotations");
@@ -99,8 +101,8 @@ std::string fields_and_objects(const Json& fields, const Json& objects, std::siz
 
 std::string task_diff(const Json& task, std::size_t indent, std::size_t pad, bool verbose) {
   const std::string type = text_of(task, "Type");
-  std::string out = spaces(indent) + marker_of(type) + spaces(pad) + "Task: " +
-                    go_quote(text_of(task, "Name"));
+  std::string out =
+      spaces(indent) + marker_of(type) + spaces(pad) + "Task: " + go_quote(text_of(task, "Name"));
   if (std::string notes = annotations_of(task); !notes.empty()) out += " (" + notes + ")";
   if (type == "None" || ((type == "Added" || type == "Deleted") && !verbose)) return out;
   const Json& fields = list_of(task, "Fields");
@@ -110,7 +112,8 @@ std::string task_diff(const Json& task, std::size_t indent, std::size_t pad, boo
 
 std::string group_diff(const Json& group, std::size_t pad, bool verbose) {
   const std::string type = text_of(group, "Type");
-  std::string out = marker_of(type) + spaces(pad) + "Task Group: " + go_quote(text_of(group, "Name"));
+  std::string out =
+      marker_of(type) + spaces(pad) + "Task Group: " + go_quote(text_of(group, "Name"));
   const Json& updates = field(group, "Updates");
   if (updates.is_object() && !updates.empty()) {
     std::vector<std::string> kinds;

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <iostream>
-#include <thread>
 #include <sstream>
+#include <thread>
 #include <vector>
 
 #include "agent/cli/doc_fields.h"
@@ -139,15 +139,15 @@ std::string format_deployment(const Json& deployment, std::size_t id_length) {
 
 EvalMonitor::EvalMonitor(ApiClient& api, std::ostream& out, std::size_t id_length, Clock now,
                          Sleep sleep)
-    : api_(api),
-      out_(out),
-      id_length_(id_length),
-      now_(std::move(now)),
-      sleep_(std::move(sleep)) {}
+    : api_(api), out_(out), id_length_(id_length), now_(std::move(now)), sleep_(std::move(sleep)) {}
 
-std::string EvalMonitor::when() const { return format_time(now_()); }
+std::string EvalMonitor::when() const {
+  return format_time(now_());
+}
 
-void EvalMonitor::info(const std::string& text) { out_ << "==> " << when() << ": " << text << "\n"; }
+void EvalMonitor::info(const std::string& text) {
+  out_ << "==> " << when() << ": " << text << "\n";
+}
 
 void EvalMonitor::output(const std::string& text) {
   out_ << "    " << when() << ": " << text << "\n";
@@ -181,9 +181,9 @@ void EvalMonitor::report_changes(const Json& eval, const Json& allocs) {
       allocs_[id] = {client};
     } else if (seen->second.client_status != client) {
       std::string description = text_of(alloc, "ClientDescription");
-      output("Allocation " + go_quote(limit(id, id_length_)) + " status changed: " +
-             go_quote(seen->second.client_status) + " -> " + go_quote(client) +
-             (description.empty() ? "" : " (" + description + ")"));
+      output("Allocation " + go_quote(limit(id, id_length_)) +
+             " status changed: " + go_quote(seen->second.client_status) + " -> " +
+             go_quote(client) + (description.empty() ? "" : " (" + description + ")"));
       seen->second.client_status = client;
     }
   }
@@ -298,11 +298,11 @@ int EvalMonitor::monitor(const std::string& eval_id, uint64_t job_modify_index) 
 
 int monitor_evaluation(ApiClient& api, const std::string& eval_id, uint64_t job_modify_index,
                        bool verbose) {
-  EvalMonitor monitor(
-      api, std::cout, verbose ? kFullId : kShortId, now_unix_nanos, [](int milliseconds) {
-        std::cout.flush();
-        std::this_thread::sleep_for(std::chrono::milliseconds(milliseconds));
-      });
+  EvalMonitor monitor(api, std::cout, verbose ? kFullId : kShortId, now_unix_nanos,
+                      [](int milliseconds) {
+                        std::cout.flush();
+                        std::this_thread::sleep_for(std::chrono::milliseconds(milliseconds));
+                      });
   int result = monitor.monitor(eval_id, job_modify_index);
   std::cout.flush();
   return result;

@@ -33,10 +33,12 @@ Amounts node_capacity(const Json& node) {
   const Json& resources = field(node, "NodeResources");
   if (resources.is_object()) {
     const Json& reserved = field(node, "ReservedResources");
-    total.cpu = int_of(field(resources, "Cpu"), "CpuShares") - int_of(field(reserved, "Cpu"), "CpuShares");
+    total.cpu =
+        int_of(field(resources, "Cpu"), "CpuShares") - int_of(field(reserved, "Cpu"), "CpuShares");
     total.memory_mb = int_of(field(resources, "Memory"), "MemoryMB") -
                       int_of(field(reserved, "Memory"), "MemoryMB");
-    total.disk_mb = int_of(field(resources, "Disk"), "DiskMB") - int_of(field(reserved, "Disk"), "DiskMB");
+    total.disk_mb =
+        int_of(field(resources, "Disk"), "DiskMB") - int_of(field(reserved, "Disk"), "DiskMB");
     return total;
   }
   const Json& legacy = field(node, "Resources");
@@ -98,7 +100,8 @@ std::string resolve_node_id(ApiClient& api, const std::string& command, const st
       if (text_of(node, "ID").rfind(prefix, 0) == 0) matches.push_back(node);
     }
   }
-  if (matches.empty()) throw Error(command + ": no node(s) with prefix " + go_quote(prefix) + " found");
+  if (matches.empty())
+    throw Error(command + ": no node(s) with prefix " + go_quote(prefix) + " found");
   if (matches.size() > 1) {
     throw Error(command + ": prefix matched multiple nodes\n\n" + format_node_list(matches, false));
   }
@@ -110,7 +113,8 @@ std::string resolve_node_id(ApiClient& api, const std::string& command, const st
 std::string format_node_list(const Json& nodes, bool verbose) {
   if (!nodes.is_array() || nodes.empty()) return "No nodes registered";
   const std::size_t length = verbose ? kFullId : kShortId;
-  std::vector<TableRow> rows = {{"ID", "Node Pool", "DC", "Name", "Class", "Drain", "Eligibility", "Status"}};
+  std::vector<TableRow> rows = {
+      {"ID", "Node Pool", "DC", "Name", "Class", "Drain", "Eligibility", "Status"}};
   for (const Json& node : nodes) {
     rows.push_back({limit(text_of(node, "ID"), length), text_of(node, "NodePool"),
                     text_of(node, "Datacenter"), text_of(node, "Name"), text_of(node, "NodeClass"),
@@ -120,7 +124,8 @@ std::string format_node_list(const Json& nodes, bool verbose) {
   return format_list(rows);
 }
 
-std::string format_node_status(const Json& node, const Json& allocs, int64_t now_nanos, bool verbose) {
+std::string format_node_status(const Json& node, const Json& allocs, int64_t now_nanos,
+                               bool verbose) {
   const std::size_t length = verbose ? kFullId : kShortId;
   std::string out = format_kv({
       {"ID", limit(text_of(node, "ID"), length)},
@@ -140,15 +145,17 @@ std::string format_node_status(const Json& node, const Json& allocs, int64_t now
     // Newest first; Nomad shows the last ten.
     std::size_t shown = 0;
     for (auto it = events.rbegin(); it != events.rend() && shown < 10; ++it, ++shown) {
-      rows.push_back({format_time(time_field_nanos(field(*it, "Timestamp"))), text_of(*it, "Subsystem"),
-                      text_of(*it, "Message")});
+      rows.push_back({format_time(time_field_nanos(field(*it, "Timestamp"))),
+                      text_of(*it, "Subsystem"), text_of(*it, "Message")});
     }
     out += "\n\nNode Events\n" + format_list(rows);
   }
 
   Amounts total = node_capacity(node);
   Amounts used = allocated(allocs);
-  auto mib = [](int64_t mb) { return format_ibytes(static_cast<uint64_t>(std::max<int64_t>(mb, 0)) * kMiB); };
+  auto mib = [](int64_t mb) {
+    return format_ibytes(static_cast<uint64_t>(std::max<int64_t>(mb, 0)) * kMiB);
+  };
   out += "\n\nAllocated Resources\n" +
          format_list({{"CPU", "Memory", "Disk"},
                       {std::to_string(used.cpu) + "/" + std::to_string(total.cpu) + " MHz",
@@ -180,7 +187,8 @@ int node_status(const std::vector<std::string>& args) {
   parser.add_bool("verbose", &verbose);
   global.add_to(parser);
   std::vector<std::string> words = parser.parse(args);
-  if (words.size() > 1) throw Error(command + ": this command takes either no arguments or one: <node>");
+  if (words.size() > 1)
+    throw Error(command + ": this command takes either no arguments or one: <node>");
   auto api = connect_agent(command, global);
   if (words.empty()) {
     Json nodes = api->get("/v1/nodes").body;

@@ -19,6 +19,7 @@ std::string format_node_list(const Json& nodes, bool verbose);
 
 // One node: its header block, events, allocated resources (of `allocs` with
 // AllocatedResources, as /v1/allocations?resources=true gives them) and allocations.
-std::string format_node_status(const Json& node, const Json& allocs, int64_t now_nanos, bool verbose);
+std::string format_node_status(const Json& node, const Json& allocs, int64_t now_nanos,
+                               bool verbose);
 
 }  // namespace pot::agent

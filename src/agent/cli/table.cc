@@ -39,7 +39,9 @@ std::string columnize(const std::vector<TableRow>& rows, const std::string& glue
 
 }  // namespace
 
-std::string format_list(const std::vector<TableRow>& rows) { return columnize(rows, "  "); }
+std::string format_list(const std::vector<TableRow>& rows) {
+  return columnize(rows, "  ");
+}
 
 std::string format_kv(const std::vector<std::pair<std::string, std::string>>& pairs) {
   std::vector<TableRow> rows;

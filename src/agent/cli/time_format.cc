@@ -53,9 +53,9 @@ int64_t parse_rfc3339(const std::string& text) {
       offset = (off_hours * 3600 + off_minutes * 60) * (text[pos] == '-' ? -1 : 1);
     }
   }
-  int64_t seconds = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) *
-                        86400 +
-                    hour * 3600 + minute * 60 + second - offset;
+  int64_t seconds =
+      days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 +
+      hour * 3600 + minute * 60 + second - offset;
   return seconds * kSecond + nanos;
 }
 
@@ -72,8 +72,8 @@ std::string format_time_at_offset(int64_t unix_nanos, int offset_seconds) {
   if (offset_seconds == 0) return out + "Z";
   int magnitude = offset_seconds < 0 ? -offset_seconds : offset_seconds;
   char zone[16];
-  std::snprintf(zone, sizeof zone, "%c%02d:%02d", offset_seconds < 0 ? '-' : '+',
-                magnitude / 3600, magnitude % 3600 / 60);
+  std::snprintf(zone, sizeof zone, "%c%02d:%02d", offset_seconds < 0 ? '-' : '+', magnitude / 3600,
+                magnitude % 3600 / 60);
   return out + zone;
 }
 
