@@ -1,6 +1,11 @@
-// `potd job validate` and `potd job run -output`: the job-file commands that need no agent,
-// run as a user runs them, on the example job and on files a user gets wrong.
+// `potd job validate` and `potd job run -output`: the job-file commands that need no agent
+// (and `potd job run` when there is none), run as a user runs them, on the example job and
+// on files a user gets wrong.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -214,11 +219,26 @@ TEST_F(PotdJob, ReadsTheJobFromStdin) {
   ASSERT_TRUE(result.ok()) << result;
 }
 
-TEST_F(PotdJob, RunWithoutOutputSaysWhatIsMissingInOneLine) {
-  RunResult result = potd({"job", "run", kSeedJob});
+TEST_F(PotdJob, RunWithoutAnAgentSaysSoInOneLine) {
+  // A port bound on 127.0.0.1 that nobody listens on: connecting is refused.
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const std::string agent = "http://127.0.0.1:" + std::to_string(ntohs(address.sin_port));
+
+  RunOptions options;
+  options.env = base_environment();
+  options.env.push_back("NOMAD_ADDR=" + agent);
+  RunResult result = potd({"job", "run", kSeedJob}, options);
+  ::close(fd);
   EXPECT_EQ(result.code, 1) << result;
   EXPECT_EQ(result.err_lines().size(), 1u) << result;
-  EXPECT_NE(result.err.find("-output"), std::string::npos) << result;
+  EXPECT_NE(result.err.find("cannot reach the agent at " + agent), std::string::npos) << result;
   EXPECT_EQ(result.out, "");
 }
 
