@@ -428,8 +428,9 @@ TEST_F(StateStoreTest, WaitForIndexReturnsAtOnceWhenAlreadyPast) {
   auto store = open();
   store->write([](StateWriter& w) { w.put_meta("a", "1"); });
   store->write([](StateWriter& w) { w.put_meta("a", "2"); });
-  // A long timeout that would fail the test by its duration if it were waited out.
+  auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(store->wait_for_index(1, 60s), 2U);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 30s) << "it waited for the timeout";
 }
 
 TEST_F(StateStoreTest, WaitForIndexWakesOnAWriteFromAnotherThread) {
@@ -439,9 +440,13 @@ TEST_F(StateStoreTest, WaitForIndexWakesOnAWriteFromAnotherThread) {
     std::this_thread::sleep_for(50ms);
     store->write([](StateWriter& w) { w.put_job(job_doc("web", 0)); });
   });
+  auto start = std::chrono::steady_clock::now();
   uint64_t seen = store->wait_for_index(1, 60s);
+  auto waited = std::chrono::steady_clock::now() - start;
   writer.join();
   EXPECT_EQ(seen, 2U);
+  // Woken by the write, not by the end of its 60 s timeout.
+  EXPECT_LT(waited, 30s);
   // It returned after the write had committed.
   EXPECT_TRUE(store->job("default", "web").has_value());
 }

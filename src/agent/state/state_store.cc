@@ -85,10 +85,8 @@ std::optional<uint64_t> create_index_in(const Json& document) {
 }  // namespace
 
 struct StateStore::Db {
-  Db(const std::filesystem::path& file, const std::string& what)
-      : path(file), connection(file, what) {}
+  Db(const std::filesystem::path& path, const std::string& what) : connection(path, what) {}
 
-  std::filesystem::path path;
   sqlite::Connection connection;
   int schema_version = 0;
   // The thread running a write()'s function, if any.
@@ -184,7 +182,9 @@ void StateWriter::put_job(Json job) {
     if (!found->is_number_unsigned()) throw Error("job " + quote_name(id) + ": bad `Version`");
     version = found->get<uint64_t>();
   }
-  bool stable = job.value("Stable", false);
+  auto stable_field = job.find("Stable");
+  bool stable =
+      stable_field != job.end() && stable_field->is_boolean() && stable_field->get<bool>();
   uint64_t create_index = StateStore::Db::stamp(
       job, index_,
       db.integer("SELECT create_index FROM jobs WHERE namespace = ?1 AND id = ?2", namespace_name,

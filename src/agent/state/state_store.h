@@ -49,7 +49,9 @@ struct SchemaMigration {
 };
 
 // The writes of one transaction. Documents are upserted whole; the store sets their
-// `CreateIndex` (when absent) and `ModifyIndex` to the transaction's index.
+// `ModifyIndex` to the transaction's index, and their `CreateIndex` when absent or 0 (Go's
+// zero value, as a freshly parsed job has) to the stored document's, or else to the
+// transaction's index. Other fields (JobModifyIndex, AllocModifyIndex) are the caller's.
 class StateWriter {
  public:
   uint64_t index() const { return index_; }
