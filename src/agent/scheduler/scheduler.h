@@ -33,6 +33,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -50,6 +51,10 @@ struct PlanRequest {
   std::string job_id;
   // Every allocation of this job, terminal ones too (Nomad's allocation JSON, as stored).
   std::vector<Json> job_allocations;
+  // The stored job versions that job_allocations run (JobVersion -> job): an allocation
+  // whose version's tasks equal the current job's is updated in place, else destructively.
+  // A version missing here counts as changed.
+  std::map<uint64_t, Json> job_versions;
   // Every non-terminal allocation on the node, of every job (this one's included): what
   // holds cpu, memory and ports.
   std::vector<Json> node_allocations;
@@ -82,6 +87,10 @@ struct Plan {
   // Allocations that only move to the new job version (no task changed): their new
   // JobVersion is set.
   std::vector<Json> update_in_place;
+  // Failed allocations replaced by this plan: (failed allocation ID, replacement ID), for
+  // the failed one's NextAllocation. The failed one is also in `stop` ("alloc was
+  // rescheduled because it failed").
+  std::vector<std::pair<std::string, std::string>> next_allocation;
   std::map<std::string, AllocMetric> failed_tg_allocs;  // group -> why it could not place
   std::map<std::string, int> queued;                    // group -> allocations left unplaced
   // Nomad's plan annotations: group -> {Place, Stop, InPlaceUpdate, DestructiveUpdate,
