@@ -35,10 +35,13 @@ void read_evaluation(ApiRequest& request) {
 
 void evaluation_allocations(ApiRequest& request) {
   reply_blocking_read(request, [&] {
+    StateStore& state = request.agent.state();
     Json stubs = Json::array();
-    for (const Json& allocation : request.agent.state().allocations()) {
-      if (body_string(allocation, "EvalID") == request.params[0])
-        stubs.push_back(alloc_list_stub(allocation, nullptr, false));
+    for (const Json& allocation : state.allocations()) {
+      if (body_string(allocation, "EvalID") != request.params[0]) continue;
+      const std::optional<Json> job = state.job(body_string(allocation, "Namespace", "default"),
+                                                body_string(allocation, "JobID"));
+      stubs.push_back(alloc_list_stub(allocation, job ? &*job : nullptr, false));
     }
     return stubs;
   });
