@@ -169,12 +169,10 @@ ApiResponse ApiClient::request(const std::string& method, const std::string& pat
   const std::string url = target(path, query);
   const std::string payload = body == nullptr ? "" : body->dump();
   httplib::Result result = [&] {
-    if (method == "GET") return http_->client.Get(url.c_str(), headers);
-    if (method == "PUT")
-      return http_->client.Put(url.c_str(), headers, payload, "application/json");
-    if (method == "POST")
-      return http_->client.Post(url.c_str(), headers, payload, "application/json");
-    return http_->client.Delete(url.c_str(), headers);
+    if (method == "GET") return http_->client.Get(url, headers);
+    if (method == "PUT") return http_->client.Put(url, headers, payload, "application/json");
+    if (method == "POST") return http_->client.Post(url, headers, payload, "application/json");
+    return http_->client.Delete(url, headers);
   }();
   if (!result) fail_transport(method, path, static_cast<int>(result.error()));
   if (result->status < 200 || result->status >= 300) {
@@ -228,7 +226,7 @@ void ApiClient::get_stream(const std::string& path, const QueryParams& query,
   int status = 0;
   std::string error_body;
   httplib::Result result = http_->client.Get(
-      url.c_str(), headers,
+      url, headers,
       [&](const httplib::Response& response) {
         status = response.status;
         return true;

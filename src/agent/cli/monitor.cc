@@ -261,14 +261,7 @@ int EvalMonitor::monitor(const std::string& eval_id, uint64_t job_modify_index) 
   uint64_t index = 0;
   Json eval;
   for (;;) {
-    ApiResponse response;
-    try {
-      response = api_.get_blocking(eval_path, index, kBlockingWait);
-    } catch (const Error& error) {
-      out_.flush();
-      throw Error(api_.command() + ": no evaluation with id " + go_quote(eval_id) +
-                  " found: " + error.what());
-    }
+    ApiResponse response = api_.get_blocking(eval_path, index, kBlockingWait);
     eval = response.body;
     Json allocs = api_.get("/v1/job/" + url_encode(text_of(eval, "JobID")) + "/allocations").body;
     report_changes(eval, allocs.is_array() ? allocs : Json::array());

@@ -30,14 +30,35 @@ std::string fraction(int64_t whole, int64_t part, int64_t unit) {
   return out + "." + digits;
 }
 
+// `count` decimal digits at `pos`, advancing it; false when they are not there.
+bool read_digits(const std::string& text, std::size_t& pos, int count, int& out) {
+  out = 0;
+  for (int i = 0; i < count; ++i, ++pos) {
+    if (pos >= text.size() || text[pos] < '0' || text[pos] > '9') return false;
+    out = out * 10 + (text[pos] - '0');
+  }
+  return true;
+}
+
+bool expect(const std::string& text, std::size_t& pos, char c) {
+  if (pos >= text.size() || text[pos] != c) return false;
+  ++pos;
+  return true;
+}
+
+// "2024-01-02T15:04:05[.fraction](Z|+hh:mm|-hh:mm)"; 0 when unreadable or Go's zero time.
 int64_t parse_rfc3339(const std::string& text) {
-  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, used = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &year, &month, &day, &hour, &minute,
-                  &second, &used) != 6) {
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  std::size_t pos = 0;
+  if (!read_digits(text, pos, 4, year) || !expect(text, pos, '-') ||
+      !read_digits(text, pos, 2, month) || !expect(text, pos, '-') ||
+      !read_digits(text, pos, 2, day) || !expect(text, pos, 'T') ||
+      !read_digits(text, pos, 2, hour) || !expect(text, pos, ':') ||
+      !read_digits(text, pos, 2, minute) || !expect(text, pos, ':') ||
+      !read_digits(text, pos, 2, second)) {
     return 0;
   }
   if (year <= 1) return 0;  // Go's zero time
-  std::size_t pos = static_cast<std::size_t>(used);
   int64_t nanos = 0;
   if (pos < text.size() && text[pos] == '.') {
     int64_t scale = kSecond / 10;
@@ -48,9 +69,12 @@ int64_t parse_rfc3339(const std::string& text) {
   }
   int64_t offset = 0;
   if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
+    const int sign = text[pos] == '-' ? -1 : 1;
     int off_hours = 0, off_minutes = 0;
-    if (std::sscanf(text.c_str() + pos + 1, "%2d:%2d", &off_hours, &off_minutes) == 2) {
-      offset = (off_hours * 3600 + off_minutes * 60) * (text[pos] == '-' ? -1 : 1);
+    ++pos;
+    if (read_digits(text, pos, 2, off_hours) && expect(text, pos, ':') &&
+        read_digits(text, pos, 2, off_minutes)) {
+      offset = sign * (off_hours * 3600 + off_minutes * 60);
     }
   }
   int64_t seconds =
