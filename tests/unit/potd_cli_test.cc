@@ -1056,5 +1056,41 @@ TEST_F(PotdCliUtc, AnAmbiguousAllocPrefixListsTheCandidates) {
             "potd alloc status: an allocation ID must contain at least two characters");
 }
 
+TEST(PotdCliCommands, JobStopDetachedDeletesTheJobAndPrintsTheEvaluation) {
+  StandInAgent agent;
+  agent.serve("GET", "/v1/jobs", Json::array({job_stub("web", "running")}));
+  agent.serve("DELETE", "/v1/job/web", {{"EvalID", kEvalId}, {"JobModifyIndex", 20}});
+  CommandResult result =
+      run_command(job_stop, {"-address", agent.address(), "-purge", "-detach", "web"});
+  EXPECT_EQ(result.code, 0) << result.error;
+  EXPECT_EQ(result.out, kEvalId + "\n");
+  EXPECT_EQ(agent.requests().back(), "DELETE /v1/job/web?purge=true");
+}
+
+TEST(PotdCliCommands, JobPlanExitsWith1ForChangesAnd255ForErrors) {
+  TempDir dir("potd-cli");
+  std::ofstream(dir / "web.nomad") << "job \"web\" {\n  group \"web\" {\n    task \"nginx\" {\n"
+                                      "      driver = \"pot\"\n    }\n  }\n}\n";
+  StandInAgent agent;
+  agent.serve("PUT", "/v1/job/web/plan", edited_plan(1));
+  ::testing::internal::CaptureStderr();
+  CommandResult changes =
+      run_command(job_plan, {"-address", agent.address(), (dir / "web.nomad").string()});
+  EXPECT_EQ(changes.code, 1);
+  EXPECT_NE(changes.out.find("potd job run -check-index 11 " + (dir / "web.nomad").string()),
+            std::string::npos)
+      << changes.out;
+  Json body = Json::parse(agent.bodies().back());
+  EXPECT_EQ(body["Diff"], true);
+  EXPECT_EQ(body["Job"]["ID"], "web");
+
+  RefusingPort port;
+  CommandResult error =
+      run_command(job_plan, {"-address", port.address(), (dir / "web.nomad").string()});
+  std::string stderr_text = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(error.code, 255);
+  EXPECT_NE(stderr_text.find("cannot reach the agent"), std::string::npos) << stderr_text;
+}
+
 }  // namespace
 }  // namespace pot::agent

@@ -222,6 +222,8 @@ void ApiClient::get_stream(const std::string& path, const QueryParams& query,
   httplib::Headers headers;
   if (!config_.token.empty()) headers.emplace("X-Nomad-Token", config_.token);
   const std::string url = target(path, query);
+  // A followed log may be quiet for hours: the stream ends when the agent closes it.
+  http_->client.set_read_timeout(24 * 3600, 0);
   // An error status's body is the reason, not content to pass on.
   int status = 0;
   std::string error_body;

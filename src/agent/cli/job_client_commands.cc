@@ -357,7 +357,11 @@ int job_status(const std::vector<std::string>& args) {
   docs.summary = api->get(job_path(id) + "/summary").body;
   docs.allocations = api->get(job_path(id) + "/allocations").body;
   docs.evaluations = api->get(job_path(id) + "/evaluations").body;
-  docs.deployment = api->get(job_path(id) + "/deployment").body;
+  try {
+    docs.deployment = api->get(job_path(id) + "/deployment").body;
+  } catch (const Error&) {
+    docs.deployment = nullptr;  // a job that never had a deployment may be answered with 404
+  }
   std::cout << format_job_status(docs, now_unix_nanos(), verbose, evals) << "\n";
   return 0;
 }

@@ -223,7 +223,12 @@ std::string EvalMonitor::find_deployment(const Json& eval, uint64_t job_modify_i
   if (text_of(eval, "Type") != "service") return "";
   // An agent that does not name the deployment on the evaluation: the job's latest one,
   // if it belongs to this registration.
-  Json latest = api_.get("/v1/job/" + url_encode(text_of(eval, "JobID")) + "/deployment").body;
+  Json latest;
+  try {
+    latest = api_.get("/v1/job/" + url_encode(text_of(eval, "JobID")) + "/deployment").body;
+  } catch (const Error&) {
+    return "";  // an agent that answers "none" with 404: nothing to follow either way
+  }
   if (!latest.is_object()) return "";
   if (job_modify_index != 0 && field(latest, "JobModifyIndex").is_number() &&
       static_cast<uint64_t>(int_of(latest, "JobModifyIndex")) != job_modify_index) {

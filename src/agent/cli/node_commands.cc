@@ -205,7 +205,13 @@ int node_status(const std::vector<std::string>& args) {
   Json on_node = Json::array();
   if (all.is_array()) {
     for (const Json& alloc : all) {
-      if (text_of(alloc, "NodeID") == id) on_node.push_back(alloc);
+      if (text_of(alloc, "NodeID") != id) continue;
+      // An agent that lists no resources in stubs: the live allocation's own document.
+      if (alloc_is_live(alloc) && !field(alloc, "AllocatedResources").is_object()) {
+        on_node.push_back(api->get("/v1/allocation/" + url_encode(text_of(alloc, "ID"))).body);
+      } else {
+        on_node.push_back(alloc);
+      }
     }
   }
   std::cout << format_node_status(node, on_node, now_unix_nanos(), verbose) << "\n";
