@@ -145,13 +145,30 @@ TEST_F(NumberedLogTest, OwnedFdFollowsTheCurrentFile) {
   EXPECT_EQ(read_text(file(1)), "task\nm1\n");
 }
 
-TEST_F(NumberedLogTest, MissingDirectoryIsAnErrorNamingTheFile) {
+TEST_F(NumberedLogTest, MissingDirectoryIsAnErrorNamingIt) {
   try {
     NumberedLog log(dir_.path() / "missing" / "web.stdout", {10, 100});
     ADD_FAILURE() << "no error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("missing/web.stdout.0"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find((dir_.path() / "missing").string()), std::string::npos)
+        << e.what();
   }
+}
+
+TEST_F(NumberedLogTest, LogDirectoryIsHeldAgainstASwapForASymlink) {
+  fs::path logs = dir_.path() / "logs", elsewhere = dir_.path() / "elsewhere";
+  fs::create_directory(logs);
+  fs::create_directory(elsewhere);
+  NumberedLog log(logs / "web.stdout", {10, 4});
+  log.write("one\n");
+  // The task renames the directory away and leaves a symlink to somewhere else in its place.
+  fs::rename(logs, dir_.path() / "moved");
+  fs::create_directory_symlink(elsewhere, logs);
+  log.write("two\n");
+  EXPECT_TRUE(fs::is_empty(elsewhere));
+  EXPECT_EQ(read_text(dir_.path() / "moved" / "web.stdout.1"), "two\n");
+  // A directory that is a symlink from the start is refused.
+  EXPECT_THROW(NumberedLog(logs / "web.stdout", {10, 4}), Error);
 }
 
 }  // namespace
