@@ -82,13 +82,14 @@ std::string NumberedLog::name(int index) const {
 
 bool NumberedLog::open_index(int index) {
   // O_NOFOLLOW: a symlink the task planted is not followed. O_NONBLOCK: a FIFO it planted
-  // does not hold us until someone reads it (and is then refused as not a regular file).
+  // does not hold us until someone reads it (and is then refused as not a regular file). A
+  // second link to the file is refused too: it is the task's, not ours.
   UniqueFd fd(::openat(
       dir_fd_.get(), name(index).c_str(),
       O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0644));
   if (!fd) return false;
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
     errno = EINVAL;
     return false;
   }
