@@ -30,26 +30,32 @@ int index_of(const std::string& name, const std::string& base) {
   return std::stoi(digits);
 }
 
-// Calls `fn(index, name)` for every numbered entry of the prefix's directory.
+// Calls `fn(index, name)` for every numbered entry of the directory `dir_fd`.
 template <typename Fn>
-void for_each_numbered(const std::filesystem::path& prefix, Fn&& fn) {
-  std::filesystem::path dir = prefix.parent_path().empty() ? "." : prefix.parent_path();
-  DIR* stream = ::opendir(dir.c_str());
-  if (stream == nullptr) return;
-  const std::string base = prefix.filename().string();
+void for_each_numbered(int dir_fd, const std::string& base, Fn&& fn) {
+  int own_fd = ::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (own_fd < 0) return;
+  DIR* stream = ::fdopendir(own_fd);  // owns own_fd from here
+  if (stream == nullptr) {
+    ::close(own_fd);
+    return;
+  }
   while (const dirent* entry = ::readdir(stream)) {
     int index = index_of(entry->d_name, base);
-    if (index >= 0) fn(index, dir / entry->d_name);
+    if (index >= 0) fn(index, entry->d_name);
   }
   ::closedir(stream);
 }
 
-enum class Opened { kYes, kSkip, kFailed };
-
 }  // namespace
 
 NumberedLog::NumberedLog(std::filesystem::path prefix, NumberedLogLimits limits)
-    : prefix_(std::move(prefix)), limits_(limits) {
+    : prefix_(std::move(prefix)), base_(prefix_.filename().string()), limits_(limits) {
+  // The directory is held from now on, so that a task that swaps it for a symlink (a
+  // restarted task may have done so in its last run) cannot send our writes elsewhere.
+  const std::filesystem::path dir = prefix_.has_parent_path() ? prefix_.parent_path() : ".";
+  dir_fd_.reset(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!dir_fd_) throw_sys("opening task log directory " + quote_name(dir.string()));
   limits_.max_files = std::max(limits_.max_files, 1);
   limits_.max_file_bytes = std::max<uint64_t>(limits_.max_file_bytes, 1);
   // Continue where the last run stopped; a full file is moved on from at the first write.
@@ -65,22 +71,25 @@ std::filesystem::path NumberedLog::file(int index) const {
 
 int NumberedLog::highest_index() const {
   int highest = -1;
-  for_each_numbered(prefix_, [&](int index, const std::filesystem::path&) {
-    highest = std::max(highest, index);
-  });
+  for_each_numbered(dir_fd_.get(), base_,
+                    [&](int index, const char*) { highest = std::max(highest, index); });
   return highest;
 }
 
+std::string NumberedLog::name(int index) const {
+  return base_ + "." + std::to_string(index);
+}
+
 bool NumberedLog::open_index(int index) {
-  const std::filesystem::path path = file(index);
   // O_NOFOLLOW: a symlink the task planted is not followed. O_NONBLOCK: a FIFO it planted
-  // does not hold us until someone reads it (and is then refused as not a regular file).
-  UniqueFd fd(::open(path.c_str(),
-                     O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
-                     0644));
+  // does not hold us until someone reads it (and is then refused as not a regular file). A
+  // second link to the file is refused too: it is the task's, not ours.
+  UniqueFd fd(::openat(
+      dir_fd_.get(), name(index).c_str(),
+      O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0644));
   if (!fd) return false;
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
     errno = EINVAL;
     return false;
   }
@@ -95,7 +104,7 @@ bool NumberedLog::move_to_next() {
   for (int next = index_ + 1; next <= index_ + kMaxSkipped; ++next) {
     // A file that is full already (from an earlier run with other limits) is passed over.
     struct stat st {};
-    if (::lstat(file(next).c_str(), &st) == 0 &&
+    if (::fstatat(dir_fd_.get(), name(next).c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
         (!S_ISREG(st.st_mode) || static_cast<uint64_t>(st.st_size) >= limits_.max_file_bytes))
       continue;
     if (open_index(next)) {
@@ -111,8 +120,9 @@ bool NumberedLog::move_to_next() {
 
 void NumberedLog::remove_oldest() const {
   const int oldest_kept = index_ - limits_.max_files + 1;
-  for_each_numbered(prefix_, [&](int index, const std::filesystem::path& path) {
-    if (index < oldest_kept) (void)::unlink(path.c_str());  // a symlink goes, not its target
+  for_each_numbered(dir_fd_.get(), base_, [&](int index, const char* entry) {
+    if (index < oldest_kept)
+      (void)::unlinkat(dir_fd_.get(), entry, 0);  // a symlink, not its target
   });
 }
 

@@ -10,12 +10,14 @@
 //     than a file;
 //   - after a move, the oldest files go, so that at most max_files remain.
 //
-// The log directory is inside the allocation, which the task itself can write: a name there
+// The log directory is inside the allocation, which the task itself can write: the
+// directory is held open from the start (and must not itself be a symlink), and a name in it
 // that is a symlink or not a regular file is skipped, never followed or waited on.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <string>
 #include <string_view>
 
 #include "core/unique_fd.h"
@@ -41,7 +43,8 @@ class NumberedLog {
   int current_index() const { return index_; }
 
  private:
-  std::filesystem::path file(int index) const;
+  std::filesystem::path file(int index) const;  // for messages
+  std::string name(int index) const;            // within the directory
   // Opens `index` for appending when it is a regular file (made if missing); false if not.
   bool open_index(int index);
   // The next index that can be written (skipping full files and anything not a file).
@@ -50,7 +53,9 @@ class NumberedLog {
   int highest_index() const;
 
   std::filesystem::path prefix_;
+  std::string base_;  // the prefix's last component: `web.stdout`
   NumberedLogLimits limits_;
+  UniqueFd dir_fd_;
   UniqueFd fd_;
   int index_ = 0;
   uint64_t size_ = 0;

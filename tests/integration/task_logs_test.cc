@@ -42,17 +42,17 @@ class TaskLogsTest : public PotTest {
       throw StepFailed("task " + name + " still " + root().status(name));
   }
 
-  // What the pot's command prints: `count` numbered lines of 32 bytes on stdout, one on
-  // stderr.
+  // What the pot's command prints: `count` numbered lines of 32 bytes on stdout (for a
+  // one-letter tag), one on stderr.
   static std::string command(const std::string& tag, int count) {
     return "sh -c 'i=0; while [ $i -lt " + std::to_string(count) + " ]; do printf \"" + tag +
-           "-%04d-xxxxxxxxxxxxxxxxxxxxx\\n\" $i; i=$((i+1)); done; echo " + tag + "-err >&2'";
+           "-%04d-xxxxxxxxxxxxxxxxxxxxxxxx\\n\" $i; i=$((i+1)); done; echo " + tag + "-err >&2'";
   }
   static std::string expected_lines(const std::string& tag, int count) {
     std::string text;
     char line[64];
     for (int i = 0; i < count; ++i) {
-      std::snprintf(line, sizeof line, "%s-%04d-xxxxxxxxxxxxxxxxxxxxx\n", tag.c_str(), i);
+      std::snprintf(line, sizeof line, "%s-%04d-xxxxxxxxxxxxxxxxxxxxxxxx\n", tag.c_str(), i);
       text += line;
     }
     return text;
@@ -60,6 +60,7 @@ class TaskLogsTest : public PotTest {
 };
 
 TEST_F(TaskLogsTest, NumberedFilesRotateAtTheSizeAndKeepTheNewest) {
+  ASSERT_EQ(expected_lines("a", 1).size(), 32u) << "the sizes below count 32-byte lines";
   std::string name = create_pot("task-logs");
   ASSERT_POT_OK(pot({"set-cmd", "-p", name, "-c", command("a", 200)}));
   fs::path dir = logs_dir();
@@ -76,7 +77,9 @@ TEST_F(TaskLogsTest, NumberedFilesRotateAtTheSizeAndKeepTheNewest) {
   for (size_t i = 0; i < files.size(); ++i) {
     EXPECT_LE(files[i].second.size(), 1024u) << "file " << files[i].first;
     EXPECT_EQ(files[i].second.size() % 32, 0u) << "whole lines, file " << files[i].first;
-    if (i > 0) EXPECT_EQ(files[i].first, files[i - 1].first + 1);
+    if (i > 0) {
+      EXPECT_EQ(files[i].first, files[i - 1].first + 1);
+    }
     kept += files[i].second;
   }
   EXPECT_EQ(files.front().first, 4) << "6400 bytes make files .0 to .6; .4 is the oldest kept";

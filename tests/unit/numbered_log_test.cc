@@ -115,7 +115,7 @@ TEST_F(NumberedLogTest, OpeningDeletesWhatIsBeyondMaxFiles) {
   EXPECT_TRUE(fs::exists(dir_.path() / "web.stdout.notes"));
 }
 
-TEST_F(NumberedLogTest, SymlinksAndFifosPlantedByTheTaskAreNotWrittenThrough) {
+TEST_F(NumberedLogTest, LinksAndFifosPlantedByTheTaskAreNotWrittenThrough) {
   fs::path target = dir_.path() / "host-file";
   write_text(target, "host data\n");
   fs::create_symlink(target, file(0));
@@ -125,12 +125,16 @@ TEST_F(NumberedLogTest, SymlinksAndFifosPlantedByTheTaskAreNotWrittenThrough) {
   EXPECT_EQ(log.current_index(), 1);
   EXPECT_EQ(read_text(file(1)), "task\n");
 
-  ASSERT_EQ(::mkfifo(file(2).c_str(), 0600), 0);
-  fs::create_symlink(target, file(3));
-  log.write("more\n");  // 5 + 5 > 8: past the FIFO and the symlink to 4
-  EXPECT_EQ(log.current_index(), 4);
-  EXPECT_EQ(read_text(file(4)), "more\n");
+  fs::path hard_target = dir_.path() / "host-file-2";
+  write_text(hard_target, "h\n");  // small: room left, were it ours
+  fs::create_hard_link(hard_target, file(2));
+  ASSERT_EQ(::mkfifo(file(3).c_str(), 0600), 0);
+  fs::create_symlink(target, file(4));
+  log.write("more\n");  // 5 + 5 > 8: past the hard link, the FIFO and the symlink to 5
+  EXPECT_EQ(log.current_index(), 5);
+  EXPECT_EQ(read_text(file(5)), "more\n");
   EXPECT_EQ(read_text(target), "host data\n");
+  EXPECT_EQ(read_text(hard_target), "h\n");
 }
 
 TEST_F(NumberedLogTest, OwnedFdFollowsTheCurrentFile) {
@@ -145,13 +149,30 @@ TEST_F(NumberedLogTest, OwnedFdFollowsTheCurrentFile) {
   EXPECT_EQ(read_text(file(1)), "task\nm1\n");
 }
 
-TEST_F(NumberedLogTest, MissingDirectoryIsAnErrorNamingTheFile) {
+TEST_F(NumberedLogTest, MissingDirectoryIsAnErrorNamingIt) {
   try {
     NumberedLog log(dir_.path() / "missing" / "web.stdout", {10, 100});
     ADD_FAILURE() << "no error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("missing/web.stdout.0"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find((dir_.path() / "missing").string()), std::string::npos)
+        << e.what();
   }
+}
+
+TEST_F(NumberedLogTest, LogDirectoryIsHeldAgainstASwapForASymlink) {
+  fs::path logs = dir_.path() / "logs", elsewhere = dir_.path() / "elsewhere";
+  fs::create_directory(logs);
+  fs::create_directory(elsewhere);
+  NumberedLog log(logs / "web.stdout", {10, 4});
+  log.write("one\n");
+  // The task renames the directory away and leaves a symlink to somewhere else in its place.
+  fs::rename(logs, dir_.path() / "moved");
+  fs::create_directory_symlink(elsewhere, logs);
+  log.write("two\n");
+  EXPECT_TRUE(fs::is_empty(elsewhere));
+  EXPECT_EQ(read_text(dir_.path() / "moved" / "web.stdout.1"), "two\n");
+  // A directory that is a symlink from the start is refused.
+  EXPECT_THROW(NumberedLog(logs / "web.stdout", {10, 4}), Error);
 }
 
 }  // namespace

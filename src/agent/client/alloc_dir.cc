@@ -47,7 +47,7 @@ int index_after(const std::string& name, const std::string& prefix) {
 AllocDir::AllocDir(fs::path allocs_root, std::string alloc_id) {
   if (!safe_component(alloc_id))
     throw Error("allocation ID " + quote_name(alloc_id) + " cannot name a directory");
-  path_ = std::move(allocs_root) / alloc_id;
+  path_ = allocs_root / alloc_id;
 }
 
 fs::path AllocDir::log_prefix(const std::string& task, const std::string& stream) const {

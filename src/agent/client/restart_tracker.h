@@ -45,7 +45,9 @@ struct RestartDecision {
   bool failed = false;  // the task state's Failed, when not restarting
   // Nomad's event: "Restarting" with RestartReason "Restart within policy", or
   // "Not Restarting" with "Exceeded allowed attempts 2 in interval 30m0s and mode is \"fail\"",
-  // or "Restart unnecessary as task terminated successfully" (batch, exit 0).
+  // or "Restart unnecessary as task terminated successfully" (batch, exit 0; event_type is
+  // then empty: Nomad records no event, only the task's end). Mode "delay" out of attempts:
+  // "Restarting" with "Exceeded allowed attempts, applying a delay" (Nomad's wording).
   std::string event_type;
   std::string reason;
 };
