@@ -263,12 +263,15 @@ void TaskRunner::handle_exit(const driver::ExitResult* exit, const std::string& 
   }
   RestartDecision decision = tracker_.on_exit(what, system_clock::now());
   if (decision.action == RestartAction::kNoRestart) {
-    Json event = make_task_event(task_event::kNotRestarting, system_clock::now(), decision.reason);
-    event["RestartReason"] = decision.reason;
-    event["FailsTask"] = decision.failed;
-    event["Details"]["restart_reason"] = decision.reason;
-    if (decision.failed) event["Details"]["fails_task"] = "true";
-    record(std::move(event));
+    // A batch task that succeeded ends without an event of its own, as in Nomad.
+    if (!decision.event_type.empty()) {
+      Json event = make_task_event(decision.event_type, system_clock::now(), decision.reason);
+      event["RestartReason"] = decision.reason;
+      event["FailsTask"] = decision.failed;
+      event["Details"]["restart_reason"] = decision.reason;
+      if (decision.failed) event["Details"]["fails_task"] = "true";
+      record(std::move(event));
+    }
     {
       std::lock_guard lock(mutex_);
       state_["Failed"] = decision.failed;
