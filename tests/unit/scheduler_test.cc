@@ -96,7 +96,7 @@ TEST(SchedulerStop, StoppedJobStopsEveryAllocation) {
   world.submit_json(stopped);
   const Plan plan = world.plan();
 
-  EXPECT_EQ(stopped_ids(plan), (std::vector<std::string>{"alloc-1", "alloc-2"}));
+  ASSERT_EQ(stopped_ids(plan), (std::vector<std::string>{"alloc-1", "alloc-2"}));
   EXPECT_EQ(plan.stop[0].description, "alloc not needed as job is stopped");
   EXPECT_TRUE(plan.place.empty());
   EXPECT_EQ(plan.desired_tg_updates["web"]["Stop"], 2);

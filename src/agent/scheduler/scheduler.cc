@@ -28,11 +28,6 @@ constexpr char kUpdating[] = "alloc is being updated due to job update";
 constexpr char kJobStopped[] = "alloc not needed as job is stopped";
 constexpr char kRescheduled[] = "alloc was rescheduled because it failed";
 
-bool client_terminal(const Json& alloc) {
-  const std::string client = alloc.value("ClientStatus", "pending");
-  return client == "complete" || client == "failed" || client == "lost";
-}
-
 bool server_terminal(const Json& alloc) {
   const std::string desired = alloc.value("DesiredStatus", "run");
   return desired == "stop" || desired == "evict";
