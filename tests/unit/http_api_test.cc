@@ -689,6 +689,13 @@ TEST_F(HttpApiTest, StatusAgentAndRegions) {
   EXPECT_EQ(self["member"]["Status"], "alive");
 }
 
+TEST_F(HttpApiTest, APortInUseIsRefusedByName) {
+  HttpServer second(*agent_, HttpServerOptions{"127.0.0.1", server_->port(), 2});
+  const std::string message = pot::testing::ErrorOf([&] { second.start(); });
+  EXPECT_TRUE(HasText(message, "127.0.0.1:" + std::to_string(server_->port())));
+  EXPECT_TRUE(HasText(message, "Address already in use"));
+}
+
 TEST_F(HttpApiTest, StopEndsOpenStreamsPromptly) {
   StreamReader events(server_->port(), "/v1/event/stream",
                       [](const std::string&) { return false; });
