@@ -572,6 +572,40 @@ TEST_F(HttpApiTest, LogsFollowSendsAppendedDataAndEndsWithTheAllocation) {
   EXPECT_TRUE(reader.ended());
 }
 
+TEST_F(HttpApiTest, AbandonedLogFollowsFreeTheirWorkerThreads) {
+  put_alloc(alloc_doc(kAllocId, "running"));
+  write_log("server.stdout.0", "hello\n");
+  // More abandoned follows than the server has threads (8): a quiet plain-text follow has
+  // nothing to write, so only noticing the closed connection frees its thread.
+  for (int i = 0; i < 10; ++i) {
+    httplib::Client c("127.0.0.1", server_->port());
+    c.set_read_timeout(5, 0);
+    std::string got;
+    c.Get("/v1/client/fs/logs/" + std::string(kAllocId) +
+              "?task=server&type=stdout&plain=true&follow=true",
+          [&](const char* data, size_t size) {
+            got.append(data, size);
+            return false;  // leave after the first data
+          });
+    ASSERT_EQ(got, "hello\n");
+  }
+  httplib::Client c("127.0.0.1", server_->port());
+  c.set_read_timeout(3, 0);
+  auto health = c.Get("/v1/agent/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+}
+
+TEST_F(HttpApiTest, NodesListAndRead) {
+  const Json nodes = Json::parse(client().Get("/v1/nodes")->body);
+  ASSERT_EQ(nodes.size(), 1u);
+  EXPECT_EQ(nodes[0]["ID"], agent_->node().id);
+  EXPECT_TRUE(Json::parse(client().Get("/v1/nodes?prefix=ffff")->body).empty());
+  const Json node = Json::parse(client().Get("/v1/node/" + agent_->node().id)->body);
+  EXPECT_EQ(node["ID"], agent_->node().id);
+  EXPECT_EQ(node["Datacenter"], "dc1");
+}
+
 TEST_F(HttpApiTest, AllocationEmbedsTheJobVersionItRuns) {
   register_web();
   register_web();                             // version 1
@@ -653,6 +687,13 @@ TEST_F(HttpApiTest, StatusAgentAndRegions) {
   const Json self = Json::parse(client().Get("/v1/agent/self")->body);
   EXPECT_EQ(self["config"]["Region"], "global");
   EXPECT_EQ(self["member"]["Status"], "alive");
+}
+
+TEST_F(HttpApiTest, APortInUseIsRefusedByName) {
+  HttpServer second(*agent_, HttpServerOptions{"127.0.0.1", server_->port(), 2});
+  const std::string message = pot::testing::ErrorOf([&] { second.start(); });
+  EXPECT_TRUE(HasText(message, "127.0.0.1:" + std::to_string(server_->port())));
+  EXPECT_TRUE(HasText(message, "Address already in use"));
 }
 
 TEST_F(HttpApiTest, StopEndsOpenStreamsPromptly) {

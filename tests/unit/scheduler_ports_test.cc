@@ -3,6 +3,7 @@
 // form of the seed job.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
 #include "scheduler_test_util.h"
@@ -106,6 +107,29 @@ TEST(SchedulerPorts, DynamicPortsAreDistinctAndSkipPortsInUse) {
   const Plan more = world.plan();
   ASSERT_EQ(more.place.size(), 1u);
   EXPECT_EQ(port_values(more.place[0]), (std::vector<int>{20007, 20008}));
+}
+
+TEST(SchedulerPorts, ManyPlacementsProbeEachPortOnce) {
+  World world;
+  world.node.memory_mb = 1000000;
+  world.node.cpu_mhz = 1000000;
+  std::map<int, int> probes;
+  world.port_in_use = [&probes](int port) {
+    ++probes[port];
+    return port % 3 == 0;  // every third port is bound by something else
+  };
+  world.submit(
+      web_job(300, "resources {\n cpu = 10\n memory = 10\n}", "network {\n port \"http\" {}\n}"));
+  const Plan plan = world.plan();
+  ASSERT_EQ(plan.place.size(), 300u);
+  std::set<int> seen;
+  for (const auto& alloc : plan.place) {
+    const int port = port_values(alloc).at(0);
+    EXPECT_NE(port % 3, 0);
+    seen.insert(port);
+  }
+  EXPECT_EQ(seen.size(), 300u);
+  for (const auto& [port, count] : probes) EXPECT_EQ(count, 1) << "port " << port;
 }
 
 TEST(SchedulerPorts, NoDynamicPortLeftFails) {

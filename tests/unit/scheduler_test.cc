@@ -96,7 +96,7 @@ TEST(SchedulerStop, StoppedJobStopsEveryAllocation) {
   world.submit_json(stopped);
   const Plan plan = world.plan();
 
-  EXPECT_EQ(stopped_ids(plan), (std::vector<std::string>{"alloc-1", "alloc-2"}));
+  ASSERT_EQ(stopped_ids(plan), (std::vector<std::string>{"alloc-1", "alloc-2"}));
   EXPECT_EQ(plan.stop[0].description, "alloc not needed as job is stopped");
   EXPECT_TRUE(plan.place.empty());
   EXPECT_EQ(plan.desired_tg_updates["web"]["Stop"], 2);
@@ -277,6 +277,37 @@ TEST(SchedulerBatch, CompletedAllocationsAreNotReplaced) {
   service.plan_and_apply();
   service.allocs[0]["ClientStatus"] = "complete";
   EXPECT_EQ(names_of(service.plan().place), (std::vector<std::string>{"web.web[0]"}));
+}
+
+TEST(SchedulerBatch, SysbatchRunsAgainOnlyWhenItsTasksChange) {
+  World world;
+  const std::string job =
+      "job \"sb\" {\n type = \"sysbatch\"\n group \"g\" {\n task \"web\" {\n"
+      " driver = \"pot\"\n config {\n pot = \"b\"\n }\n %s }\n }\n}\n";
+  auto with = [&](const std::string& extra) {
+    std::string text = job;
+    text.replace(text.find("%s"), 2, extra);
+    return text;
+  };
+  world.submit(with(""));
+  world.plan_and_apply();
+  world.allocs[0]["ClientStatus"] = "complete";
+  EXPECT_TRUE(world.plan().place.empty());
+  world.submit(with("env {\n RUN = \"2\"\n}\n"));
+  EXPECT_EQ(names_of(world.plan().place), (std::vector<std::string>{"sb.g[0]"}));
+}
+
+TEST(SchedulerScale, GroupRemovedFromTheJobIsStopped) {
+  World world;
+  world.submit(web_job(1));
+  world.plan_and_apply();
+  std::string renamed = web_job(1);
+  renamed.replace(renamed.find("group \"web\""), 11, "group \"api\"");
+  world.submit(renamed);
+  const Plan plan = world.plan();
+  ASSERT_EQ(stopped_ids(plan), (std::vector<std::string>{"alloc-1"}));
+  EXPECT_EQ(plan.stop[0].description, "alloc not needed due to job update");
+  EXPECT_EQ(names_of(plan.place), (std::vector<std::string>{"web.api[0]"}));
 }
 
 TEST(SchedulerReschedule, FailedServiceAllocationWaitsForItsDelayThenIsReplaced) {

@@ -55,7 +55,6 @@ struct World {
   const Json& submit_json(Json parsed) {
     const uint64_t version = versions.empty() ? 0 : versions.rbegin()->first + 1;
     parsed["Version"] = version;
-    parsed["Stop"] = false;
     parsed["Status"] = "pending";
     parsed["SubmitTime"] = now_ns;
     versions[version] = parsed;

@@ -15,8 +15,10 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <thread>
 
 #include "agent/api/api_request.h"
@@ -123,6 +125,7 @@ struct HttpServer::Impl {
   http::Router router;
   http::ServerContext context;
   httplib::Server server;
+  bool configured = false;
   std::atomic<bool> listen_ended{false};
   std::thread thread;
 };
@@ -136,16 +139,22 @@ HttpServer::~HttpServer() {
 
 void HttpServer::start() {
   if (impl_->thread.joinable()) return;
+  if (impl_->configured) throw Error("HTTP API: a stopped server is not started again");
   if (::sodium_init() < 0) throw Error("libsodium: initialisation failed");
   impl_->configure();
+  impl_->configured = true;
   const std::string& address = impl_->options.address;
   int port = impl_->options.port;
   const std::string where = quote_name(address + ":" + std::to_string(port));
-  if (port == 0) {
-    port = impl_->server.bind_to_any_port(address);
-    if (port < 0) throw Error("HTTP API: listening on " + where + ": cannot bind");
-  } else if (!impl_->server.bind_to_port(address, port)) {
-    throw Error("HTTP API: listening on " + where + ": cannot bind (address in use?)");
+  // httplib reports only failure; the errno of its failed bind() is still there to say why.
+  errno = 0;
+  const bool bound = port == 0 ? (port = impl_->server.bind_to_any_port(address)) >= 0
+                               : impl_->server.bind_to_port(address, port);
+  if (!bound) {
+    const int err = errno;
+    throw Error(
+        "HTTP API: listening on " + where + ": " + (err != 0 ? std::strerror(err) : "cannot bind"),
+        err);
   }
   impl_->context.address = address;
   impl_->context.port = port;

@@ -8,6 +8,7 @@
 //   - a dynamic port is the lowest of 20000-32000 that no allocation on the node has,
 //     that nothing binds, and that this group has not taken already. Lowest-first rather
 //     than Nomad's random pick keeps plans repeatable.
+#include <algorithm>
 #include <string>
 
 #include "agent/scheduler/scheduler_parts.h"
@@ -35,18 +36,20 @@ bool static_port_free(int port, const PortState& state) {
   return !state.port_in_use(port);
 }
 
-std::optional<int> lowest_dynamic_port(const PortState& state, const std::set<int>& taken) {
-  for (int port = kMinDynamicPort; port <= kMaxDynamicPort; ++port) {
+std::optional<int> lowest_dynamic_port(PortState& state, const std::set<int>& taken) {
+  for (int port = std::max(state.dynamic_floor, kMinDynamicPort); port <= kMaxDynamicPort; ++port) {
     if (state.held.count(port) || state.known.count(port) || taken.count(port)) continue;
     if (state.port_in_use(port)) continue;
+    state.dynamic_floor = port + 1;
     return port;
   }
+  state.dynamic_floor = kMaxDynamicPort + 1;
   return std::nullopt;
 }
 
 // Fills in the ask's ports (Value, and To = Value where the ask says -1); the ports taken
 // join `taken`. Returns Nomad's failure wording, empty on success.
-std::string assign_network(Json& network, const PortState& state, std::set<int>& taken) {
+std::string assign_network(Json& network, PortState& state, std::set<int>& taken) {
   if (network["ReservedPorts"].is_array()) {
     for (auto& port : network["ReservedPorts"]) {
       const int value = port.value("Value", 0);

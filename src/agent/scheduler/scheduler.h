@@ -81,7 +81,10 @@ struct Plan {
   // JobID, JobVersion, TaskGroup, AllocatedResources {Tasks: {task: {Cpu: {CpuShares},
   // Memory: {MemoryMB, MemoryMaxMB}, Networks}}, Shared: {Ports: [{Label, Value, To,
   // HostIP}], Networks}}, DesiredStatus "run", ClientStatus "pending", PreviousAllocation,
-  // RescheduleTracker, CreateTime, ModifyTime.
+  // RescheduleTracker, CreateTime, ModifyTime. Also: Metrics (AllocMetric),
+  // AllocatedResources.TaskLifecycles and Shared.DiskMB; a task's older
+  // `resources { network }` ports are in Tasks[task].Networks (IP, DynamicPorts with their
+  // Value), not in Shared.Ports, as Nomad keeps them. The Job itself is not embedded.
   std::vector<Json> place;
   std::vector<AllocStop> stop;
   // Allocations that only move to the new job version (no task changed): their new

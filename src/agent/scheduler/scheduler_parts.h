@@ -57,6 +57,10 @@ struct PortState {
   std::set<int> held;   // ports of the allocations that stay or are placed in this plan
   std::set<int> known;  // ports of every allocation on the node, stopping ones too
   std::function<bool(int)> port_in_use;
+  // Dynamic ports below this were all taken when last searched: within one plan ports
+  // are only added, so each search starts where the last one ended and probes every port
+  // at most once, however many allocations are placed.
+  int dynamic_floor = 20000;
 };
 
 // Assigns the ports `group` asks for (its network and its tasks' legacy networks) on
