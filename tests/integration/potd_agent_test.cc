@@ -137,12 +137,12 @@ class PotdAgentTest : public PotTest {
     client.set_read_timeout(60, 0);
     httplib::Headers headers;
     if (with_token) headers.emplace("X-Nomad-Token", token_);
-    httplib::Result result = nullptr;
     std::string text = body.is_null() ? "" : body.dump();
-    if (method == "GET") result = client.Get(path.c_str(), headers);
-    else if (method == "PUT") result = client.Put(path.c_str(), headers, text, "application/json");
-    else if (method == "POST") result = client.Post(path.c_str(), headers, text, "application/json");
-    else if (method == "DELETE") result = client.Delete(path.c_str(), headers);
+    httplib::Result result =
+        method == "GET"    ? client.Get(path.c_str(), headers)
+        : method == "PUT"  ? client.Put(path.c_str(), headers, text, "application/json")
+        : method == "POST" ? client.Post(path.c_str(), headers, text, "application/json")
+                           : client.Delete(path.c_str(), headers);
     Response out;
     if (!result) return out;
     out.status = result->status;

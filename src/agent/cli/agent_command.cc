@@ -69,6 +69,8 @@ int agent_command(const std::vector<std::string>& args) {
   HttpServerOptions http;
   http.address = bind;
   http.port = port;
+  // Blocking queries, event streams and followed logs each hold a thread while they last.
+  http.threads = 64;
   HttpServer server(agent, http);
   server.start();
 

@@ -198,6 +198,9 @@ void Agent::process_evaluation(const std::string& eval_id) {
         updated["DesiredStatus"] = "stop";
         updated["DesiredDescription"] = stop.description;
         updated["ModifyTime"] = now_ns();
+        // A failed allocation names its replacement.
+        for (const auto& [failed, replacement] : plan.next_allocation)
+          if (failed == stop.alloc_id) updated["NextAllocation"] = replacement;
         stops.push_back(updated);
       }
     }
