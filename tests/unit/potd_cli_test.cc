@@ -2,6 +2,7 @@
 // address and token resolution, the one-line errors, and the commands against a stand-in
 // for the agent (an httplib::Server on 127.0.0.1, port 0, serving fixed documents).
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <httplib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -394,14 +395,26 @@ TEST(PotdCliConfig, TheAgentsTokenFileIsTheLastResort) {
 }
 
 TEST(PotdCliConfig, AnUnreadableTokenFileIsNotedForThe403Message) {
-  if (::geteuid() == 0) GTEST_SKIP() << "root reads any file";
   TempDir dir("potd-cli");
   const auto token_file = dir / "agent.token";
   std::ofstream(token_file) << "s3cr3t\n";
   ::chmod(token_file.c_str(), 0);
-  ApiConfig config = resolve_api_config({}, {}, token_file);
-  EXPECT_EQ(config.token, "");
-  EXPECT_TRUE(config.token_file_unreadable);
+  // Read as a user who may not (root reads any file): as root, a child that becomes `nobody`.
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    if (::geteuid() == 0 && (::setresgid(65534, 65534, 65534) != 0 ||
+                             ::setresuid(65534, 65534, 65534) != 0))
+      ::_exit(3);
+    if (::geteuid() == 0) ::_exit(4);
+    ApiConfig config = resolve_api_config({}, {}, token_file);
+    ::_exit(config.token.empty() && config.token_file_unreadable ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: the token was read or the refusal not noted; "
+                                       "3: could not become nobody";
 }
 
 TEST(PotdCliConfig, TheTokenFileLivesUnderPotFsRoot) {
