@@ -98,7 +98,7 @@ class PotdAgentTest : public PotTest {
   void start_agent() {
     static int run = 0;
     ++run;
-    std::vector<std::string> argv = {POTD_BINARY, "agent", "-http-port", "0", "-data-dir",
+    std::vector<std::string> argv = {POTD_BINARY,        "agent", "-http-port", "0", "-data-dir",
                                      data_dir_.string(), "-node", "potd-test"};
     agent_ = std::make_unique<Background>(argv, root().env(),
                                           root().tmp() / ("potd" + std::to_string(run) + ".out"),
@@ -153,7 +153,8 @@ class PotdAgentTest : public PotTest {
 
   Json get(const std::string& path) {
     Response r = request("GET", path);
-    if (r.status != 200) throw StepFailed("GET " + path + ": " + std::to_string(r.status) + " " + r.body);
+    if (r.status != 200)
+      throw StepFailed("GET " + path + ": " + std::to_string(r.status) + " " + r.body);
     return Json::parse(r.body);
   }
 
@@ -175,9 +176,11 @@ class PotdAgentTest : public PotTest {
            "    network {\n      port \"http\" {}\n    }\n"
            "    task \"server\" {\n      driver = \"pot\"\n      config {\n        image = \"" +
            image_url() + "\"\n        pot = \"" + image_pot() + "\"\n        tag = \"" + kTag +
-           "\"\n        command = \"httpd -f -p 80 -h /www\"\n        port_map = { http = \"80\" }\n"
+           "\"\n        command = \"httpd -f -p 80 -h /www\"\n        port_map = { http = \"80\" "
+           "}\n"
            "      }\n" +
-           env + "      resources {\n        cpu = 20\n        memory = 32\n      }\n    }\n  }\n}\n";
+           env +
+           "      resources {\n        cpu = 20\n        memory = 32\n      }\n    }\n  }\n}\n";
   }
 
   std::vector<Json> allocs(const std::string& job) {
@@ -227,8 +230,9 @@ TEST_F(PotdAgentTest, RunsAJobServesItsPageAndStopsLeavingNothing) {
   ASSERT_GE(port, 20000);
   ASSERT_LE(port, 32000);
   std::string body;
-  EXPECT_TRUE(wait_until([&] { return (body = http_get("127.0.0.1", port, 500)) == "page from the image\n"; },
-                         10000, 100))
+  EXPECT_TRUE(wait_until(
+      [&] { return (body = http_get("127.0.0.1", port, 500)) == "page from the image\n"; }, 10000,
+      100))
       << "page from 127.0.0.1:" << port << ": `" << body << "`";
   Json job = get("/v1/job/web");
   EXPECT_EQ(job["Status"], "running");
@@ -279,7 +283,8 @@ TEST_F(PotdAgentTest, ACrashingTaskIsRestartedPerPolicyThenTheAllocationFails) {
   start_agent();
   std::string job =
       "job \"crash\" {\n  datacenters = [\"dc1\"]\n  group \"g\" {\n"
-      "    restart {\n      attempts = 2\n      interval = \"1m\"\n      delay = \"1s\"\n      mode = \"fail\"\n    }\n"
+      "    restart {\n      attempts = 2\n      interval = \"1m\"\n      delay = \"1s\"\n      "
+      "mode = \"fail\"\n    }\n"
       "    reschedule {\n      attempts = 0\n      unlimited = false\n    }\n"
       "    task \"t\" {\n      driver = \"pot\"\n      config {\n        image = \"" +
       image_url() + "\"\n        pot = \"" + image_pot() + "\"\n        tag = \"" + kTag +
@@ -383,7 +388,8 @@ TEST_F(PotdAgentTest, RollingUpdateReplacesOneAtATime) {
 TEST_F(PotdAgentTest, BatchJobRunsToCompletionAndKeepsItsLogs) {
   start_agent();
   std::string job =
-      "job \"once\" {\n  datacenters = [\"dc1\"]\n  type = \"batch\"\n  group \"g\" {\n    count = 3\n"
+      "job \"once\" {\n  datacenters = [\"dc1\"]\n  type = \"batch\"\n  group \"g\" {\n    count = "
+      "3\n"
       "    task \"t\" {\n      driver = \"pot\"\n      config {\n        image = \"" +
       image_url() + "\"\n        pot = \"" + image_pot() + "\"\n        tag = \"" + kTag +
       "\"\n        command = \"sh -c 'echo done $NOMAD_ALLOC_INDEX'\"\n      }\n"

@@ -2,10 +2,10 @@
 // address and token resolution, the one-line errors, and the commands against a stand-in
 // for the agent (an httplib::Server on 127.0.0.1, port 0, serving fixed documents).
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <httplib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -403,8 +403,8 @@ TEST(PotdCliConfig, AnUnreadableTokenFileIsNotedForThe403Message) {
   pid_t child = ::fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
-    if (::geteuid() == 0 && (::setresgid(65534, 65534, 65534) != 0 ||
-                             ::setresuid(65534, 65534, 65534) != 0))
+    if (::geteuid() == 0 &&
+        (::setresgid(65534, 65534, 65534) != 0 || ::setresuid(65534, 65534, 65534) != 0))
       ::_exit(3);
     if (::geteuid() == 0) ::_exit(4);
     ApiConfig config = resolve_api_config({}, {}, token_file);
