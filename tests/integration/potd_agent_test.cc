@@ -261,10 +261,22 @@ TEST_F(PotdAgentTest, WritesNeedTheTokenAndReadsDoNot) {
 
 TEST_F(PotdAgentTest, ScalesUpAndDown) {
   start_agent();
-  run_job(web_job("scaled", 1));
+  std::string update = "    update {\n      min_healthy_time = \"1s\"\n    }\n";
+  run_job(web_job("scaled", 1, update));
   ASSERT_TRUE(wait_running("scaled", 1));
-  run_job(web_job("scaled", 3));
+  run_job(web_job("scaled", 3, update));
   ASSERT_TRUE(wait_running("scaled", 3)) << get("/v1/job/scaled/allocations").dump(2);
+  // The scale-up's deployment counts the allocation that was already running.
+  Json deployment;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        deployment = get("/v1/job/scaled/deployment");
+        return deployment.is_object() && deployment["Status"] == "successful";
+      },
+      20000, 100))
+      << deployment.dump(2);
+  EXPECT_EQ(deployment["JobVersion"], 1);
+  EXPECT_EQ(deployment["TaskGroups"]["web"]["HealthyAllocs"], 3) << deployment.dump(2);
   std::set<std::string> names;
   std::set<int> ports;
   for (const auto& alloc : allocs_with("scaled", "running")) {
@@ -273,7 +285,7 @@ TEST_F(PotdAgentTest, ScalesUpAndDown) {
   }
   EXPECT_EQ(names, (std::set<std::string>{"scaled.web[0]", "scaled.web[1]", "scaled.web[2]"}));
   EXPECT_EQ(ports.size(), 3u) << "each allocation has a port of its own";
-  run_job(web_job("scaled", 1));
+  run_job(web_job("scaled", 1, update));
   ASSERT_TRUE(wait_until([&] { return allocs_with("scaled", "running").size() == 1; }, 30000, 100));
   EXPECT_EQ(allocs_with("scaled", "running")[0]["Name"], "scaled.web[0]");
   EXPECT_TRUE(wait_until([&] { return live_pots().size() == 1; }, 10000, 100));

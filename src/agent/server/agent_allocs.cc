@@ -249,8 +249,12 @@ void Agent::update_deployments(const std::set<std::string>& deployment_ids) {
         tg["UnhealthyAllocs"] = 0;
         tg["PlacedAllocs"] = 0;
       }
+      // The deployment's version of the job, whichever deployment placed the allocation:
+      // an allocation updated in place (a count change) keeps its health.
       for (const auto& alloc : allocs) {
-        if (alloc.value("DeploymentID", Json()) != Json(id)) continue;
+        if (alloc.value("JobVersion", uint64_t{0}) != d.value("JobVersion", uint64_t{0}) ||
+            alloc.value("DesiredStatus", "run") != "run")
+          continue;
         std::string group = alloc.value("TaskGroup", "");
         if (!d["TaskGroups"].contains(group)) continue;
         Json& tg = d["TaskGroups"][group];
