@@ -104,7 +104,14 @@ step "potd alloc logs (nginx's access log)"
 
 step "potd job stop -purge example"
 "$BIN/potd" job stop -purge -yes example
+# The stop is asynchronous, as in Nomad: the allocation ends (its pot is destroyed) next.
+i=0
+until [ "$(busybox wget -qO- "$NOMAD_ADDR/v1/allocation/$ALLOC" | jq -r .ClientStatus)" = complete ]; do
+  i=$((i + 1)); [ $i -lt 300 ] || { echo "the allocation did not stop" >&2; exit 1; }
+  sleep 0.1
+done
+"$BIN/potd" alloc status "$(echo "$ALLOC" | cut -c1-8)" | sed -n '/Recent Events/,$p'
 kill "$AGENT_PID"; wait "$AGENT_PID" || true
 AGENT_PID=""
-step "what is left: pots (pot ls), after the agent stopped"
+step "what is left: pots (pot ls; only the image's), after the agent stopped"
 "$BIN/pot" ls

@@ -220,6 +220,8 @@ int EvalMonitor::finish_eval(const Json& eval) {
 
 std::string EvalMonitor::find_deployment(const Json& eval, uint64_t job_modify_index) {
   if (std::string id = text_of(eval, "DeploymentID"); !id.empty()) return id;
+  // An evaluation that names no deployment (a stop, a placement that changed nothing) has none.
+  if (eval.contains("DeploymentID")) return "";
   if (text_of(eval, "Type") != "service") return "";
   // An agent that does not name the deployment on the evaluation: the job's latest one,
   // if it belongs to this registration.

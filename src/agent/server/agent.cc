@@ -111,6 +111,7 @@ Json Agent::new_evaluation(const Json& job, const std::string& namespace_name,
   eval["NextEval"] = "";
   eval["PreviousEval"] = "";
   eval["BlockedEval"] = "";
+  eval["DeploymentID"] = "";
   eval["FailedTGAllocs"] = nullptr;
   eval["QueuedAllocations"] = nullptr;
   eval["CreateTime"] = now_ns();
@@ -457,7 +458,8 @@ Json Agent::alloc_stats(const std::string& alloc_id) {
   Json tasks = Json::object();
   uint64_t total_rss = 0, total_cpu_ns = 0;
   int64_t stamp = now_ns();
-  for (const auto& [task, key] : alloc->value("TaskStates", Json::object()).items()) {
+  const Json task_states = alloc->value("TaskStates", Json::object());
+  for (const auto& [task, key] : task_states.items()) {
     (void)key;
     std::optional<std::string> handle_text = state_->meta(task_handle_key(alloc_id, task));
     if (!handle_text || handle_text->empty()) continue;
@@ -521,7 +523,8 @@ AgentApi::Metrics Agent::metrics() {
       ++m.allocs_failed;
     else if (status == "complete")
       ++m.allocs_complete;
-    for (const auto& [task, state] : alloc.value("TaskStates", Json::object()).items())
+    const Json task_states = alloc.value("TaskStates", Json::object());
+    for (const auto& [task, state] : task_states.items())
       m.task_restarts += state.value("Restarts", uint64_t{0});
   }
   {

@@ -397,7 +397,8 @@ void Agent::collect_garbage() {
     for (const auto& alloc : allocs) {
       std::string id = alloc["ID"];
       w.delete_allocation(id);
-      for (const auto& [task, state] : alloc.value("TaskStates", Json::object()).items()) {
+      const Json task_states = alloc.value("TaskStates", Json::object());
+      for (const auto& [task, state] : task_states.items()) {
         (void)state;
         w.put_meta(task_handle_key(id, task), "");
       }

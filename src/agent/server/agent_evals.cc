@@ -207,6 +207,7 @@ void Agent::process_evaluation(const std::string& eval_id) {
 
     Json done = eval;
     done["Status"] = "complete";
+    done["DeploymentID"] = deployment ? (*deployment)["ID"].get<std::string>() : "";
     done["StatusDescription"] = "";
     done["ModifyTime"] = now_ns();
     Json queued = Json::object();
