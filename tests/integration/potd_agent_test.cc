@@ -138,11 +138,11 @@ class PotdAgentTest : public PotTest {
     httplib::Headers headers;
     if (with_token) headers.emplace("X-Nomad-Token", token_);
     std::string text = body.is_null() ? "" : body.dump();
-    httplib::Result result =
-        method == "GET"    ? client.Get(path.c_str(), headers)
-        : method == "PUT"  ? client.Put(path.c_str(), headers, text, "application/json")
-        : method == "POST" ? client.Post(path.c_str(), headers, text, "application/json")
-                           : client.Delete(path.c_str(), headers);
+    httplib::Result result = method == "GET"   ? client.Get(path, headers)
+                             : method == "PUT" ? client.Put(path, headers, text, "application/json")
+                             : method == "POST"
+                                 ? client.Post(path, headers, text, "application/json")
+                                 : client.Delete(path, headers);
     Response out;
     if (!result) return out;
     out.status = result->status;

@@ -307,7 +307,7 @@ void AllocRunner::coordinate() {
     std::lock_guard lock(mutex_);
     for (auto& task : tasks_) {
       std::string state = task->runner->state().value("State", "pending");
-      if (state != "pending" || task->runner->pot_name() != "") start(*task);
+      if (state != "pending" || !task->runner->pot_name().empty()) start(*task);
     }
   }
   bool killed_all = false;
