@@ -249,6 +249,48 @@ TEST_F(PotdAgentTest, RunsAJobServesItsPageAndStopsLeavingNothing) {
   EXPECT_TRUE(fs::exists(logs / "server.stdout.0")) << dir_entries(logs).size();
 }
 
+// The commands a user types, against the agent: run follows the deployment until it is
+// healthy, and the status commands show what the API holds.
+TEST_F(PotdAgentTest, TheCommandLineRunsFollowsAndShows) {
+  start_agent();
+  fs::path job_file = root().tmp() / "cli.nomad";
+  write_text(job_file, web_job("cli", 1, "    update {\n      min_healthy_time = \"1s\"\n    }\n"));
+  auto potd = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), POTD_BINARY);
+    return run_process(args, {root().env({"NOMAD_ADDR=http://127.0.0.1:" + std::to_string(port_),
+                                          "NOMAD_TOKEN=" + token_}),
+                              120, ""});
+  };
+  RunResult run = potd({"job", "run", job_file.string()});
+  ASSERT_EQ(run.code, 0) << run;
+  EXPECT_NE(run.out.find("Monitoring evaluation"), std::string::npos) << run;
+  EXPECT_NE(run.out.find("Deployment completed successfully"), std::string::npos) << run;
+
+  RunResult status = potd({"job", "status", "cli"});
+  ASSERT_EQ(status.code, 0) << status;
+  EXPECT_NE(status.out.find("Status        = running"), std::string::npos) << status;
+  std::string alloc_id = allocs_with("cli", "running").at(0)["ID"];
+  EXPECT_NE(status.out.find(alloc_id.substr(0, 8)), std::string::npos) << status;
+
+  RunResult alloc = potd({"alloc", "status", alloc_id.substr(0, 8)});
+  ASSERT_EQ(alloc.code, 0) << alloc;
+  EXPECT_NE(alloc.out.find("Task \"server\" is \"running\""), std::string::npos) << alloc;
+  EXPECT_NE(alloc.out.find("Started"), std::string::npos) << alloc;
+
+  RunResult node = potd({"node", "status"});
+  ASSERT_EQ(node.code, 0) << node;
+  EXPECT_NE(node.out.find("potd-test"), std::string::npos) << node;
+  EXPECT_NE(node.out.find("ready"), std::string::npos) << node;
+
+  RunResult stop = potd({"job", "stop", "-yes", "cli"});
+  ASSERT_EQ(stop.code, 0) << stop;
+  EXPECT_EQ(stop.out.find("Monitoring deployment"), std::string::npos)
+      << "a stop has no deployment to follow\n" << stop;
+  EXPECT_TRUE(wait_until([&] { return live_pots().empty(); }, 30000, 100));
+  RunResult logs = potd({"alloc", "logs", "-stderr", alloc_id.substr(0, 8)});
+  EXPECT_EQ(logs.code, 0) << logs;
+}
+
 TEST_F(PotdAgentTest, WritesNeedTheTokenAndReadsDoNot) {
   start_agent();
   EXPECT_EQ(request("GET", "/v1/jobs", Json(), false).status, 200);
