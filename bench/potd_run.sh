@@ -79,7 +79,9 @@ exec > >(tee "$OUT") 2>&1
 echo "== potd_run: $(uname -r), $(nproc) CPUs, $(awk '/MemTotal/ {print int($2/1024)}' /proc/meminfo) MB"
 
 now_ms() { date +%s%3N; }
-pots_of_jobs() { find "$POT_FS_ROOT/jails" -mindepth 1 -maxdepth 1 -name '*_*' ! -name "${BENCH_IMAGE_POT}_*" | wc -l; }
+pots_of_jobs() {
+  find "$POT_FS_ROOT/jails" -mindepth 1 -maxdepth 1 -name '*_*' ! -name '.*' ! -name "${BENCH_IMAGE_POT}_*" 2>/dev/null | wc -l
+}
 api() { curl -sf -H "X-Nomad-Token: $TOKEN" "$@"; }
 count_status() { api "$AGENT_ADDR/v1/job/$1/allocations" | jq "[.[] | select(.ClientStatus == \"$2\")] | length"; }
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$AGENT_PID/status"; }
@@ -160,7 +162,7 @@ EOF
 run_until() {
   local job=$1 file=$2 want=$3 status=$4 t0
   t0=$(now_ms)
-  NOMAD_ADDR=$AGENT_ADDR "$POTD" job run -detach "$file" >/dev/null
+  NOMAD_ADDR=$AGENT_ADDR NOMAD_TOKEN=$TOKEN "$POTD" job run -detach "$file" >/dev/null
   until [[ $(count_status "$job" "$status") -ge $want ]]; do
     (( $(now_ms) - t0 < 600000 )) || bench_die "$job: $want $status not reached in 600 s"
     sleep 0.02
@@ -171,7 +173,7 @@ run_until() {
 stop_until_gone() {
   local t0
   t0=$(now_ms)
-  NOMAD_ADDR=$AGENT_ADDR "$POTD" job stop -purge -detach -yes "$1" >/dev/null
+  NOMAD_ADDR=$AGENT_ADDR NOMAD_TOKEN=$TOKEN "$POTD" job stop -purge -detach -yes "$1" >/dev/null
   until [[ $(pots_of_jobs) == 0 ]]; do sleep 0.02; done
   echo $(( $(now_ms) - t0 ))
 }
@@ -212,6 +214,11 @@ echo "potd after the batch: VmRSS $(rss_kb) kB"
 stop_until_gone batch >/dev/null
 
 if [[ $PODMAN == 1 ]]; then
+  # podman raises RLIMIT_NOFILE and RLIMIT_NPROC in its containers beyond what this host
+  # allows, and the start fails: the host's limits instead.
+  printf '[containers]\ndefault_ulimits = ["nofile=%s:%s", "nproc=%s:%s"]\n' "$(ulimit -Sn)" "$(ulimit -Hn)" "$(ulimit -Su)" "$(ulimit -Hu)" \
+    >"$WORK/containers.conf"
+  export CONTAINERS_CONF=$WORK/containers.conf
   # The same busybox root as the pots', imported as an image: nothing is pulled.
   tar -C "$POT_FS_ROOT/bases/$BENCH_BASE_NAME" -cf "$WORK/busybox.tar" .
   "${PODMAN_CMD[@]}" import -q "$WORK/busybox.tar" "localhost/$PODMAN_POD:latest" >/dev/null

@@ -142,6 +142,7 @@ void AllocRunner::start() {
     spec.lifecycle_hook = entry->hook;
     spec.sidecar = entry->sidecar;
     spec.leader = entry->leader;
+    spec.gate = config_.gate;
     spec.restart =
         restart_policy(task.contains("RestartPolicy") && task["RestartPolicy"].is_object()
                            ? task["RestartPolicy"]

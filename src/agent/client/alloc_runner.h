@@ -47,6 +47,7 @@ struct AllocRunnerConfig {
   NodeInfo node;
   driver::TaskDriver* driver = nullptr;
   std::function<double()> jitter;
+  StartGate* gate = nullptr;
 };
 
 class AllocRunner {

@@ -182,7 +182,10 @@ bool TaskRunner::start_run() {
   driver::TaskRequest request = spec_.request;
   request.id = spec_.alloc_id + "/" + spec_.task_name + "/" + random_hex8();
   try {
-    driver::StartResult started = driver_.start(request);
+    driver::StartResult started = [&] {
+      StartGate::Slot slot(spec_.gate);
+      return driver_.start(request);
+    }();
     std::string pot;
     try {
       pot = driver::DriverState::decode(started.handle.driver_state).pot;
@@ -234,6 +237,7 @@ void TaskRunner::stop_and_destroy(bool record_kill) {
   } catch (const std::exception&) {
   }
   try {
+    StartGate::Slot slot(spec_.gate);
     driver_.destroy(handle->task_id, true);
   } catch (const driver::TaskNotFound&) {
   } catch (const std::exception& e) {

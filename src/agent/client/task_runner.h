@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/client/restart_tracker.h"
+#include "agent/client/start_gate.h"
 #include "driver/task.h"
 #include "driver/task_driver.h"
 
@@ -34,6 +35,7 @@ struct TaskRunnerSpec {
   std::string lifecycle_hook;  // "", "prestart", "poststart", "poststop"
   bool sidecar = false;
   bool leader = false;
+  StartGate* gate = nullptr;  // shared by the node's tasks: starts and removals take turns
 };
 
 // What the runner reports to its allocation: its whole state after each change, and its

@@ -1,6 +1,7 @@
 // The agent's life (start, restore, shutdown) and the requests of the API that change jobs.
 #include "agent/server/agent.h"
 
+#include <malloc.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -37,6 +38,9 @@ int64_t Agent::now_ns() const {
 }
 
 void Agent::start() {
+  // Every runner thread would get a malloc arena of its own, and a thousand short tasks
+  // leave a thousand arenas' worth of memory behind: a few arenas are plenty here.
+  mallopt(M_ARENA_MAX, 2);
   std::filesystem::create_directories(options_.data_dir);
   std::filesystem::permissions(options_.data_dir, std::filesystem::perms::owner_all,
                                std::filesystem::perm_options::replace);
@@ -63,6 +67,7 @@ void Agent::start() {
   driver_options.pot_env = options_.pot_env;
   driver_options.host_paths = driver::HostPathPolicy::parse(options_.host_paths);
   driver_ = std::make_unique<driver::TaskDriver>(std::move(driver_options));
+  start_gate_ = std::make_unique<StartGate>(options_.parallel_starts);
 
   restore();
   workers_.emplace_back([this] { eval_worker(); });

@@ -126,6 +126,7 @@ class Agent : public AgentApi {
   uint64_t node_index_ = 1;
   std::string token_;
   std::unique_ptr<driver::TaskDriver> driver_;
+  std::unique_ptr<StartGate> start_gate_;
 
   // Every read-modify-write of the store holds this, so documents change one way at a time.
   std::mutex write_mutex_;

@@ -1,6 +1,8 @@
 // Allocations on this node: their runners, the client updates that come back from them
 // (batched into transactions), deployments following their health, the restore after a
 // restart, and garbage collection.
+#include <malloc.h>
+
 #include <random>
 
 #include "agent/client/task_state.h"
@@ -67,6 +69,7 @@ void Agent::run_allocation(const Json& alloc, bool restore) {
     config.allocs_root = options_.data_dir / "allocs";
     config.node = node_;
     config.driver = driver_.get();
+    config.gate = start_gate_.get();
     config.jitter = [] {
       static thread_local std::mt19937 generator{std::random_device{}()};
       return std::uniform_real_distribution<double>(0.0, 1.0)(generator);
@@ -217,6 +220,11 @@ void Agent::flush_updates() {
         runners_.erase(it);
       }
     }
+  }
+  if (!finished.empty()) {
+    std::lock_guard lock(runners_mutex_);
+    // The last runner gone: what the finished ones used goes back to the system.
+    if (runners_.empty()) malloc_trim(0);
   }
   if (!deployments.empty()) update_deployments(deployments);
   for (const auto& [ns, job_id] : failed_jobs) {
