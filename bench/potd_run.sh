@@ -164,6 +164,10 @@ run_until() {
   t0=$(now_ms)
   NOMAD_ADDR=$AGENT_ADDR NOMAD_TOKEN=$TOKEN "$POTD" job run -detach "$file" >/dev/null
   until [[ $(count_status "$job" "$status") -ge $want ]]; do
+    if [[ $(count_status "$job" failed) -gt 0 ]]; then
+      bench_die "$job: an allocation failed: $(api "$AGENT_ADDR/v1/job/$job/allocations" |
+        jq -c '[.[] | select(.ClientStatus == "failed")][0].TaskStates[].Events[-3:][] | .DisplayMessage')"
+    fi
     (( $(now_ms) - t0 < 600000 )) || bench_die "$job: $want $status not reached in 600 s"
     sleep 0.02
   done

@@ -110,7 +110,16 @@ std::optional<std::string> init_failure(int report_fd) {
 
 RunningJail launch_jail(const JailSpec& spec, CgroupManager& cgroups,
                         const NamespacesReady& namespaces_ready) {
-  cgroups.create(spec.cgroup_name, spec.limits);
+  // Another pot of this root, ending now, removes the root's group when it was the last
+  // one in it (destroy, a monitor leaving), maybe between our mkdirs: make it again.
+  for (int attempt = 0;; ++attempt) {
+    try {
+      cgroups.create(spec.cgroup_name, spec.limits);
+      break;
+    } catch (const Error& e) {
+      if (e.sys_errno() != ENOENT || attempt >= 50) throw;
+    }
+  }
   try {
     ReportPipe report = ReportPipe::make();
     int status_pipe[2];

@@ -18,15 +18,16 @@ std::string monitor_group_name(const std::string& root_tag, const std::string& p
 
 void join_monitor_groups(const std::string& group) {
   for (const auto& mount : cgroup_hierarchy_mounts()) {
-    // The last monitor of another pot may remove `.monitors` between our mkdir and our
-    // join (it holds no lock of ours): make and join again.
+    // The last monitor of another pot may remove `.monitors` (or the root's group) between
+    // our mkdirs, or between them and our join (it holds no lock of ours): make and join
+    // again. A thousand pots ending at once (a batch job under potd) meet this often.
     for (int attempt = 0;; ++attempt) {
-      make_group_dirs(mount, group);
       try {
+        make_group_dirs(mount, group);
         write_knob(mount + "/" + group + "/cgroup.procs", "0");
         break;
       } catch (const Error& e) {
-        if (e.sys_errno() != ENOENT || attempt >= 3) throw;
+        if (e.sys_errno() != ENOENT || attempt >= 50) throw;
       }
     }
   }

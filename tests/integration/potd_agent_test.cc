@@ -285,7 +285,8 @@ TEST_F(PotdAgentTest, TheCommandLineRunsFollowsAndShows) {
   RunResult stop = potd({"job", "stop", "-yes", "cli"});
   ASSERT_EQ(stop.code, 0) << stop;
   EXPECT_EQ(stop.out.find("Monitoring deployment"), std::string::npos)
-      << "a stop has no deployment to follow\n" << stop;
+      << "a stop has no deployment to follow\n"
+      << stop;
   EXPECT_TRUE(wait_until([&] { return live_pots().empty(); }, 30000, 100));
   RunResult logs = potd({"alloc", "logs", "-stderr", alloc_id.substr(0, 8)});
   EXPECT_EQ(logs.code, 0) << logs;
@@ -437,6 +438,65 @@ TEST_F(PotdAgentTest, RollingUpdateReplacesOneAtATime) {
   EXPECT_EQ(allocs_with("rolling", "complete").size(), 2u);
   Json versions = get("/v1/job/rolling/versions");
   EXPECT_EQ(versions["Versions"].size(), 2u);
+}
+
+TEST_F(PotdAgentTest, WhatDoesNotFitWaitsBlockedAndIsPlacedWhenMemoryFrees) {
+  start_agent();
+  Json nodes = get("/v1/nodes");
+  ASSERT_EQ(nodes.size(), 1u);
+  Json node = get("/v1/node/" + nodes[0]["ID"].get<std::string>());
+  int64_t memory = node["NodeResources"]["Memory"]["MemoryMB"];
+  ASSERT_GT(memory, 1000);
+  // Two jobs that each take 60 % of the node's memory: the second waits.
+  auto job = [&](const std::string& id) {
+    std::string text = web_job(id, 1);
+    std::string small = "memory = 32";
+    text.replace(text.find(small), small.size(), "memory = " + std::to_string(memory * 6 / 10));
+    return text;
+  };
+  run_job(job("first"));
+  ASSERT_TRUE(wait_running("first", 1));
+  Json second = run_job(job("second"));
+  Json eval;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        eval = get("/v1/evaluation/" + second["EvalID"].get<std::string>());
+        return eval["Status"] == "complete";
+      },
+      10000, 50));
+  ASSERT_FALSE(eval["BlockedEval"].get<std::string>().empty()) << eval.dump(2);
+  EXPECT_EQ(eval["FailedTGAllocs"]["web"]["DimensionExhausted"]["memory"], 1) << eval.dump(2);
+  EXPECT_EQ(get("/v1/evaluation/" + eval["BlockedEval"].get<std::string>())["Status"], "blocked");
+  EXPECT_TRUE(allocs("second").empty());
+
+  ASSERT_EQ(request("DELETE", "/v1/job/first").status, 200);
+  EXPECT_TRUE(wait_running("second", 1, 30000)) << get("/v1/job/second/allocations").dump(2);
+  EXPECT_EQ(get("/v1/evaluation/" + eval["BlockedEval"].get<std::string>())["Status"], "complete");
+}
+
+TEST_F(PotdAgentTest, APrestartTaskRunsToCompletionBeforeTheMainTask) {
+  start_agent();
+  std::string job =
+      "job \"hooks\" {\n  datacenters = [\"dc1\"]\n  type = \"batch\"\n  group \"g\" {\n"
+      "    task \"init\" {\n      lifecycle {\n        hook = \"prestart\"\n      }\n"
+      "      driver = \"pot\"\n      config {\n        image = \"" +
+      image_url() + "\"\n        pot = \"" + image_pot() + "\"\n        tag = \"" + kTag +
+      "\"\n        command = \"sh -c 'sleep 1; echo ready > /alloc/data/flag'\"\n      }\n"
+      "      resources {\n        cpu = 20\n        memory = 32\n      }\n    }\n"
+      "    task \"main\" {\n      driver = \"pot\"\n      config {\n        image = \"" +
+      image_url() + "\"\n        pot = \"" + image_pot() + "\"\n        tag = \"" + kTag +
+      "\"\n        command = \"cat /alloc/data/flag\"\n      }\n"
+      "      resources {\n        cpu = 20\n        memory = 32\n      }\n    }\n  }\n}\n";
+  run_job(job);
+  ASSERT_TRUE(wait_until([&] { return allocs_with("hooks", "complete").size() == 1; }, 60000, 100))
+      << get("/v1/job/hooks/allocations").dump(2);
+  std::string id = allocs("hooks")[0]["ID"];
+  // The main task read what the prestart task wrote: it started after it ended.
+  EXPECT_EQ(trim(read_text(data_dir_ / "allocs" / id / "alloc" / "logs" / "main.stdout.0")),
+            "ready");
+  Json alloc = get("/v1/allocation/" + id);
+  EXPECT_EQ(alloc["TaskStates"]["init"]["State"], "dead");
+  EXPECT_EQ(alloc["TaskStates"]["init"]["Failed"], false);
 }
 
 TEST_F(PotdAgentTest, BatchJobRunsToCompletionAndKeepsItsLogs) {
