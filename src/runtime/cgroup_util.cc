@@ -76,8 +76,17 @@ void CgroupManager::join_companions(const std::string& group) const {
       continue;
     }
     if (err != ENOENT && err != ENOSPC) throw_sys("joining cgroup " + quote_name(dir), err);
-    make_group_dirs(mount, shared);
-    write_knob(procs, "0");
+    // Another pot of the root, ending now, may remove the empty shared group (and the
+    // root's) between our mkdir and our join: make it and join again.
+    for (int attempt = 0;; ++attempt) {
+      try {
+        make_group_dirs(mount, shared);
+        write_knob(procs, "0");
+        break;
+      } catch (const Error& e) {
+        if (e.sys_errno() != ENOENT || attempt >= 50) throw;
+      }
+    }
   }
 }
 
