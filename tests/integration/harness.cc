@@ -19,6 +19,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -717,6 +718,39 @@ fs::path PotTest::host_file(const std::string& name, const std::string& content)
   fs::path path = dir / name;
   write_text(path, content);
   return path;
+}
+
+}  // namespace potit
+
+namespace potit {
+
+ServedImage serve_httpd_image(const PotRoot& root, const std::string& pot, const std::string& tag) {
+  expect_ok(root.pot({"create", "-p", pot, "-b", "bb", "-N", "public-bridge"}));
+  fs::path site = root.tmp() / ("site-" + pot);
+  fs::create_directories(site);
+  write_text(site / "index.html", "page from the image\n");
+  expect_ok(root.pot({"copy-in", "-p", pot, "-s", site.string(), "-d", "/www"}));
+  expect_ok(root.pot({"set-cmd", "-p", pot, "-c", "httpd -f -p 80 -h /www"}));
+  fs::path registry = root.tmp() / ("registry-" + pot);
+  fs::create_directories(registry);
+  expect_ok(root.pot({"export", "-p", pot, "-t", tag, "-D", registry.string()}));
+  expect_ok(root.pot({"destroy", "-p", pot, "-F"}));
+  ServedImage image;
+  image.pot = pot;
+  image.server =
+      root.pot_background({"registry", "serve", "-D", registry.string(), "-l", "127.0.0.1:0"});
+  std::smatch url;
+  std::string out;
+  std::regex serving(R"(serving .* on (http://127\.0\.0\.1:[1-9][0-9]*)\n)");
+  bool up = wait_until(
+      [&] {
+        out = image.server->out();
+        return std::regex_search(out, url, serving);
+      },
+      10000, 50);
+  if (!up) throw StepFailed("registry server did not start: " + image.server->err());
+  image.url = url[1].str();
+  return image;
 }
 
 }  // namespace potit

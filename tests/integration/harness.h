@@ -168,6 +168,17 @@ class PotRoot {
 
 // Thrown by the helpers below when a step a test depends on fails; gtest reports it as a
 // failure of the test, with the command and its output.
+// A pot serving /www/index.html ("page from the image\n") with `httpd -f -p 80 -h /www`,
+// exported as the image `<pot>_<tag>` (the pot itself destroyed again) and served by
+// `pot registry serve` on 127.0.0.1, on a port the kernel picks: what the driver's and
+// potd's tests run as tasks.
+struct ServedImage {
+  std::string pot;
+  std::string url;  // http://127.0.0.1:PORT
+  std::unique_ptr<Background> server;
+};
+ServedImage serve_httpd_image(const PotRoot& root, const std::string& pot, const std::string& tag);
+
 struct StepFailed : std::runtime_error {
   using std::runtime_error::runtime_error;
 };

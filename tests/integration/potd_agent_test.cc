@@ -68,31 +68,10 @@ class PotdAgentTest : public PotTest {
 
   // busybox httpd serving /www/index.html, exported and served by `pot registry serve`.
   void make_image() {
-    std::string name = unique_name("potdimg");
-    expect_ok(pot({"create", "-p", name, "-b", "bb", "-N", "public-bridge"}));
-    fs::path site = root().tmp() / "site";
-    fs::create_directories(site);
-    write_text(site / "index.html", "page from the image\n");
-    expect_ok(pot({"copy-in", "-p", name, "-s", site.string(), "-d", "/www"}));
-    expect_ok(pot({"set-cmd", "-p", name, "-c", "httpd -f -p 80 -h /www"}));
-    fs::path registry = root().tmp() / "registry";
-    fs::create_directories(registry);
-    expect_ok(pot({"export", "-p", name, "-t", kTag, "-D", registry.string()}));
-    expect_ok(pot({"destroy", "-p", name, "-F"}));
-    registry_server() =
-        root().pot_background({"registry", "serve", "-D", registry.string(), "-l", "127.0.0.1:0"});
-    std::smatch url;
-    std::string out;
-    std::regex serving(R"(serving .* on (http://127\.0\.0\.1:[1-9][0-9]*)\n)");
-    bool up = wait_until(
-        [&] {
-          out = registry_server()->out();
-          return std::regex_search(out, url, serving);
-        },
-        10000, 50);
-    if (!up) throw StepFailed("registry server did not start: " + registry_server()->err());
-    image_url() = url[1].str();
-    image_pot() = name;
+    ServedImage image = serve_httpd_image(root(), unique_name("potdimg"), kTag);
+    registry_server() = std::move(image.server);
+    image_url() = image.url;
+    image_pot() = image.pot;
   }
 
   void start_agent() {
