@@ -147,7 +147,7 @@ TEST_F(BadInputTest, CommandMissingInThePotFailsTheStartCleanly) {
 TEST_F(BadInputTest, UnknownFlag) {
   track("flagged");
   expect_rejected({"create", "-p", "flagged", "-b", "bb", "-Z"}, "unknown flag -Z");
-  expect_rejected({"start", "-Z", existing_}, "unknown flag");
+  expect_rejected({"start", "-X", existing_}, "unknown flag");
   expect_rejected({"ls", "-Z"}, "unknown flag");
   expect_rejected({"set-rss", "-p", existing_, "-X", "1"}, "unknown flag");
   expect_rejected({"create", "-p", "flagged", "-b"}, "needs a value");
