@@ -22,6 +22,7 @@ PACKAGES="
   qemu-system-x86
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libmsgpack-cxx-dev
   libsqlite3-dev sqlite3
+  libasio-dev libldns-dev python3-consul dnsutils dnsperf python3-grpcio
   golang-go golang-github-hashicorp-go-plugin-dev golang-github-hashicorp-hcl-v2-dev
   golang-github-zclconf-go-cty-dev golang-google-grpc-dev
 "
