@@ -63,6 +63,7 @@ class TestAgent : public AgentApi {
   uint64_t node_create_index() override { return 1; }
   uint64_t node_modify_index() override { return 1; }
   std::string token() override { return token_; }
+  ServiceCatalog& services() override { return catalog_; }
 
   RegisterResult register_job(const Json& submitted, const RegisterOptions&) override {
     RegisterResult result;
@@ -146,6 +147,7 @@ class TestAgent : public AgentApi {
   fs::path dir_;
   std::unique_ptr<StateStore> state_;
   NodeInfo node_;
+  ServiceCatalog catalog_{CatalogNode{}};
   int evals_ = 0;
 };
 

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/scheduler/node.h"
+#include "agent/services/service_catalog.h"
 #include "agent/state/state_store.h"
 
 namespace pot::agent {
@@ -105,6 +106,8 @@ class AgentApi {
   virtual Metrics metrics() = 0;
   // /v1/agent/self's "config" and "stats" parts.
   virtual Json agent_self() = 0;
+  // The node's services and their checks (Nomad's /v1/services, `potd alloc status`).
+  virtual ServiceCatalog& services() = 0;
 };
 
 }  // namespace pot::agent

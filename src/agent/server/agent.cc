@@ -60,6 +60,13 @@ void Agent::start() {
   else
     state_->write([&](StateWriter& w) { w.put_meta("node_index", std::to_string(node_index_)); });
 
+  CatalogNode catalog_node;
+  catalog_node.id = node_.id;
+  catalog_node.name = node_.name;
+  catalog_node.datacenter = node_.datacenter;
+  catalog_node.address = options_.advertise_address;
+  catalog_ = std::make_unique<ServiceCatalog>(catalog_node);
+
   driver::DriverOptions driver_options;
   driver_options.settings = options_.settings;
   driver_options.pot_path =

@@ -40,6 +40,9 @@ struct AgentOptions {
   std::map<std::string, std::string> pot_env;  // POT_* passed to `pot`
   std::string host_paths;                      // POT_HOST_PATHS: what copy/mount may read
   NodeInfo node;                               // name, datacenter, reservations
+  // The node's address in the service catalog: services without their own address are
+  // reached there (Consul's node address).
+  std::string advertise_address = "127.0.0.1";
   bool require_token = true;
   // Terminal allocations (and their logs) are removed this long after they ended.
   std::chrono::seconds gc_alloc_age{std::chrono::hours(24)};
@@ -84,6 +87,7 @@ class Agent : public AgentApi {
   std::filesystem::path alloc_dir(const std::string& alloc_id) override;
   Metrics metrics() override;
   Json agent_self() override;
+  ServiceCatalog& services() override { return *catalog_; }
 
   // Runs the garbage collection now (terminal allocations past their age).
   void collect_garbage();
@@ -122,6 +126,7 @@ class Agent : public AgentApi {
 
   AgentOptions options_;
   std::unique_ptr<StateStore> state_;
+  std::unique_ptr<ServiceCatalog> catalog_;
   NodeInfo node_;
   uint64_t node_index_ = 1;
   std::string token_;
