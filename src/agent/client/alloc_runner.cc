@@ -3,6 +3,8 @@
 #include <csignal>
 #include <cstring>
 
+#include "agent/client/service_registration.h"
+
 #include "agent/client/task_config.h"
 #include "agent/client/task_env.h"
 #include "agent/client/task_state.h"
@@ -80,6 +82,10 @@ AllocRunner::AllocRunner(AllocRunnerConfig config, Json alloc, Json job,
         std::chrono::nanoseconds(json_int(update, "MinHealthyTime", 10'000'000'000));
     healthy_deadline_ = steady_clock::now() + std::chrono::nanoseconds(json_int(
                                                   update, "HealthyDeadline", 300'000'000'000));
+    // health_check "checks" (the default) waits for the service checks too, when there are
+    // any; "task_states" only for the tasks.
+    health_uses_checks_ =
+        update.value("HealthCheck", Json("checks")) == "checks" && group_has_checks(group_);
     const Json status = alloc_.value("DeploymentStatus", Json());
     if (status.is_object() && status.value("Healthy", Json()).is_boolean()) {
       healthy_ = status["Healthy"].get<bool>();
@@ -94,6 +100,7 @@ AllocRunner::AllocRunner(AllocRunnerConfig config, Json alloc, Json job,
 }
 
 AllocRunner::~AllocRunner() {
+  if (config_.catalog && catalog_subscription_) config_.catalog->unsubscribe(catalog_subscription_);
   detach();
   if (coordinator_.joinable()) coordinator_.join();
   tasks_.clear();  // each runner detaches and joins
@@ -192,6 +199,10 @@ void AllocRunner::start() {
     std::lock_guard lock(mutex_);
     tasks_.push_back(std::move(entry));
   }
+  if (config_.catalog)
+    catalog_subscription_ = config_.catalog->subscribe([this](const CatalogEvent& event) {
+      if (event.kind == CatalogEvent::Kind::kCheckResult) on_check_result(event);
+    });
   coordinator_ = std::thread([this] { coordinate(); });
 }
 
@@ -352,6 +363,15 @@ void AllocRunner::coordinate() {
     }
     if (stopping && !killed_all) {
       killed_all = true;
+      // Clients stop being sent here first: the instances leave the catalog, then the tasks
+      // get shutdown_delay before the kill.
+      lock.unlock();
+      sync_services(true);
+      lock.lock();
+      auto delay = shutdown_delay(group_);
+      if (delay.count() > 0 && any(is_running, [](const Task&) { return true; }))
+        changed_.wait_for(lock, delay, [&] { return detach_requested_; });
+      if (detach_requested_) break;
       std::vector<Task*> victims;
       for (auto& task : tasks_)
         if (!is_poststop(*task)) victims.push_back(task.get());
@@ -393,6 +413,9 @@ void AllocRunner::coordinate() {
       for (auto& task : tasks_)
         if (is_poststop(*task)) start(*task);
     }
+    lock.unlock();
+    sync_services(stopping);
+    lock.lock();
     update_health_locked();
     bool finished =
         poststop_started && all([](const Task& t) { return !t.started || t.runner->dead(); },
@@ -421,14 +444,161 @@ void AllocRunner::update_health_locked() {
     auto since = task->runner->running_since();
     if (!since || now - *since < min_healthy_time_) all_running_long_enough = false;
   }
+  bool checks_long_enough = true;
+  if (health_uses_checks_) {
+    if (!checks_passing_locked())
+      checks_passing_since_.reset();
+    else if (!checks_passing_since_)
+      checks_passing_since_ = now;
+    checks_long_enough = checks_passing_since_ && now - *checks_passing_since_ >= min_healthy_time_;
+  }
   if (any_failed || restarts > restarts_seen_ || failed_) {
     healthy_ = false;
-  } else if (any_main && all_running_long_enough) {
+  } else if (any_main && all_running_long_enough && checks_long_enough) {
     healthy_ = true;
   } else if (now > healthy_deadline_) {
     healthy_ = false;
   }
   if (healthy_) health_timestamp_ = go_time(system_clock::now());
+}
+
+// Every check of the allocation's instances passes, and every service that has checks is
+// registered (a task still starting has none yet).
+bool AllocRunner::checks_passing_locked() const {
+  if (!config_.catalog) return true;
+  size_t expected = 0;
+  for (const auto& task : group_.value("Tasks", Json::array())) {
+    const Json services = task.value("Services", Json());
+    if (services.is_array() && !services.empty()) ++expected;
+  }
+  const Json group_services = group_.value("Services", Json());
+  if (group_services.is_array() && !group_services.empty()) ++expected;
+  size_t owners = 0;
+  size_t checks = 0;
+  for (const auto& instance : config_.catalog->instances_of_alloc(alloc_id_)) {
+    for (const auto& check : config_.catalog->checks_of(instance.id)) {
+      ++checks;
+      if (check.status != CheckStatus::kPassing) return false;
+    }
+  }
+  {
+    std::lock_guard lock(services_mutex_);
+    for (const auto& [owner, entry] : registered_)
+      if (!entry.instance_ids.empty()) ++owners;
+  }
+  return checks > 0 && owners >= expected;
+}
+
+void AllocRunner::deregister_services(const std::string& owner) {
+  Registered gone;
+  {
+    std::lock_guard lock(services_mutex_);
+    auto it = registered_.find(owner);
+    if (it == registered_.end()) return;
+    gone = std::move(it->second);
+    registered_.erase(it);
+    for (auto check = check_task_.begin(); check != check_task_.end();) {
+      if (check->second == owner) {
+        check_restart_.forget(check->first);
+        check = check_task_.erase(check);
+      } else {
+        ++check;
+      }
+    }
+  }
+  for (const auto& id : gone.instance_ids) config_.catalog->deregister_instance(id);
+}
+
+// Called by the coordinator without our lock: the catalog's observers lock it.
+void AllocRunner::sync_services(bool stopping) {
+  if (!config_.catalog) return;
+  struct Wanted {
+    std::string owner;
+    const TaskRunner* runner = nullptr;
+    bool running = false;
+    std::string pot;
+  };
+  std::vector<Wanted> wanted;
+  bool any_main_running = false;
+  std::string first_pot;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& task : tasks_) {
+      bool running = task->started && task->runner->running();
+      std::string pot = running ? task->runner->pot_name() : "";
+      if (task->main() && running) {
+        any_main_running = true;
+        if (first_pot.empty()) first_pot = pot;
+      }
+      wanted.push_back({task->name, task->runner.get(), running && !stopping, pot});
+    }
+  }
+  wanted.push_back({"", nullptr, any_main_running && !stopping, first_pot});
+
+  for (const auto& want : wanted) {
+    std::string registered_pot;
+    bool registered = false;
+    {
+      std::lock_guard lock(services_mutex_);
+      auto it = registered_.find(want.owner);
+      registered = it != registered_.end();
+      if (registered) registered_pot = it->second.pot;
+    }
+    if (registered && (!want.running || registered_pot != want.pot)) {
+      deregister_services(want.owner);
+      registered = false;
+    }
+    if (registered || !want.running) continue;
+
+    ServiceContext context{alloc_, job_, group_, config_.node, config_.catalog->node().address,
+                           want.runner ? want.runner->pot_address() : ""};
+    std::vector<ServiceRegistration> registrations;
+    try {
+      if (want.runner) {
+        for (const auto& task : group_.value("Tasks", Json::array()))
+          if (task.value("Name", "") == want.owner)
+            registrations = task_service_registrations(context, task);
+      } else {
+        registrations = group_service_registrations(context);
+      }
+    } catch (const std::exception&) {
+      registrations.clear();  // a service that cannot be described is not registered
+    }
+    Registered entry;
+    entry.pot = want.pot;
+    {
+      std::lock_guard lock(services_mutex_);
+      auto now = steady_clock::now();
+      for (const auto& registration : registrations) {
+        entry.instance_ids.push_back(registration.instance.id);
+        for (const auto& check : registration.checks) {
+          std::string task = want.owner.empty() ? check.task : want.owner;
+          check_task_[check.id] = task;
+          check_restart_.watch(check, now);
+        }
+      }
+      registered_[want.owner] = entry;
+    }
+    for (auto& registration : registrations)
+      config_.catalog->register_instance(std::move(registration.instance),
+                                         std::move(registration.checks));
+  }
+}
+
+// A check's result, from the catalog's observer: check_restart may restart its task.
+void AllocRunner::on_check_result(const CatalogEvent& event) {
+  std::string task;
+  std::optional<std::string> reason;
+  {
+    std::lock_guard lock(services_mutex_);
+    auto it = check_task_.find(event.check_id);
+    if (it == check_task_.end()) return;
+    task = it->second;
+    reason = check_restart_.on_result(event.check_id, event.status, steady_clock::now());
+  }
+  if (!reason) return;
+  std::lock_guard lock(mutex_);
+  if (Task* entry = find_task(task)) entry->runner->restart_for_check(*reason);
 }
 
 std::string AllocRunner::client_status_locked(std::string* description) const {

@@ -19,8 +19,10 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/client/alloc_dir.h"
+#include "agent/client/check_restart.h"
 #include "agent/client/task_runner.h"
 #include "agent/scheduler/node.h"
+#include "agent/services/service_catalog.h"
 #include "driver/task_driver.h"
 
 namespace pot::agent {
@@ -48,6 +50,8 @@ struct AllocRunnerConfig {
   driver::TaskDriver* driver = nullptr;
   std::function<double()> jitter;
   StartGate* gate = nullptr;
+  // Where the tasks' services are registered while they run (none when null).
+  ServiceCatalog* catalog = nullptr;
 };
 
 class AllocRunner {
@@ -84,6 +88,12 @@ class AllocRunner {
   Task* find_task(const std::string& name);
   void kill_tasks(const std::vector<Task*>& tasks, const Json& event);
   void update_health_locked();
+  // Services: registered while their task (a group's: any main task) runs, and taken out
+  // of the catalog before the tasks are killed.
+  void sync_services(bool stopping);
+  void deregister_services(const std::string& owner);
+  void on_check_result(const CatalogEvent& event);
+  bool checks_passing_locked() const;
 
   AllocRunnerConfig config_;
   std::string alloc_id_;
@@ -109,6 +119,20 @@ class AllocRunner {
   std::chrono::steady_clock::time_point healthy_deadline_{};
   int restarts_seen_ = 0;
   std::string health_timestamp_;
+  bool health_uses_checks_ = false;
+  std::optional<std::chrono::steady_clock::time_point> checks_passing_since_;
+  // Services, under services_mutex_ (never held while calling the catalog or a task):
+  // per owner (a task's name, or "" for the group), the pot its instances were registered
+  // for and their ids; the task of each check; the check_restart counts.
+  struct Registered {
+    std::string pot;
+    std::vector<std::string> instance_ids;
+  };
+  mutable std::mutex services_mutex_;
+  std::map<std::string, Registered> registered_;
+  std::map<std::string, std::string> check_task_;
+  CheckRestartWatcher check_restart_;
+  int catalog_subscription_ = 0;
   std::mutex report_mutex_;
   Json last_report_;
   std::thread coordinator_;

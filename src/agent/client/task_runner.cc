@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstring>
 #include <random>
+#include <utility>
 
 #include "agent/client/task_state.h"
 #include "core/error.h"
@@ -117,6 +118,26 @@ void TaskRunner::restart_by_user() {
     restart_requested_ = true;
   }
   wake_.notify_all();
+}
+
+void TaskRunner::restart_for_check(const std::string& reason) {
+  {
+    std::lock_guard lock(mutex_);
+    if (kill_requested_ || !handle_ || state_.value("State", "") != "running") return;
+    restart_requested_ = true;
+    check_restart_reason_ = reason;
+  }
+  wake_.notify_all();
+}
+
+std::string TaskRunner::pot_address() const {
+  std::lock_guard lock(mutex_);
+  if (!handle_) return "";
+  try {
+    return driver::DriverState::decode(handle_->driver_state).network.address;
+  } catch (const Error&) {
+    return "";
+  }
 }
 
 void TaskRunner::signal(int sig) {
@@ -359,12 +380,27 @@ void TaskRunner::run() {
     });
     if (!exit) {
       bool user_restart = false;
+      std::string check_reason;
       {
         std::lock_guard lock(mutex_);
         user_restart = restart_requested_ && !kill_requested_ && !detach_requested_;
         restart_requested_ = false;
+        check_reason = std::exchange(check_restart_reason_, "");
       }
       if (!user_restart) break;  // killed: below
+      if (!check_reason.empty()) {
+        Json event =
+            make_task_event(task_event::kRestartSignal, system_clock::now(), check_reason);
+        event["RestartReason"] = check_reason;
+        event["Details"]["restart_reason"] = check_reason;
+        record(std::move(event));
+        stop_and_destroy(true);
+        driver::ExitResult unhealthy;
+        unhealthy.exit_code = 1;
+        unhealthy.error = check_reason;
+        handle_exit(&unhealthy, "");
+        continue;
+      }
       record(make_task_event(task_event::kRestartSignal, system_clock::now(),
                              "User requested restart"));
       stop_and_destroy(true);

@@ -64,6 +64,9 @@ class TaskRunner {
   void kill(Json event);
   // `alloc restart`: stops the run and starts it again at once, not counted by the policy.
   void restart_by_user();
+  // check_restart: a check stayed unhealthy. The run is stopped and counted as a failure by
+  // the restart policy (which may end the task), as Nomad does.
+  void restart_for_check(const std::string& reason);
   // potd is shutting down: stop watching and leave the pot running (it is found again at
   // the next start).
   void detach();
@@ -78,6 +81,8 @@ class TaskRunner {
   std::optional<std::chrono::steady_clock::time_point> running_since() const;
   const TaskRunnerSpec& spec() const { return spec_; }
   std::string pot_name() const;
+  // The address of the current run's pot on its network ("" for none or an inherited one).
+  std::string pot_address() const;
   // Waits for the thread to end (after kill, or once the task is dead).
   void join();
 
@@ -105,6 +110,7 @@ class TaskRunner {
   std::optional<std::chrono::steady_clock::time_point> running_since_;
   bool kill_requested_ = false;
   bool restart_requested_ = false;
+  std::string check_restart_reason_;  // set with restart_requested_ by a check
   bool detach_requested_ = false;
   Json kill_event_;
   std::thread thread_;

@@ -76,6 +76,13 @@ void Agent::start() {
   driver_ = std::make_unique<driver::TaskDriver>(std::move(driver_options));
   start_gate_ = std::make_unique<StartGate>(options_.parallel_starts);
 
+  CheckSchedulerOptions check_options;
+  check_options.script_argv = [this](const CheckDefinition& check) {
+    return script_check_argv(check);
+  };
+  checks_ = std::make_unique<CheckScheduler>(*catalog_, std::move(check_options));
+  checks_->start();
+
   restore();
   workers_.emplace_back([this] { eval_worker(); });
   workers_.emplace_back([this] { update_worker(); });
@@ -87,6 +94,9 @@ void Agent::shutdown() {
   if (stopping_.exchange(true)) return;
   queue_changed_.notify_all();
   updates_changed_.notify_all();
+  // Script checks' children are killed; blocking queries on the catalog return.
+  if (checks_) checks_->stop();
+  if (catalog_) catalog_->wake_all();
   {
     // Runners detach: their tasks keep running.
     std::map<std::string, std::unique_ptr<AllocRunner>> runners;

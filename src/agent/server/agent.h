@@ -26,6 +26,7 @@
 #include "agent/api/agent_api.h"
 #include "agent/client/alloc_runner.h"
 #include "agent/scheduler/node.h"
+#include "agent/services/check_scheduler.h"
 #include "agent/state/state_store.h"
 #include "core/settings.h"
 #include "driver/task_driver.h"
@@ -119,6 +120,8 @@ class Agent : public AgentApi {
   void flush_updates();
   void restore();
   void gc_worker();
+  // The argv that runs a script check in its task's pot; empty when the task is not running.
+  std::vector<std::string> script_check_argv(const CheckDefinition& check);
   // Deployments
   void update_deployments(const std::set<std::string>& deployment_ids);
   Json job_for_alloc(const Json& alloc);
@@ -127,6 +130,7 @@ class Agent : public AgentApi {
   AgentOptions options_;
   std::unique_ptr<StateStore> state_;
   std::unique_ptr<ServiceCatalog> catalog_;
+  std::unique_ptr<CheckScheduler> checks_;
   NodeInfo node_;
   uint64_t node_index_ = 1;
   std::string token_;

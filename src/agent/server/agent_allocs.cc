@@ -70,6 +70,7 @@ void Agent::run_allocation(const Json& alloc, bool restore) {
     config.node = node_;
     config.driver = driver_.get();
     config.gate = start_gate_.get();
+    config.catalog = catalog_.get();
     config.jitter = [] {
       static thread_local std::mt19937 generator{std::random_device{}()};
       return std::uniform_real_distribution<double>(0.0, 1.0)(generator);
@@ -415,6 +416,24 @@ void Agent::collect_garbage() {
   });
   for (const auto& alloc : allocs)
     AllocDir(options_.data_dir / "allocs", alloc["ID"].get<std::string>()).destroy();
+}
+
+std::vector<std::string> Agent::script_check_argv(const CheckDefinition& check) {
+  auto instance = catalog_->instance(check.instance_id);
+  if (!instance || check.command.empty()) return {};
+  std::string pot;
+  {
+    std::lock_guard lock(runners_mutex_);
+    auto it = runners_.find(instance->alloc_id);
+    if (it == runners_.end()) return {};
+    pot = it->second->pot_name(check.task);
+  }
+  if (pot.empty()) return {};
+  std::string program =
+      options_.pot_path.empty() ? driver::default_pot_path() : options_.pot_path;
+  std::vector<std::string> argv = {program, "exec", "-p", pot, "--", check.command};
+  argv.insert(argv.end(), check.args.begin(), check.args.end());
+  return argv;
 }
 
 }  // namespace pot::agent
