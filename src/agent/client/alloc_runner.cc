@@ -550,7 +550,11 @@ void AllocRunner::sync_services(bool stopping) {
     }
     if (registered || !want.running) continue;
 
-    ServiceContext context{alloc_, job_, group_, config_.node, config_.catalog->node().address,
+    ServiceContext context{alloc_,
+                           job_,
+                           group_,
+                           config_.node,
+                           config_.catalog->node().address,
                            want.runner ? want.runner->pot_address() : ""};
     std::vector<ServiceRegistration> registrations;
     try {

@@ -16,7 +16,9 @@ void CheckRestartWatcher::watch(const CheckDefinition& check, Clock::time_point 
   watched.unhealthy_in_a_row = 0;
 }
 
-void CheckRestartWatcher::forget(const std::string& check_id) { checks_.erase(check_id); }
+void CheckRestartWatcher::forget(const std::string& check_id) {
+  checks_.erase(check_id);
+}
 
 std::optional<std::string> CheckRestartWatcher::on_result(const std::string& check_id,
                                                           CheckStatus status,

@@ -69,8 +69,8 @@ std::string check_id(const std::string& instance_id, const Json& check, size_t i
   return "_nomad-check-" + hash.hex_digest().substr(0, 40);
 }
 
-CheckDefinition make_check(const Scope& scope, const ServiceInstance& instance,
-                           const Json& service, const Json& check, size_t index,
+CheckDefinition make_check(const Scope& scope, const ServiceInstance& instance, const Json& service,
+                           const Json& check, size_t index,
                            const std::string& service_address_mode) {
   CheckDefinition definition;
   definition.id = check_id(instance.id, check, index);
@@ -189,10 +189,10 @@ std::vector<ServiceRegistration> registrations(const Scope& scope, const Json& s
 std::vector<ServiceRegistration> task_service_registrations(const ServiceContext& context,
                                                             const Json& task) {
   std::string task_name = text(task, "Name");
-  Scope scope{context, task_ports(context.alloc, task_name),
-              task_environment(context.alloc, context.job, text(context.group, "Name"), task,
-                               context.node),
-              task_name};
+  Scope scope{
+      context, task_ports(context.alloc, task_name),
+      task_environment(context.alloc, context.job, text(context.group, "Name"), task, context.node),
+      task_name};
   return registrations(scope, task.value("Services", Json()), task_name);
 }
 

@@ -389,8 +389,7 @@ void TaskRunner::run() {
       }
       if (!user_restart) break;  // killed: below
       if (!check_reason.empty()) {
-        Json event =
-            make_task_event(task_event::kRestartSignal, system_clock::now(), check_reason);
+        Json event = make_task_event(task_event::kRestartSignal, system_clock::now(), check_reason);
         event["RestartReason"] = check_reason;
         event["Details"]["restart_reason"] = check_reason;
         record(std::move(event));

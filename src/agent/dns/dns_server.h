@@ -20,7 +20,7 @@ namespace pot::agent {
 
 struct DnsListen {
   std::string address = "127.0.0.1";
-  int port = 8600;  // 0: any free port (tests); DnsServer::port() tells which
+  int port = 8600;       // 0: any free port (tests); DnsServer::port() tells which
   bool forward = false;  // names outside the domain go to the upstreams (else REFUSED)
 };
 

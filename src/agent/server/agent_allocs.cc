@@ -429,8 +429,7 @@ std::vector<std::string> Agent::script_check_argv(const CheckDefinition& check) 
     pot = it->second->pot_name(check.task);
   }
   if (pot.empty()) return {};
-  std::string program =
-      options_.pot_path.empty() ? driver::default_pot_path() : options_.pot_path;
+  std::string program = options_.pot_path.empty() ? driver::default_pot_path() : options_.pot_path;
   std::vector<std::string> argv = {program, "exec", "-p", pot, "--", check.command};
   argv.insert(argv.end(), check.args.begin(), check.args.end());
   return argv;

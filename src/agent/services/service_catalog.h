@@ -28,9 +28,9 @@ std::optional<CheckStatus> parse_check_status(const std::string& name);
 
 // One check, as a job's `check` block or the agent API's `Check` describes it.
 struct CheckDefinition {
-  std::string id;    // unique on the node: `_nomad-check-<hash>` for a job's check
-  std::string name;  // "service: \"web\" check" when the job gives none
-  std::string type;  // tcp, http, script, grpc, ttl
+  std::string id;           // unique on the node: `_nomad-check-<hash>` for a job's check
+  std::string name;         // "service: \"web\" check" when the job gives none
+  std::string type;         // tcp, http, script, grpc, ttl
   std::string instance_id;  // the service instance it checks
   std::chrono::milliseconds interval{10'000};
   std::chrono::milliseconds timeout{10'000};  // Consul's default
