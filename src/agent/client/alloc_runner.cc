@@ -44,6 +44,27 @@ RestartPolicy restart_policy(const Json& policy) {
       policy.value("Mode", Json("fail")).is_string() ? policy.value("Mode", "fail") : "fail");
 }
 
+// The group network's `dns` block: the pot's resolv.conf (e.g. potd's own DNS on the
+// pots' gateway, so `.consul` names resolve inside).
+std::optional<driver::DnsConfig> group_dns(const Json& group) {
+  const Json networks = group.value("Networks", Json());
+  if (!networks.is_array() || networks.empty() || !networks[0].is_object()) return std::nullopt;
+  const Json dns = networks[0].value("DNS", Json());
+  if (!dns.is_object()) return std::nullopt;
+  driver::DnsConfig config;
+  auto strings = [&](const char* key, std::vector<std::string>& out) {
+    const Json values = dns.value(key, Json());
+    if (values.is_array())
+      for (const auto& value : values)
+        if (value.is_string()) out.push_back(value.get<std::string>());
+  };
+  strings("Servers", config.servers);
+  strings("Searches", config.searches);
+  strings("Options", config.options);
+  if (config.servers.empty()) return std::nullopt;
+  return config;
+}
+
 }  // namespace
 
 struct AllocRunner::Task {
@@ -181,6 +202,7 @@ void AllocRunner::start() {
     request.resources.ports = task_ports(alloc_, entry->name);
     request.env = task_environment(alloc_, job_, group_name, task, config_.node);
     request.config = task_driver_config(entry->name, task.value("Config", Json()));
+    request.dns = group_dns(group_);
 
     Json state =
         stored_states.contains(entry->name) ? stored_states[entry->name] : new_task_state();
