@@ -3,8 +3,10 @@
 # an nginx image (a Debian base with nginx-light, cached after the first run), serves it
 # with `pot registry serve`, starts `potd agent`, runs the job with `potd job run` (which
 # follows the deployment until it is healthy), fetches the page through the allocated port,
-# shows `potd job status` and `potd alloc status`, stops the job, and removes everything it
-# made (pots, bridge, nftables table, pool, agent state).
+# waits for the service's tcp check to pass, looks the service up through potd's DNS (SRV for
+# the port) and fetches the page there, shows `potd job status` and `potd alloc status`,
+# stops the job, and removes everything it made (pots, bridge, nftables table, pool, agent
+# state).
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -19,6 +21,7 @@ export POT_NETWORK="${POT_NETWORK:-10.223.0.0/24}" POT_GATEWAY="${POT_GATEWAY:-1
 # The image is kept here between runs (a Debian base takes a few minutes to make).
 CACHE="${POT_DEMO_CACHE:-/var/cache/pot-demo}"
 AGENT_PORT="${POTD_DEMO_PORT:-4646}"
+CONSUL_PORT="${POTD_DEMO_CONSUL_PORT:-8500}" DNS_PORT="${POTD_DEMO_DNS_PORT:-8600}"
 export NOMAD_ADDR="http://127.0.0.1:$AGENT_PORT"
 WORK=$(mktemp -d)
 REGISTRY_PID="" AGENT_PID=""
@@ -82,18 +85,35 @@ cp examples/demo/nginx.conf "$WORK/www/nginx.conf"
 echo '<h1>Hello from nginx in a pot, run by potd from the talk'"'"'s job file</h1>' > "$WORK/www/index.html"
 
 step "potd agent (state in $POT_FS_ROOT/potd, API on $NOMAD_ADDR)"
-POT_HOST_PATHS="$WORK/www" "$BIN/potd" agent -http-port "$AGENT_PORT" >"$WORK/agent.out" 2>&1 &
+POT_HOST_PATHS="$WORK/www" "$BIN/potd" agent -http-port "$AGENT_PORT" \
+  -consul-port "$CONSUL_PORT" -dns-port "$DNS_PORT" >"$WORK/agent.out" 2>&1 &
 AGENT_PID=$!
 wait_for_line "$WORK/agent.out" 200 'HTTP address'
+wait_for_line "$WORK/agent.out" 200 'Consul API'
+wait_for_line "$WORK/agent.out" 200 'DNS'
 
 step "potd job run examples/seed.nomad (follows the deployment until it is healthy)"
 "$BIN/potd" job run -var "registry=$REGISTRY" -var "www=$WORK/www" examples/seed.nomad
 
 ALLOC=$(busybox wget -qO- "$NOMAD_ADDR/v1/job/example/allocations" | jq -r '.[0].ID')
-PORT=$(busybox wget -qO- "$NOMAD_ADDR/v1/allocation/$ALLOC" |
-  jq -r '.AllocatedResources.Tasks["nginx-pot"].Networks[0].DynamicPorts[] | select(.Label == "http") | .Value')
-step "the page, from the host's 127.0.0.1:$PORT (the port potd allocated, forwarded to the pot's 80)"
-busybox wget -qO- "http://127.0.0.1:$PORT/"
+
+step "the service's tcp check passes (Consul's health API on 127.0.0.1:$CONSUL_PORT)"
+i=0
+until [ "$(busybox wget -qO- "http://127.0.0.1:$CONSUL_PORT/v1/health/service/pot-webserver?passing" | jq length)" = 1 ]; do
+  i=$((i + 1)); [ $i -lt 300 ] || { echo "the check did not pass" >&2; exit 1; }
+  sleep 0.1
+done
+busybox wget -qO- "http://127.0.0.1:$CONSUL_PORT/v1/health/service/pot-webserver" |
+  jq -r '.[] | .Checks[] | "\(.ServiceName): check \(.Name): \(.Status) (\(.Output))"'
+step "potd service info pot-webserver"
+"$BIN/potd" service info pot-webserver
+
+step "dig @127.0.0.1 -p $DNS_PORT SRV _pot-webserver._tcp.service.consul (potd's DNS)"
+dig @127.0.0.1 -p "$DNS_PORT" +noall +answer +additional SRV _pot-webserver._tcp.service.consul
+PORT=$(dig @127.0.0.1 -p "$DNS_PORT" +short SRV _pot-webserver._tcp.service.consul | awk 'NR == 1 { print $3 }')
+ADDRESS=$(dig @127.0.0.1 -p "$DNS_PORT" +short A pot-webserver.service.consul | head -n1)
+step "the page, from $ADDRESS:$PORT (the address and port DNS gave: potd's allocation, forwarded to the pot's 80)"
+busybox wget -qO- "http://$ADDRESS:$PORT/"
 
 step "potd job status example"
 "$BIN/potd" job status example
