@@ -9,6 +9,7 @@
 #include "agent/cli/alloc_commands.h"
 #include "agent/cli/job_commands.h"
 #include "agent/cli/node_commands.h"
+#include "agent/cli/service_commands.h"
 #include "core/error.h"
 
 namespace {
@@ -61,6 +62,13 @@ constexpr Subcommand kSubcommands[] = {
      "[-detach] [-verbose] ALLOC\n      Stop an allocation (the scheduler replaces it)"},
     {"node", "status", pot::agent::node_status,
      "[-json] [-verbose] [NODE]\n      Show the node: resources and allocations"},
+    {"service", "list", pot::agent::service_list,
+     "[-json]\n      List the registered services and their tags (-namespace '*': all)"},
+    {"service", "info", pot::agent::service_info,
+     "[-json] [-verbose] NAME\n      Show a service's instances and their health (-verbose: "
+     "with their checks)"},
+    {"service", "delete", pot::agent::service_delete,
+     "NAME ID\n      Remove one service instance from the catalog"},
 };
 
 std::string usage_text() {

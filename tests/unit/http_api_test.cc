@@ -691,6 +691,213 @@ TEST_F(HttpApiTest, StatusAgentAndRegions) {
   EXPECT_EQ(self["member"]["Status"], "alive");
 }
 
+// --- Services (Nomad's native service discovery over the catalog) -----------------------
+
+ServiceInstance task_instance(const std::string& alloc_id, const std::string& name,
+                              std::vector<std::string> tags, const std::string& ns = "default") {
+  ServiceInstance instance;
+  instance.id = "_nomad-task-" + alloc_id + "-server-" + name + "-http";
+  instance.name = name;
+  instance.tags = std::move(tags);
+  instance.port = 25123;
+  instance.alloc_id = alloc_id;
+  instance.task = "server";
+  instance.job_id = "web";
+  instance.group = "app";
+  instance.namespace_name = ns;
+  return instance;
+}
+
+CheckDefinition check_of(const std::string& id, const std::string& name, const std::string& type) {
+  CheckDefinition check;
+  check.id = id;
+  check.name = name;
+  check.type = type;
+  return check;
+}
+
+TEST_F(HttpApiTest, ServicesListNamesAndTheirTagsPerNamespace) {
+  ServiceCatalog& catalog = agent_->services();
+  catalog.register_instance(task_instance("a1", "web", {"b", "a"}), {});
+  catalog.register_instance(task_instance("a2", "web", {"c", "b"}), {});
+  catalog.register_instance(task_instance("a1", "api", {}), {});
+  catalog.register_instance(task_instance("a3", "db", {"primary"}, "prod"), {});
+
+  auto res = client().Get("/v1/services");
+  ASSERT_EQ(res->status, 200);
+  EXPECT_EQ(res->get_header_value("X-Nomad-Index"), std::to_string(catalog.index()));
+  EXPECT_EQ(Json::parse(res->body), Json::parse(R"([{"Namespace": "default", "Services": [
+      {"ServiceName": "api", "Tags": []},
+      {"ServiceName": "web", "Tags": ["a", "b", "c"]}]}])"));
+
+  EXPECT_EQ(Json::parse(client().Get("/v1/services?namespace=prod")->body),
+            Json::parse(R"([{"Namespace": "prod", "Services": [
+                {"ServiceName": "db", "Tags": ["primary"]}]}])"));
+  const Json all = Json::parse(client().Get("/v1/services?namespace=*")->body);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0]["Namespace"], "default");
+  EXPECT_EQ(all[1]["Namespace"], "prod");
+  EXPECT_EQ(Json::parse(client().Get("/v1/services?namespace=other")->body), Json::array());
+}
+
+TEST_F(HttpApiTest, ServiceReadGivesNomadsRegistrationsWithPotdsHealth) {
+  ServiceCatalog& catalog = agent_->services();
+  ServiceInstance own_address = task_instance(kAllocId, "web", {"v1"});
+  own_address.address = "10.1.2.3";
+  catalog.register_instance(
+      own_address, {check_of("c-http", "alive", "http"), check_of("c-tcp", "port", "tcp")});
+  catalog.update_check("c-http", CheckStatus::kPassing, "HTTP GET /: 200 OK");
+  catalog.update_check("c-tcp", CheckStatus::kWarning, "slow\nsecond line");
+  ServiceInstance other = task_instance("b2", "web", {});
+  other.id += "-other";
+  catalog.register_instance(other, {});
+  catalog.register_instance(task_instance("c3", "web", {}, "prod"), {});
+
+  auto res = client().Get("/v1/service/web");
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(res->get_header_value("X-Nomad-Index"), std::to_string(catalog.index()));
+  const Json list = Json::parse(res->body);
+  ASSERT_EQ(list.size(), 2u);  // the prod one is in another namespace
+  const Json& web = list[0]["AllocID"] == kAllocId ? list[0] : list[1];
+  const Json& plain = list[0]["AllocID"] == kAllocId ? list[1] : list[0];
+  EXPECT_EQ(web["ID"], own_address.id);
+  EXPECT_EQ(web["ServiceName"], "web");
+  EXPECT_EQ(web["Namespace"], "default");
+  EXPECT_EQ(web["NodeID"], agent_->node().id);
+  EXPECT_EQ(web["Datacenter"], "dc1");
+  EXPECT_EQ(web["JobID"], "web");
+  EXPECT_EQ(web["Tags"], Json::array({"v1"}));
+  EXPECT_EQ(web["Address"], "10.1.2.3");
+  EXPECT_EQ(web["Port"], 25123);
+  EXPECT_GT(web["CreateIndex"].get<uint64_t>(), 0u);
+  EXPECT_GE(web["ModifyIndex"].get<uint64_t>(), web["CreateIndex"].get<uint64_t>());
+  // potd's own: the worst of its checks, and the checks.
+  EXPECT_EQ(web["Status"], "warning");
+  ASSERT_EQ(web["Checks"].size(), 2u);
+  EXPECT_EQ(web["Checks"][0], Json::parse(R"({"ID": "c-http", "Name": "alive", "Type": "http",
+      "Status": "passing", "Output": "HTTP GET /: 200 OK"})"));
+  EXPECT_EQ(web["Checks"][1]["Status"], "warning");
+  // Without an address of its own, the node's; without checks, passing.
+  EXPECT_EQ(plain["Address"], catalog.node().address);
+  EXPECT_EQ(plain["Status"], "passing");
+  EXPECT_EQ(plain["Checks"], Json::array());
+
+  EXPECT_EQ(Json::parse(client().Get("/v1/service/web?namespace=prod")->body).size(), 1u);
+  EXPECT_EQ(Json::parse(client().Get("/v1/service/web?namespace=*")->body).size(), 3u);
+  auto unknown = client().Get("/v1/service/nothing");
+  EXPECT_EQ(unknown->status, 200);
+  EXPECT_EQ(Json::parse(unknown->body), Json::array());
+}
+
+TEST_F(HttpApiTest, ServiceBlockingQueryWakesOnACatalogChangeOnly) {
+  ServiceCatalog& catalog = agent_->services();
+  catalog.register_instance(task_instance(kAllocId, "web", {}), {check_of("c1", "alive", "tcp")});
+  const uint64_t index = catalog.index();
+  // A write to the state store is not a change of the catalog: the wait runs out.
+  std::thread state_writer([&] {
+    std::this_thread::sleep_for(100ms);
+    register_web();
+  });
+  auto started = std::chrono::steady_clock::now();
+  auto quiet = client().Get("/v1/service/web?index=" + std::to_string(index) + "&wait=500ms");
+  state_writer.join();
+  ASSERT_TRUE(quiet);
+  EXPECT_GE(std::chrono::steady_clock::now() - started, 450ms);
+  EXPECT_EQ(quiet->get_header_value("X-Nomad-Index"), std::to_string(index));
+
+  std::thread check_result([&] {
+    std::this_thread::sleep_for(300ms);
+    catalog.update_check("c1", CheckStatus::kPassing, "TCP connect: Success");
+  });
+  started = std::chrono::steady_clock::now();
+  auto woken = client().Get("/v1/service/web?index=" + std::to_string(index) + "&wait=10s");
+  const auto took = std::chrono::steady_clock::now() - started;
+  check_result.join();
+  ASSERT_TRUE(woken);
+  EXPECT_GE(took, 250ms);
+  EXPECT_LT(took, 5s);
+  EXPECT_EQ(woken->get_header_value("X-Nomad-Index"), std::to_string(index + 1));
+  EXPECT_EQ(Json::parse(woken->body)[0]["Checks"][0]["Status"], "passing");
+
+  // The list waits on the same index.
+  std::thread registration([&] {
+    std::this_thread::sleep_for(300ms);
+    catalog.register_instance(task_instance(kAllocId, "api", {}), {});
+  });
+  auto listed = client().Get("/v1/services?index=" + std::to_string(index + 1) + "&wait=10s");
+  registration.join();
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(Json::parse(listed->body)[0]["Services"].size(), 2u);
+}
+
+TEST_F(HttpApiTest, ServiceDeleteNeedsTheTokenAndRemovesOneInstance) {
+  ServiceCatalog& catalog = agent_->services();
+  const ServiceInstance web = task_instance(kAllocId, "web", {});
+  catalog.register_instance(web, {check_of("c1", "alive", "tcp")});
+  catalog.register_instance(task_instance("b2", "api", {}), {});
+  const std::string path = "/v1/service/web/" + web.id;
+
+  EXPECT_EQ(client().Delete(path)->status, 403);
+  EXPECT_EQ(client().Delete(path, with_token("wrong"))->status, 403);
+  EXPECT_TRUE(catalog.instance(web.id).has_value());
+  // The name must be the instance's, and the namespace too.
+  EXPECT_EQ(client().Delete("/v1/service/api/" + web.id, with_token())->status, 404);
+  EXPECT_EQ(client().Delete(path + "?namespace=prod", with_token())->status, 404);
+  EXPECT_EQ(client().Get(path)->status, 405);
+
+  auto deleted = client().Delete(path, with_token());
+  ASSERT_EQ(deleted->status, 200) << deleted->body;
+  EXPECT_EQ(deleted->get_header_value("X-Nomad-Index"), std::to_string(catalog.index()));
+  EXPECT_FALSE(catalog.instance(web.id).has_value());
+  EXPECT_FALSE(catalog.check("c1").has_value());
+  EXPECT_TRUE(catalog.instance(task_instance("b2", "api", {}).id).has_value());
+  auto again = client().Delete(path, with_token());
+  EXPECT_EQ(again->status, 404);
+  EXPECT_EQ(again->body, "service registration not found");
+}
+
+TEST_F(HttpApiTest, AllocationChecksHaveNomadsClientShape) {
+  put_alloc(alloc_doc(kAllocId, "running"));
+  ServiceCatalog& catalog = agent_->services();
+  catalog.register_instance(
+      task_instance(kAllocId, "web", {}),
+      {check_of("c-http", "alive", "http"), check_of("c-script", "script", "script")});
+  ServiceInstance group = task_instance(kAllocId, "front", {});
+  group.id = std::string("_nomad-task-") + kAllocId + "-group-app-front-http";
+  group.task.clear();
+  catalog.register_instance(group, {check_of("c-tcp", "port", "tcp")});
+  catalog.register_instance(task_instance("other-alloc", "web", {}),
+                            {check_of("c-other", "alive", "http")});
+  catalog.update_check("c-http", CheckStatus::kPassing,
+                       "HTTP GET http://127.0.0.1:25123/health: 200 OK Output: ok");
+  catalog.update_check("c-script", CheckStatus::kCritical, "exit status 2");
+
+  auto res = client().Get("/v1/client/allocation/" + std::string(kAllocId) + "/checks");
+  ASSERT_EQ(res->status, 200) << res->body;
+  const Json checks = Json::parse(res->body);
+  ASSERT_EQ(checks.size(), 3u) << checks.dump();
+  const Json& http = checks["c-http"];
+  EXPECT_EQ(http["ID"], "c-http");
+  EXPECT_EQ(http["Check"], "alive");
+  EXPECT_EQ(http["Group"], "app");
+  EXPECT_EQ(http["Task"], "server");
+  EXPECT_EQ(http["Service"], "web");
+  EXPECT_EQ(http["Status"], "success");
+  EXPECT_EQ(http["Mode"], "healthiness");
+  EXPECT_EQ(http["StatusCode"], 200);
+  EXPECT_EQ(http["Output"], "HTTP GET http://127.0.0.1:25123/health: 200 OK Output: ok");
+  EXPECT_EQ(http["Type"], "http");
+  EXPECT_GT(http["Timestamp"].get<int64_t>(), 1'600'000'000);
+  EXPECT_EQ(checks["c-script"]["Status"], "failure");
+  EXPECT_EQ(checks["c-script"]["StatusCode"], 0);
+  // No result yet: pending. A group service's check has no task.
+  EXPECT_EQ(checks["c-tcp"]["Status"], "pending");
+  EXPECT_EQ(checks["c-tcp"]["Task"], "");
+  EXPECT_EQ(checks["c-tcp"]["Service"], "front");
+
+  EXPECT_EQ(client().Get("/v1/client/allocation/nope/checks")->status, 404);
+}
+
 TEST_F(HttpApiTest, APortInUseIsRefusedByName) {
   HttpServer second(*agent_, HttpServerOptions{"127.0.0.1", server_->port(), 2});
   const std::string message = pot::testing::ErrorOf([&] { second.start(); });

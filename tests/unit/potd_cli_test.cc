@@ -22,6 +22,7 @@
 #include "agent/cli/job_commands.h"
 #include "agent/cli/monitor.h"
 #include "agent/cli/node_commands.h"
+#include "agent/cli/service_commands.h"
 #include "agent/cli/table.h"
 #include "agent/cli/time_format.h"
 #include "core/error.h"
@@ -1067,6 +1068,216 @@ TEST_F(PotdCliUtc, AnAmbiguousAllocPrefixListsTheCandidates) {
   CommandResult short_id = run_command(alloc_status, {"-address", agent.address(), "5"});
   EXPECT_EQ(short_id.error,
             "potd alloc status: an allocation ID must contain at least two characters");
+}
+
+// --- Services ---------------------------------------------------------------------------
+
+Json services_list() {
+  return Json::parse(R"([{"Namespace": "default", "Services": [
+      {"ServiceName": "web", "Tags": ["v1", "http"]},
+      {"ServiceName": "api", "Tags": []}]}])");
+}
+
+// Two instances of "web", as /v1/service/web answers (Nomad's fields and potd's health).
+Json web_registrations() {
+  return Json::array({{{"ID", "_nomad-task-" + kAllocId + "-nginx-web-http"},
+                       {"ServiceName", "web"},
+                       {"Namespace", "default"},
+                       {"NodeID", kNodeId},
+                       {"Datacenter", "dc1"},
+                       {"JobID", "web"},
+                       {"AllocID", kAllocId},
+                       {"Tags", {"http", "v1"}},
+                       {"Address", "127.0.0.1"},
+                       {"Port", 25123},
+                       {"CreateIndex", 4},
+                       {"ModifyIndex", 9},
+                       {"Status", "passing"},
+                       {"Checks",
+                        {{{"ID", "_nomad-check-1"},
+                          {"Name", "service: \"web\" check"},
+                          {"Type", "http"},
+                          {"Status", "passing"},
+                          {"Output", "HTTP GET http://127.0.0.1:25123/: 200 OK\n<html>"}}}}},
+                      {{"ID", "_nomad-task-9d8c7b6a-0000-4000-8000-000000000000-admin-web-http"},
+                       {"ServiceName", "web"},
+                       {"Namespace", "default"},
+                       {"NodeID", kNodeId},
+                       {"Datacenter", "dc1"},
+                       {"JobID", "admin"},
+                       {"AllocID", "9d8c7b6a-0000-4000-8000-000000000000"},
+                       {"Tags", Json::array()},
+                       {"Address", "::1"},
+                       {"Port", 8080},
+                       {"CreateIndex", 5},
+                       {"ModifyIndex", 5},
+                       {"Status", "critical"},
+                       {"Checks",
+                        {{{"ID", "_nomad-check-2"},
+                          {"Name", "port"},
+                          {"Type", "tcp"},
+                          {"Status", "critical"},
+                          {"Output", "dial tcp [::1]:8080: connection refused"}}}}}});
+}
+
+TEST(PotdCliService, TheListIsNomadsTableSortedWithANamespaceColumnForAll) {
+  EXPECT_EQ(format_service_list(services_list(), "default"),
+            "Service Name  Tags\n"
+            "api           []\n"
+            "web           [http,v1]");
+  Json all = services_list();
+  all.push_back(Json::parse(
+      R"({"Namespace": "prod", "Services": [{"ServiceName": "db", "Tags": ["primary"]}]})"));
+  EXPECT_EQ(format_service_list(all, "*"),
+            "Service Name  Namespace  Tags\n"
+            "api           default    []\n"
+            "web           default    [http,v1]\n"
+            "db            prod       [primary]");
+  EXPECT_EQ(format_service_list(Json::array(), "default"), "No service registrations found");
+}
+
+TEST(PotdCliService, InfoShowsTheInstancesByJobWithTheirHealth) {
+  EXPECT_EQ(format_service_info(web_registrations(), false),
+            "Job ID  Address          Tags       Node ID   Alloc ID  Status\n"
+            "admin   [::1]:8080       []         f1e2d3c4  9d8c7b6a  critical\n"
+            "web     127.0.0.1:25123  [http,v1]  f1e2d3c4  5b3e1f8a  passing");
+}
+
+TEST(PotdCliService, VerboseInfoShowsEachRecordAndItsChecks) {
+  Json one = Json::array({web_registrations()[0]});
+  EXPECT_EQ(format_service_info(one, true),
+            "ID           = _nomad-task-" + kAllocId +
+                "-nginx-web-http\n"
+                "Service Name = web\n"
+                "Namespace    = default\n"
+                "Job ID       = web\n"
+                "Alloc ID     = " +
+                kAllocId +
+                "\n"
+                "Node ID      = " +
+                kNodeId +
+                "\n"
+                "Datacenter   = dc1\n"
+                "Address      = 127.0.0.1:25123\n"
+                "Tags         = [http,v1]\n"
+                "Status       = passing\n"
+                "\n"
+                "Checks\n"
+                "Name                  Type  Status   Output\n"
+                "service: \"web\" check  http  passing  HTTP GET http://127.0.0.1:25123/: 200 OK");
+}
+
+TEST(PotdCliCommands, ServiceListAsksTheAgentInTheCommandsNamespace) {
+  StandInAgent agent;
+  agent.serve("GET", "/v1/services", services_list());
+  CommandResult table = run_command(service_list, {"-address", agent.address()});
+  EXPECT_EQ(table.code, 0) << table.error;
+  EXPECT_EQ(table.out, "Service Name  Tags\napi           []\nweb           [http,v1]\n");
+  CommandResult json = run_command(service_list, {"-address", agent.address(), "-json"});
+  EXPECT_EQ(Json::parse(json.out), services_list());
+  run_command(service_list, {"-address", agent.address(), "-namespace", "*"});
+  EXPECT_EQ(agent.requests().back(), "GET /v1/services?namespace=*");
+  CommandResult extra = run_command(service_list, {"-address", agent.address(), "web"});
+  EXPECT_EQ(extra.error, "potd service list: this command takes no arguments");
+}
+
+TEST(PotdCliCommands, ServiceInfoResolvesAPrefixOfOneServiceName) {
+  StandInAgent agent;
+  agent.serve("GET", "/v1/services", services_list());
+  agent.serve("GET", "/v1/service/web", web_registrations());
+  CommandResult result = run_command(service_info, {"-address", agent.address(), "we"});
+  EXPECT_EQ(result.code, 0) << result.error;
+  EXPECT_NE(result.out.find("web     127.0.0.1:25123  [http,v1]  f1e2d3c4  5b3e1f8a  passing\n"),
+            std::string::npos)
+      << result.out;
+  EXPECT_EQ(agent.requests().back(), "GET /v1/service/web");
+
+  CommandResult json = run_command(service_info, {"-address", agent.address(), "-json", "web"});
+  EXPECT_EQ(Json::parse(json.out), web_registrations());
+
+  CommandResult none = run_command(service_info, {"-address", agent.address(), "db"});
+  EXPECT_EQ(none.code, 1);
+  EXPECT_EQ(none.error, "potd service info: no service registrations with prefix \"db\" found");
+}
+
+TEST(PotdCliCommands, AnAmbiguousServicePrefixListsTheCandidates) {
+  StandInAgent agent;
+  agent.serve("GET", "/v1/services", Json::parse(R"([{"Namespace": "default", "Services": [
+      {"ServiceName": "web-a", "Tags": []}, {"ServiceName": "web-b", "Tags": ["x"]},
+      {"ServiceName": "api", "Tags": []}]}])"));
+  CommandResult result = run_command(service_info, {"-address", agent.address(), "web"});
+  EXPECT_EQ(result.code, 1);
+  EXPECT_EQ(result.error,
+            "potd service info: prefix matched multiple services\n\n"
+            "Service Name  Tags\n"
+            "web-a         []\n"
+            "web-b         [x]");
+}
+
+TEST(PotdCliCommands, ServiceDeleteSendsTheTokenAndNamesTheInstance) {
+  StandInAgent agent;
+  agent.on("DELETE", R"(/v1/service/web/(.*))",
+           [](const httplib::Request&, httplib::Response&) { return std::string(); });
+  CommandResult result = run_command(
+      service_delete, {"-address", agent.address(), "-token", "t0k", "web", "_nomad-task-x"});
+  EXPECT_EQ(result.code, 0) << result.error;
+  EXPECT_EQ(result.out, "Successfully deleted service registration\n");
+  EXPECT_EQ(agent.requests().back(), "DELETE /v1/service/web/_nomad-task-x");
+  EXPECT_EQ(agent.tokens().back(), "t0k");
+  CommandResult one = run_command(service_delete, {"-address", agent.address(), "web"});
+  EXPECT_EQ(one.error,
+            "potd service delete: this command takes two arguments: <service_name> and "
+            "<service_id>");
+}
+
+// As /v1/client/allocation/:id/checks answers.
+Json alloc_checks() {
+  return Json::parse(R"({
+    "_nomad-check-1": {"ID": "_nomad-check-1", "Check": "alive", "Group": "web",
+      "Task": "nginx", "Service": "web", "Status": "success", "Mode": "healthiness",
+      "Output": "HTTP GET http://127.0.0.1:25123/: 200 OK\n<html>", "Timestamp": 1704207900,
+      "StatusCode": 200, "Type": "http"},
+    "_nomad-check-2": {"ID": "_nomad-check-2", "Check": "port", "Group": "web", "Task": "",
+      "Service": "front", "Status": "pending", "Mode": "healthiness", "Output": "",
+      "Timestamp": 1704207900, "StatusCode": 0, "Type": "tcp"}})");
+}
+
+TEST(PotdCliAlloc, TheChecksTableListsEachCheckOfTheAllocation) {
+  EXPECT_EQ(format_alloc_checks(alloc_checks()),
+            "Nomad Service Checks:\n"
+            "Service  Task     Name   Type  Mode         Status   Output\n"
+            "front    (group)  port   tcp   healthiness  pending  <none>\n"
+            "web      nginx    alive  http  healthiness  success  HTTP GET "
+            "http://127.0.0.1:25123/: 200 OK");
+  EXPECT_EQ(format_alloc_checks(Json::object()), "");
+  EXPECT_EQ(format_alloc_checks(Json()), "");
+}
+
+TEST_F(PotdCliUtc, AllocStatusShowsTheChecksAfterTheHeader) {
+  StandInAgent agent;
+  agent.serve("GET", "/v1/allocations", Json::array({alloc_stub(kAllocId, "running", kSubmitted)}));
+  agent.serve("GET", "/v1/allocation/" + kAllocId, full_alloc());
+  agent.serve("GET", "/v1/client/allocation/" + kAllocId + "/checks", alloc_checks());
+  CommandResult result = run_command(alloc_status, {"-address", agent.address(), "5b3e"});
+  EXPECT_EQ(result.code, 0) << result.error;
+  EXPECT_NE(result.out.find("Deployment Health   = healthy\n\nNomad Service Checks:\n"
+                            "Service  Task     Name   Type  Mode         Status   Output\n"
+                            "front    (group)  port   tcp   healthiness  pending  <none>\n"),
+            std::string::npos)
+      << result.out;
+  EXPECT_NE(result.out.find("success  HTTP GET http://127.0.0.1:25123/: 200 OK\n\n"
+                            "Task \"setup\" (prestart) is \"dead\""),
+            std::string::npos)
+      << result.out;
+
+  // An agent without the checks route: the status without them.
+  StandInAgent older;
+  older.serve("GET", "/v1/allocations", Json::array({alloc_stub(kAllocId, "running", kSubmitted)}));
+  older.serve("GET", "/v1/allocation/" + kAllocId, full_alloc());
+  CommandResult without = run_command(alloc_status, {"-address", older.address(), "5b3e"});
+  EXPECT_EQ(without.code, 0) << without.error;
+  EXPECT_EQ(without.out.find("Service Checks"), std::string::npos);
+  EXPECT_NE(without.out.find("Task \"nginx\" is \"running\""), std::string::npos);
 }
 
 TEST(PotdCliCommands, JobStopDetachedDeletesTheJobAndPrintsTheEvaluation) {

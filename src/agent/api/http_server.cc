@@ -57,6 +57,7 @@ http::Router make_router() {
   http::add_event_stream_route(router);
   http::add_metrics_route(router);
   http::add_logs_route(router);
+  http::add_service_routes(router);
   return router;
 }
 

@@ -48,5 +48,6 @@ void add_node_routes(Router& router);
 void add_event_stream_route(Router& router);
 void add_metrics_route(Router& router);
 void add_logs_route(Router& router);
+void add_service_routes(Router& router);
 
 }  // namespace pot::agent::http

@@ -283,8 +283,25 @@ std::string format_task_events(const Json& task_state) {
   return format_list(rows);
 }
 
-std::string format_alloc_status(const Json& alloc, int64_t now_nanos, bool verbose) {
+std::string format_alloc_checks(const Json& checks) {
+  if (!checks.is_object() || checks.empty()) return "";
+  std::vector<TableRow> rows;
+  for (const auto& [id, check] : checks.items()) {
+    std::string task = text_of(check, "Task");
+    std::string output = text_of(check, "Output");
+    rows.push_back({text_of(check, "Service"), task.empty() ? "(group)" : task,
+                    text_of(check, "Check"), text_of(check, "Type"), text_of(check, "Mode"),
+                    text_of(check, "Status"), output.substr(0, output.find('\n'))});
+  }
+  std::sort(rows.begin(), rows.end());
+  rows.insert(rows.begin(), {"Service", "Task", "Name", "Type", "Mode", "Status", "Output"});
+  return "Nomad Service Checks:\n" + format_list(rows);
+}
+
+std::string format_alloc_status(const Json& alloc, int64_t now_nanos, bool verbose,
+                                const Json& checks) {
   std::string out = format_alloc_header(alloc, now_nanos, verbose);
+  if (std::string table = format_alloc_checks(checks); !table.empty()) out += "\n\n" + table;
   const Json& states = field(alloc, "TaskStates");
   for (const std::string& task : alloc_task_names(alloc)) {
     const Json& state = field(states, task.c_str());
@@ -342,8 +359,17 @@ int alloc_status(const std::vector<std::string>& args) {
   if (words.size() != 1) throw Error(command + ": this command takes one argument: <alloc>");
   auto api = connect_agent(command, global);
   Json alloc = resolve_alloc(*api, command, words[0]);
-  std::cout << (json ? alloc.dump(4) : format_alloc_status(alloc, now_unix_nanos(), verbose))
-            << "\n";
+  if (json) {
+    std::cout << alloc.dump(4) << "\n";
+    return 0;
+  }
+  // As Nomad does, the checks are left out when they cannot be read (an agent without them).
+  Json checks;
+  try {
+    checks = api->get("/v1/client/allocation/" + url_encode(text_of(alloc, "ID")) + "/checks").body;
+  } catch (const Error&) {
+  }
+  std::cout << format_alloc_status(alloc, now_unix_nanos(), verbose, checks) << "\n";
   return 0;
 }
 

@@ -28,8 +28,16 @@ int alloc_exec(const std::vector<std::string>& args);
 
 // --- Layouts -----------------------------------------------------------------------
 
-// The whole `alloc status` text: header, then per task its resources and events.
-std::string format_alloc_status(const Json& alloc, int64_t now_nanos, bool verbose);
+// The whole `alloc status` text: header, the service checks (`checks`, as
+// /v1/client/allocation/:id/checks gives them; none when null or empty), then per task its
+// resources and events.
+std::string format_alloc_status(const Json& alloc, int64_t now_nanos, bool verbose,
+                                const Json& checks = Json());
+
+// Nomad's "Nomad Service Checks:" table of the allocation's checks: Service, Task ("(group)"
+// for a group service's), Name, Mode, Status, and potd's Type and first line of Output;
+// "" when there are none.
+std::string format_alloc_checks(const Json& checks);
 
 // The header block (ID, Eval ID, Name, Node ID, ... Created, Modified).
 std::string format_alloc_header(const Json& alloc, int64_t now_nanos, bool verbose);
