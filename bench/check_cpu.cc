@@ -121,7 +121,8 @@ int main(int argc, char** argv) {
   auto wall_before = std::chrono::steady_clock::now();
   std::this_thread::sleep_for(std::chrono::seconds(seconds));
   double cpu = cpu_seconds() - cpu_before;
-  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_before).count();
+  double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_before).count();
   long window_results = results - results_before;
   long window_critical = critical - critical_before;
   scheduler.stop();

@@ -71,8 +71,7 @@ class HealthServer {
     });
     server_.Post("/echo", [this](const httplib::Request& request, httplib::Response& response) {
       count(request);
-      response.set_content(request.get_header_value("X-Probe") + " " + request.body,
-                           "text/plain");
+      response.set_content(request.get_header_value("X-Probe") + " " + request.body, "text/plain");
     });
     // Answers only when the test ends: longer than any check's timeout.
     server_.Get("/slow", [this](const httplib::Request& request, httplib::Response& response) {
@@ -196,8 +195,21 @@ class CheckSchedulerTest : public ::testing::Test {
     EXPECT_TRUE(wait_until([&] {
       state = catalog_.check(id);
       return state && !state->output.empty();
-    })) << id << " got no result";
+    })) << id
+        << " got no result";
     return state.value_or(CheckState{});
+  }
+
+  void record_statuses_at_requests(const std::string& id) {
+    server_.on_request([this, id](const std::string&) {
+      CheckStatus now = status(id);
+      std::lock_guard lock(seen_mutex_);
+      seen_.push_back(now);
+    });
+  }
+  std::vector<CheckStatus> seen() {
+    std::lock_guard lock(seen_mutex_);
+    return seen_;
   }
 
   CheckStatus status(const std::string& id) {
@@ -206,6 +218,10 @@ class CheckSchedulerTest : public ::testing::Test {
   }
 
   ServiceCatalog catalog_;
+  // The statuses of one check as each HTTP request arrived (record_statuses_at_requests);
+  // before server_, whose threads write them until it is destroyed.
+  std::mutex seen_mutex_;
+  std::vector<CheckStatus> seen_;
   HealthServer server_;
   std::mutex argv_mutex_;
   std::map<std::string, std::vector<std::string>> script_argvs_;
@@ -219,7 +235,9 @@ bool running(pid_t pid) {
   size_t paren = text.rfind(')');
   return paren != std::string::npos && text.size() > paren + 2 && text[paren + 2] != 'Z';
 }
-bool exists(pid_t pid) { return ::kill(pid, 0) == 0 || errno != ESRCH; }
+bool exists(pid_t pid) {
+  return ::kill(pid, 0) == 0 || errno != ESRCH;
+}
 
 pid_t read_pid(const std::filesystem::path& file) {
   std::ifstream in(file);
@@ -321,10 +339,9 @@ TEST_F(CheckSchedulerTest, HttpsChecksAreReportedUnsupported) {
 // --- script ---------------------------------------------------------------------------------
 
 TEST_F(CheckSchedulerTest, ScriptExitCodesGivePassingWarningAndCritical) {
-  register_checks("web-1",
-                  {script_check("exit-0", {"/bin/sh", "-c", "echo fine"}),
-                   script_check("exit-1", {"/bin/sh", "-c", "echo hi; exit 1"}),
-                   script_check("exit-2", {"/bin/sh", "-c", "echo broken >&2; exit 2"})});
+  register_checks("web-1", {script_check("exit-0", {"/bin/sh", "-c", "echo fine"}),
+                            script_check("exit-1", {"/bin/sh", "-c", "echo hi; exit 1"}),
+                            script_check("exit-2", {"/bin/sh", "-c", "echo broken >&2; exit 2"})});
   scheduler_->start();
   CheckState passing = wait_for_report("exit-0");
   EXPECT_EQ(passing.status, CheckStatus::kPassing);
@@ -351,11 +368,12 @@ TEST_F(CheckSchedulerTest, ScriptOutputIsCappedAt4KiB) {
 
 TEST_F(CheckSchedulerTest, ScriptPastItsTimeoutIsKilledAndReaped) {
   pot::testing::TempDir dir("pot-checks");
-  std::string child_file = (dir / "child").string(), grandchild_file = (dir / "grandchild").string();
-  CheckDefinition definition = script_check(
-      "sleeper", {"/bin/sh", "-c",
-                  "echo $$ > " + child_file + "; sleep 60 & echo $! > " + grandchild_file +
-                      "; echo waiting; wait"});
+  std::string child_file = (dir / "child").string(),
+              grandchild_file = (dir / "grandchild").string();
+  CheckDefinition definition =
+      script_check("sleeper", {"/bin/sh", "-c",
+                               "echo $$ > " + child_file + "; sleep 60 & echo $! > " +
+                                   grandchild_file + "; echo waiting; wait"});
   definition.timeout = 500ms;
   definition.interval = 10s;
   register_checks("web-1", {definition});
@@ -452,20 +470,14 @@ TEST_F(CheckSchedulerTest, TtlCheckIsRenewedByEachUpdate) {
 TEST_F(CheckSchedulerTest, SuccessBeforePassingWaitsForConsecutiveSuccesses) {
   CheckDefinition definition = http_check("slow-start", "/ok");
   definition.success_before_passing = 3;
-  std::mutex mutex;
-  std::vector<CheckStatus> seen;  // the check's status as each request arrives
-  server_.on_request([&](const std::string&) {
-    std::lock_guard lock(mutex);
-    seen.push_back(status("slow-start"));
-  });
+  record_statuses_at_requests("slow-start");
   register_checks("web-1", {definition});
   scheduler_->start();
   ASSERT_TRUE(wait_until([&] { return status("slow-start") == CheckStatus::kPassing; }));
-  server_.on_request(nullptr);
-  std::lock_guard lock(mutex);
-  ASSERT_GE(seen.size(), 3u);
+  std::vector<CheckStatus> statuses = seen();
+  ASSERT_GE(statuses.size(), 3u);
   // Three runs happened while it was still critical: the third one's result made it pass.
-  EXPECT_EQ(std::vector<CheckStatus>(seen.begin(), seen.begin() + 3),
+  EXPECT_EQ(std::vector<CheckStatus>(statuses.begin(), statuses.begin() + 3),
             std::vector<CheckStatus>(3, CheckStatus::kCritical));
 }
 
@@ -473,21 +485,15 @@ TEST_F(CheckSchedulerTest, FailuresBeforeCriticalHoldsThePassingStatus) {
   CheckDefinition definition = http_check("flaky", "/broken");
   definition.initial_status = CheckStatus::kPassing;
   definition.failures_before_critical = 2;
-  std::mutex mutex;
-  std::vector<CheckStatus> seen;
-  server_.on_request([&](const std::string&) {
-    std::lock_guard lock(mutex);
-    seen.push_back(status("flaky"));
-  });
+  record_statuses_at_requests("flaky");
   register_checks("web-1", {definition});
   scheduler_->start();
   ASSERT_TRUE(wait_until([&] { return status("flaky") == CheckStatus::kCritical; }));
-  server_.on_request(nullptr);
-  std::lock_guard lock(mutex);
-  ASSERT_GE(seen.size(), 2u);
+  std::vector<CheckStatus> statuses = seen();
+  ASSERT_GE(statuses.size(), 2u);
   // The second request came after one failure, which did not count yet.
-  EXPECT_EQ(seen[0], CheckStatus::kPassing);
-  EXPECT_EQ(seen[1], CheckStatus::kPassing);
+  EXPECT_EQ(statuses[0], CheckStatus::kPassing);
+  EXPECT_EQ(statuses[1], CheckStatus::kPassing);
 }
 
 // --- following the catalog ------------------------------------------------------------------

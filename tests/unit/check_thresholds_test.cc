@@ -37,31 +37,31 @@ TEST(CheckThresholds, OneMeansAtOnceLikeZero) {
 
 TEST(CheckThresholds, SuccessBeforePassingCountsFromTheInitialCriticalStatus) {
   CheckThresholds thresholds(kCritical, 3, 0);
-  EXPECT_EQ(feed(thresholds, {kPassing, kPassing, kPassing, kPassing}),
-            (std::vector<std::optional<CheckStatus>>{std::nullopt, std::nullopt, kPassing,
-                                                     kPassing}));
+  EXPECT_EQ(
+      feed(thresholds, {kPassing, kPassing, kPassing, kPassing}),
+      (std::vector<std::optional<CheckStatus>>{std::nullopt, std::nullopt, kPassing, kPassing}));
 }
 
 TEST(CheckThresholds, AFailureRestartsTheCountOfSuccesses) {
   CheckThresholds thresholds(kCritical, 2, 0);
-  EXPECT_EQ(feed(thresholds, {kPassing, kCritical, kPassing, kPassing}),
-            (std::vector<std::optional<CheckStatus>>{std::nullopt, kCritical, std::nullopt,
-                                                     kPassing}));
+  EXPECT_EQ(
+      feed(thresholds, {kPassing, kCritical, kPassing, kPassing}),
+      (std::vector<std::optional<CheckStatus>>{std::nullopt, kCritical, std::nullopt, kPassing}));
 }
 
 TEST(CheckThresholds, FailuresBeforeCriticalHoldsAPassingCheck) {
   CheckThresholds thresholds(kPassing, 0, 3);
-  EXPECT_EQ(feed(thresholds, {kCritical, kCritical, kCritical, kCritical}),
-            (std::vector<std::optional<CheckStatus>>{std::nullopt, std::nullopt, kCritical,
-                                                     kCritical}));
+  EXPECT_EQ(
+      feed(thresholds, {kCritical, kCritical, kCritical, kCritical}),
+      (std::vector<std::optional<CheckStatus>>{std::nullopt, std::nullopt, kCritical, kCritical}));
   EXPECT_EQ(thresholds.reported(), kCritical);
 }
 
 TEST(CheckThresholds, ASuccessRestartsTheCountOfFailures) {
   CheckThresholds thresholds(kPassing, 0, 2);
-  EXPECT_EQ(feed(thresholds, {kCritical, kPassing, kCritical, kCritical}),
-            (std::vector<std::optional<CheckStatus>>{std::nullopt, kPassing, std::nullopt,
-                                                     kCritical}));
+  EXPECT_EQ(
+      feed(thresholds, {kCritical, kPassing, kCritical, kCritical}),
+      (std::vector<std::optional<CheckStatus>>{std::nullopt, kPassing, std::nullopt, kCritical}));
 }
 
 TEST(CheckThresholds, AnInitialPassingStatusNeedsNoSuccesses) {

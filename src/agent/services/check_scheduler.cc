@@ -43,12 +43,12 @@ thread_local const void* reporting_scheduler = nullptr;
 
 // The fields a run depends on: a re-registration that changes none keeps the schedule.
 bool same_schedule(const CheckDefinition& a, const CheckDefinition& b) {
-  return a.type == b.type && a.interval == b.interval && a.timeout == b.timeout &&
-         a.ttl == b.ttl && a.address == b.address && a.port == b.port &&
-         a.protocol == b.protocol && a.method == b.method && a.path == b.path &&
-         a.headers == b.headers && a.body == b.body && a.grpc_service == b.grpc_service &&
-         a.grpc_use_tls == b.grpc_use_tls && a.task == b.task && a.command == b.command &&
-         a.args == b.args && a.success_before_passing == b.success_before_passing &&
+  return a.type == b.type && a.interval == b.interval && a.timeout == b.timeout && a.ttl == b.ttl &&
+         a.address == b.address && a.port == b.port && a.protocol == b.protocol &&
+         a.method == b.method && a.path == b.path && a.headers == b.headers && a.body == b.body &&
+         a.grpc_service == b.grpc_service && a.grpc_use_tls == b.grpc_use_tls && a.task == b.task &&
+         a.command == b.command && a.args == b.args &&
+         a.success_before_passing == b.success_before_passing &&
          a.failures_before_critical == b.failures_before_critical;
 }
 
@@ -58,11 +58,15 @@ struct CheckScheduler::Impl {
   // One check on the loop: its timer (the next run, or a ttl check's deadline), the run in
   // progress and the thresholds.
   struct ScheduledCheck {
-    ScheduledCheck(asio::io_context& io, CheckDefinition check, CheckStatus status)
-        : definition(std::move(check)),
+    ScheduledCheck(asio::io_context& io, uint64_t serial_in, CheckDefinition check,
+                   CheckStatus status)
+        : serial(serial_in),
+          definition(std::move(check)),
           thresholds(status, definition.success_before_passing,
                      definition.failures_before_critical),
           timer(io) {}
+    uint64_t serial;             // tells this schedule of the check from a later one
+    uint64_t armings = 0;        // tells the timer's last arming from earlier ones
     CheckDefinition definition;  // with the instance's address and port filled in
     CheckThresholds thresholds;
     asio::steady_timer timer;
@@ -141,7 +145,7 @@ struct CheckScheduler::Impl {
   }
 
   void add(CheckDefinition definition, CheckStatus status) {
-    auto check = std::make_unique<ScheduledCheck>(io, std::move(definition), status);
+    auto check = std::make_unique<ScheduledCheck>(io, ++last_serial, std::move(definition), status);
     ScheduledCheck& ref = *check;
     scheduled[ref.definition.id] = std::move(check);
     scheduled_count = scheduled.size();
@@ -160,25 +164,35 @@ struct CheckScheduler::Impl {
     scheduled_count = scheduled.size();
   }
 
-  // Callbacks find their check again by id and by the object: a check removed and added
-  // again meanwhile is another object, and the old callbacks do nothing.
-  ScheduledCheck* find(const std::string& id, const ScheduledCheck* expected) {
+  // Callbacks find their check again by id and serial: a check removed (or restarted)
+  // meanwhile has another serial, and the old callbacks do nothing. (A timer's handler may
+  // already be queued when the timer is cancelled.)
+  ScheduledCheck* find(const std::string& id, uint64_t serial) {
     auto it = scheduled.find(id);
-    return it != scheduled.end() && it->second.get() == expected ? it->second.get() : nullptr;
+    return it != scheduled.end() && it->second->serial == serial ? it->second.get() : nullptr;
+  }
+
+  // Arms the check's timer: `action` runs when it fires, unless the timer was armed again or
+  // the check removed or restarted meanwhile.
+  void arm_timer(ScheduledCheck& check, Clock::time_point when,
+                 void (Impl::*action)(ScheduledCheck&)) {
+    uint64_t arming = ++check.armings;
+    check.timer.expires_at(when);
+    check.timer.async_wait([this, id = check.definition.id, serial = check.serial, arming,
+                            action](std::error_code error) {
+      ScheduledCheck* found = error ? nullptr : find(id, serial);
+      if (found && found->armings == arming) (this->*action)(*found);
+    });
   }
 
   void schedule_run(ScheduledCheck& check, Clock::time_point when) {
-    check.timer.expires_at(when);
-    check.timer.async_wait([this, id = check.definition.id, ptr = &check](std::error_code error) {
-      ScheduledCheck* found = error ? nullptr : find(id, ptr);
-      if (found) start_run(*found);
-    });
+    arm_timer(check, when, &Impl::start_run);
   }
 
   void start_run(ScheduledCheck& check) {
     check.run_started = Clock::now();
-    auto done = [this, id = check.definition.id, ptr = &check](checks::RunResult result) {
-      if (ScheduledCheck* found = find(id, ptr)) finish_run(*found, std::move(result));
+    auto done = [this, id = check.definition.id, serial = check.serial](checks::RunResult result) {
+      if (ScheduledCheck* found = find(id, serial)) finish_run(*found, std::move(result));
     };
     const CheckDefinition& definition = check.definition;
     if (definition.type == "tcp") {
@@ -216,11 +230,7 @@ struct CheckScheduler::Impl {
   // --- ttl checks: critical when not updated within their ttl ---------------------------------
 
   void arm_ttl(ScheduledCheck& check) {
-    check.timer.expires_after(check.definition.ttl);
-    check.timer.async_wait([this, id = check.definition.id, ptr = &check](std::error_code error) {
-      ScheduledCheck* found = error ? nullptr : find(id, ptr);
-      if (found) expire_ttl(*found);
-    });
+    arm_timer(check, Clock::now() + check.definition.ttl, &Impl::expire_ttl);
   }
 
   void renew_ttl(const std::string& check_id) {
@@ -259,13 +269,16 @@ struct CheckScheduler::Impl {
   int subscription = 0;
   std::map<std::string, std::unique_ptr<ScheduledCheck>> scheduled;  // loop only
   std::atomic<size_t> scheduled_count{0};
+  uint64_t last_serial = 0;
   std::minstd_rand random{std::random_device{}()};
 };
 
 CheckScheduler::CheckScheduler(ServiceCatalog& catalog, CheckSchedulerOptions options)
     : impl_(std::make_unique<Impl>(catalog, std::move(options))) {}
 
-CheckScheduler::~CheckScheduler() { stop(); }
+CheckScheduler::~CheckScheduler() {
+  stop();
+}
 
 void CheckScheduler::start() {
   if (impl_->thread.joinable()) return;
@@ -292,6 +305,8 @@ void CheckScheduler::stop() {
   impl.work.reset();
 }
 
-size_t CheckScheduler::scheduled_checks() const { return impl_->scheduled_count; }
+size_t CheckScheduler::scheduled_checks() const {
+  return impl_->scheduled_count;
+}
 
 }  // namespace pot::agent

@@ -3,10 +3,10 @@
 // no answer within the timeout) critical. The output reads as Consul's:
 //   HTTP GET http://127.0.0.1:8080/health: 200 OK Output: <the body's first 4 KiB>
 // The client is deliberately small: no keep-alive, no redirects, no TLS.
+#include <array>
 #include <asio/read.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/write.hpp>
-#include <array>
 #include <optional>
 
 #include "agent/services/check_runs.h"
@@ -19,8 +19,7 @@ namespace {
 constexpr size_t kMaxHead = 16 * 1024;
 
 bool equals_ignoring_case(const std::string& a, const std::string& b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });
@@ -161,14 +160,14 @@ class HttpRun : public CheckRun, public std::enable_shared_from_this<HttpRun> {
 
   void read_some() {
     auto self = shared_from_this();
-    socket_.async_read_some(asio::buffer(buffer_), [self](const std::error_code& error,
-                                                          size_t size) {
-      if (!self->done_) return;  // ended meanwhile (timeout, cancel)
-      self->response_.append(self->buffer_.data(), size);
-      if (self->response_complete(error == asio::error::eof)) return;
-      if (error) return self->fail(lower_first(error.message()));
-      self->read_some();
-    });
+    socket_.async_read_some(asio::buffer(buffer_),
+                            [self](const std::error_code& error, size_t size) {
+                              if (!self->done_) return;  // ended meanwhile (timeout, cancel)
+                              self->response_.append(self->buffer_.data(), size);
+                              if (self->response_complete(error == asio::error::eof)) return;
+                              if (error) return self->fail(lower_first(error.message()));
+                              self->read_some();
+                            });
   }
 
   // True when the run has ended with what has been read.

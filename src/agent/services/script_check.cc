@@ -69,14 +69,14 @@ Spawned spawn_with_output_pipe(const std::vector<std::string>& argv) {
   posix_spawnattr_setsigmask(&spawn.attr, &none);
   posix_spawnattr_setsigdefault(&spawn.attr, &all);
   posix_spawnattr_setpgroup(&spawn.attr, 0);  // its own group, killed whole at the timeout
-  posix_spawnattr_setflags(&spawn.attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-                                            POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setflags(&spawn.attr,
+                           POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
 
   std::vector<char*> c_argv;
   for (const auto& arg : argv) c_argv.push_back(const_cast<char*>(arg.c_str()));
   c_argv.push_back(nullptr);
-  int rc = ::posix_spawnp(&spawned.pid, c_argv[0], &spawn.actions, &spawn.attr, c_argv.data(),
-                          environ);
+  int rc =
+      ::posix_spawnp(&spawned.pid, c_argv[0], &spawn.actions, &spawn.attr, c_argv.data(), environ);
   if (rc != 0) return {-1, {}, rc};
   spawned.output = std::move(read_end);
   return spawned;

@@ -22,18 +22,17 @@ class TcpRun : public CheckRun, public std::enable_shared_from_this<TcpRun> {
     auto self = shared_from_this();
     timeout_.expires_after(timeout_duration_);
     timeout_.async_wait([self](const std::error_code& error) {
-      if (!error) self->finish({CheckStatus::kCritical, "dial tcp " + self->target_ + ": i/o timeout"});
+      if (!error)
+        self->finish({CheckStatus::kCritical, "dial tcp " + self->target_ + ": i/o timeout"});
     });
-    async_connect_to(socket_, resolver_, check.address, check.port,
-                     [self](const std::error_code& error) {
-                       if (error)
-                         self->finish({CheckStatus::kCritical, "dial tcp " + self->target_ +
-                                                                   ": connect: " +
-                                                                   lower_first(error.message())});
-                       else
-                         self->finish({CheckStatus::kPassing, "TCP connect " + self->target_ +
-                                                                  ": Success"});
-                     });
+    async_connect_to(
+        socket_, resolver_, check.address, check.port, [self](const std::error_code& error) {
+          if (error)
+            self->finish({CheckStatus::kCritical, "dial tcp " + self->target_ + ": connect: " +
+                                                      lower_first(error.message())});
+          else
+            self->finish({CheckStatus::kPassing, "TCP connect " + self->target_ + ": Success"});
+        });
   }
 
   void cancel() override {
