@@ -43,6 +43,9 @@ std::shared_ptr<CheckRun> start_http_run(asio::io_context& io, const CheckDefini
 std::shared_ptr<CheckRun> start_script_run(asio::io_context& io, const CheckDefinition& check,
                                            const std::vector<std::string>& argv,
                                            RunCompletion done);
+// grpc: grpc.health.v1.Health/Check over h2c; SERVING passing, anything else critical.
+std::shared_ptr<CheckRun> start_grpc_run(asio::io_context& io, const CheckDefinition& check,
+                                         RunCompletion done);
 // A run whose result is known before it starts (an unsupported kind, a task not running):
 // the completion is called from the loop, never from inside the start.
 std::shared_ptr<CheckRun> start_known_result(asio::io_context& io, RunResult result,

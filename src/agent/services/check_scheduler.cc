@@ -204,8 +204,7 @@ struct CheckScheduler::Impl {
       if (options.script_argv) argv = options.script_argv(definition);
       check.run = checks::start_script_run(io, definition, argv, done);
     } else if (definition.type == "grpc") {
-      check.run = checks::start_known_result(
-          io, {CheckStatus::kCritical, "grpc checks are not supported"}, done);
+      check.run = checks::start_grpc_run(io, definition, done);
     } else {
       check.run = checks::start_known_result(
           io, {CheckStatus::kCritical, "unknown check type \"" + definition.type + "\""}, done);
