@@ -20,6 +20,7 @@
 #include <asio/steady_timer.hpp>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "agent/services/check_runs.h"
 #include "core/unique_fd.h"
@@ -29,6 +30,9 @@ extern char** environ;
 namespace pot::agent::checks {
 
 namespace {
+
+// How long output is still read after the script exited, when something else holds the pipe.
+constexpr std::chrono::milliseconds kOutputGrace{100};
 
 // posix_spawn's two attribute objects, destroyed on every path.
 struct SpawnAttributes {
@@ -137,8 +141,11 @@ class ScriptRun : public CheckRun, public std::enable_shared_from_this<ScriptRun
     auto self = shared_from_this();
     output_pipe_.async_read_some(asio::buffer(buffer_),
                                  [self](const std::error_code& error, size_t size) {
+                                   if (!self->done_) return;
                                    self->keep_output(size);
-                                   if (!error) self->read_output();
+                                   if (!error) return self->read_output();
+                                   self->output_ended_ = true;  // EOF: every writer is gone
+                                   if (self->wait_status_) self->finish();
                                  });
   }
 
@@ -158,22 +165,19 @@ class ScriptRun : public CheckRun, public std::enable_shared_from_this<ScriptRun
     } while (reaped < 0 && errno == EINTR);
     exited_ = true;
     pid_ = -1;
-    // Whatever the child wrote is in the pipe now; a grandchild still holding the pipe open
-    // is not waited for.
-    drain_output();
-    finish(result_of(reaped > 0 ? std::optional<int>(status) : std::nullopt));
+    // -1: reaped by someone else (a waitpid(-1) elsewhere in the process).
+    wait_status_ = reaped > 0 ? status : -1;
+    if (output_ended_) return finish();
+    // The rest of its output is in the pipe and comes with EOF; but a grandchild (`cmd &`)
+    // may hold the pipe open, so the wait for EOF is short.
+    auto self = shared_from_this();
+    timeout_.expires_after(kOutputGrace);
+    timeout_.async_wait([self](const std::error_code& error) {
+      if (!error) self->finish();
+    });
   }
 
-  void drain_output() {
-    std::error_code error;
-    while (output_pipe_.is_open()) {
-      size_t size = output_pipe_.read_some(asio::buffer(buffer_), error);
-      keep_output(size);
-      if (error || size == 0) break;
-    }
-  }
-
-  RunResult result_of(std::optional<int> wait_status) const {
+  RunResult result() const {
     std::string output = output_;
     if (total_output_ > output_.size())
       output = "Captured " + std::to_string(output_.size()) + " of " +
@@ -182,20 +186,21 @@ class ScriptRun : public CheckRun, public std::enable_shared_from_this<ScriptRun
       std::string message = "Timed out (" + go_duration(check_.timeout) + ") running check";
       return {CheckStatus::kCritical, output.empty() ? message : message + "\n\n" + output};
     }
-    if (!wait_status) return {CheckStatus::kCritical, "exit status lost (reaped elsewhere)"};
-    if (WIFEXITED(*wait_status)) {
-      int code = WEXITSTATUS(*wait_status);
+    int wait_status = wait_status_.value_or(-1);
+    if (wait_status < 0) return {CheckStatus::kCritical, "exit status lost (reaped elsewhere)"};
+    if (WIFEXITED(wait_status)) {
+      int code = WEXITSTATUS(wait_status);
       if (code == 0) return {CheckStatus::kPassing, output};
       if (code == 1) return {CheckStatus::kWarning, output};
       return {CheckStatus::kCritical, output};
     }
-    std::string killed = std::string("killed by signal ") + ::sigabbrev_np(WTERMSIG(*wait_status));
+    std::string killed = std::string("killed by signal ") + ::sigabbrev_np(WTERMSIG(wait_status));
     return {CheckStatus::kCritical, output.empty() ? killed : output + "\n" + killed};
   }
 
-  void finish(RunResult result) {
+  void finish() {
     close();
-    if (done_) std::exchange(done_, nullptr)(std::move(result));
+    if (done_) std::exchange(done_, nullptr)(result());
   }
 
   void kill_group() {
@@ -226,6 +231,8 @@ class ScriptRun : public CheckRun, public std::enable_shared_from_this<ScriptRun
   RunCompletion done_;
   pid_t pid_ = -1;
   bool exited_ = false;
+  std::optional<int> wait_status_;  // once reaped
+  bool output_ended_ = false;
   bool timed_out_ = false;
   std::array<char, 4096> buffer_{};
   std::string output_;
