@@ -142,7 +142,10 @@ class HttpRun : public CheckRun, public std::enable_shared_from_this<HttpRun> {
     // Consul's defaults, which some services' health endpoints look at.
     if (!has_user_agent) text += "User-Agent: Consul Health Check\r\n";
     if (!has_accept) text += "Accept: text/plain, text/*, */*\r\n";
-    if (!check_.body.empty())
+    // Like Go's client: a length for every body, and 0 for a method that expects one.
+    bool body_method =
+        check_.method == "POST" || check_.method == "PUT" || check_.method == "PATCH";
+    if (!check_.body.empty() || body_method)
       text += "Content-Length: " + std::to_string(check_.body.size()) + "\r\n";
     text += "Connection: close\r\n\r\n";
     return text + check_.body;
