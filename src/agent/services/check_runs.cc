@@ -3,6 +3,7 @@
 #include <asio/connect.hpp>
 #include <asio/post.hpp>
 #include <cctype>
+#include <utility>
 
 namespace pot::agent::checks {
 

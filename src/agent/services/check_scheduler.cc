@@ -22,6 +22,7 @@
 #include <optional>
 #include <random>
 #include <thread>
+#include <utility>
 
 #include "agent/services/check_runs.h"
 #include "agent/services/check_thresholds.h"

@@ -18,6 +18,7 @@
 #include <deque>
 #include <optional>
 #include <string_view>
+#include <utility>
 
 #include "agent/services/check_runs.h"
 

@@ -8,6 +8,7 @@
 #include <asio/steady_timer.hpp>
 #include <asio/write.hpp>
 #include <optional>
+#include <utility>
 
 #include "agent/services/check_runs.h"
 

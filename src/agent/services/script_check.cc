@@ -21,6 +21,7 @@
 #include <cerrno>
 #include <cstring>
 #include <optional>
+#include <utility>
 
 #include "agent/services/check_runs.h"
 #include "core/unique_fd.h"

@@ -1,6 +1,7 @@
 // A tcp check: passing when a connection to address:port opens within the timeout, with
 // Consul's wording ("TCP connect 127.0.0.1:80: Success"; Go's dial errors otherwise).
 #include <asio/steady_timer.hpp>
+#include <utility>
 
 #include "agent/services/check_runs.h"
 
