@@ -343,6 +343,30 @@ CheckDefinition parse_check(const Fields& fields) {
 
 }  // namespace
 
+namespace {
+
+std::string one_line(const std::string& message) {
+  std::string out;
+  for (char c : message) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte != 0x7f) {
+      out.push_back(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      constexpr const char* kHex = "0123456789abcdef";
+      out += "\\x";
+      out.push_back(kHex[byte >> 4]);
+      out.push_back(kHex[byte & 0xf]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+BadRequest::BadRequest(const std::string& message) : std::runtime_error(one_line(message)) {}
+
 std::string go_duration(milliseconds duration) {
   int64_t ms = duration.count();
   if (ms == 0) return "0s";

@@ -21,10 +21,11 @@ namespace pot::agent::consul {
 using Json = nlohmann::json;
 
 // A body the agent API refuses: the HTTP answer is 400 with this one-line message, which
-// names the field (`Checks[1].Interval: ...`).
+// names the field (`Checks[1].Interval: ...`). Control characters that the body put into the
+// message (in a field's name or value) are escaped, so it stays one line.
 class BadRequest : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit BadRequest(const std::string& message);
 };
 
 // Go's time.Duration.String() of a duration: "10s", "1m30s", "500ms", "0s".
