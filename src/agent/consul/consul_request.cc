@@ -95,18 +95,27 @@ void Router::add(const std::string& method, const std::string& pattern, Handler 
   routes_.push_back(Route{method, split_path(pattern), std::move(handler), access});
 }
 
+// A path that a fixed route names (`/v1/agent/service/register`) belongs to that route, not to
+// one with a `:name` segment in its place (`/v1/agent/service/:id`), as in Consul's mux: a
+// GET of the register path is 405, not a lookup of a service called "register".
 Router::Match Router::match(const std::string& method, const std::string& path) const {
   Match result;
   const std::vector<std::string> segments = split_path(path);
   const std::string wanted = method == "HEAD" ? "GET" : method;  // httplib sends no body
+  long best_fixed = -1;  // the most fixed segments among the routes of this path
   for (const Route& route : routes_) {
     std::vector<std::string> params;
     if (!matches(route.segments, segments, params)) continue;
-    result.path_known = true;
-    if (route.method == wanted) {
+    const long fixed = std::count_if(route.segments.begin(), route.segments.end(),
+                                     [](const std::string& s) { return !s.starts_with(':'); });
+    if (fixed < best_fixed) continue;
+    if (fixed > best_fixed) {
+      best_fixed = fixed;
+      result = Match{nullptr, true, {}};
+    }
+    if (route.method == wanted && result.route == nullptr) {
       result.route = &route;
       result.params = std::move(params);
-      return result;
     }
   }
   return result;
