@@ -51,8 +51,9 @@ uint64_t wait_for_change(const ServiceCatalog& catalog, uint64_t after,
   uint64_t latest = catalog.index();
   while (latest <= after && !stopping) {
     const auto now = std::chrono::steady_clock::now();
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
-    if (left.count() <= 0) break;
+    if (now >= deadline) break;
+    // Rounded up: a wait never ends before the time asked.
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - now);
     const auto step = std::min(left, kWaitStep);
     latest = catalog.wait_for_index(after, step);
     // The catalog's wake_all() (potd shutting down) makes every wait return at once: answer
