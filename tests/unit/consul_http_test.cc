@@ -79,12 +79,12 @@ class ConsulHttpTest : public ::testing::Test {
     catalog_.register_instance(instance, {ttl_check("check-" + id, status)});
   }
 
-  httplib::Result get(const std::string& path) { return client_->Get(path.c_str()); }
+  httplib::Result get(const std::string& path) { return client_->Get(path); }
   httplib::Result put(const std::string& path, const std::string& body = "",
                       const std::string& token = kToken) {
     httplib::Headers headers;
     if (!token.empty()) headers.emplace("X-Consul-Token", token);
-    return client_->Put(path.c_str(), headers, body, "application/json");
+    return client_->Put(path, headers, body, "application/json");
   }
 
   static Json json_of(const httplib::Result& result) {
@@ -506,8 +506,7 @@ TEST_F(ConsulHttpTest, BlockingQueryReturnsWhenTheCatalogChanges) {
   auto waiting = std::async(std::launch::async, [&] {
     httplib::Client client("127.0.0.1", server_->port());
     client.set_read_timeout(30, 0);
-    return client.Get(
-        ("/v1/health/service/web?index=" + std::to_string(index) + "&wait=20s").c_str());
+    return client.Get(("/v1/health/service/web?index=" + std::to_string(index) + "&wait=20s"));
   });
   register_job_instance("web-1", "web", {}, CheckStatus::kPassing);
   auto answer = waiting.get();
@@ -535,7 +534,7 @@ TEST_F(ConsulHttpTest, StoppingEndsBlockingQueries) {
   auto waiting = std::async(std::launch::async, [&] {
     httplib::Client client("127.0.0.1", server_->port());
     client.set_read_timeout(60, 0);
-    return client.Get(("/v1/catalog/services?index=" + std::to_string(index) + "&wait=5m").c_str());
+    return client.Get(("/v1/catalog/services?index=" + std::to_string(index) + "&wait=5m"));
   });
   // The query blocks (nothing changes)...
   ASSERT_EQ(waiting.wait_for(300ms), std::future_status::timeout);
