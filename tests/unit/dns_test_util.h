@@ -2,7 +2,9 @@
 // catalog both test files answer from.
 #pragma once
 
+#include <cctype>
 #include <cstdint>
+#include <cstdlib>
 #include <optional>
 #include <set>
 #include <string>
@@ -49,7 +51,12 @@ inline std::string rdf_text(const ldns_rdf* rdf) {
   return result;
 }
 
-// The records of one section, as "OWNER TYPE RDATA..." lowercased, e.g.
+inline std::string lowercase_text(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+// The records of one section, as "OWNER TYPE RDATA..." with the names lowercased, e.g.
 // "web.service.consul. A 10.0.0.1" or "_web._tcp.service.consul. SRV 1 1 8080
 // potd.node.dc1.consul.".
 inline std::vector<std::string> section_records(const ldns_pkt* packet, ldns_pkt_section section) {
@@ -69,12 +76,14 @@ inline std::vector<std::string> section_records(const ldns_pkt* packet, ldns_pkt
   for (size_t i = 0; i < ldns_rr_list_rr_count(list); ++i) {
     const ldns_rr* record = ldns_rr_list_rr(list, i);
     char* type = ldns_rr_type2str(ldns_rr_get_type(record));
-    std::string line = rdf_text(ldns_rr_owner(record)) + " " + type;
-    std::free(type);
-    for (size_t j = 0; j < ldns_rr_rd_count(record); ++j)
-      line += " " + rdf_text(ldns_rr_rdf(record, j));
     // Names compare without case, and compression may borrow the question's spelling.
-    for (char& c : line) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string line = lowercase_text(rdf_text(ldns_rr_owner(record))) + " " + type;
+    std::free(type);
+    for (size_t j = 0; j < ldns_rr_rd_count(record); ++j) {
+      const ldns_rdf* field = ldns_rr_rdf(record, j);
+      const std::string text = rdf_text(field);
+      line += " " + (ldns_rdf_get_type(field) == LDNS_RDF_TYPE_DNAME ? lowercase_text(text) : text);
+    }
     records.push_back(line);
   }
   return records;
