@@ -212,7 +212,7 @@ class ReplyEncoder {
 
   // The reply with the first `answer_count` answers; authority only when `with_authority`.
   std::vector<uint8_t> encode(const Reply& reply, size_t answer_count, bool with_authority,
-                              bool truncated) const {
+                              bool truncated, bool compress = false) const {
     PacketPtr packet(ldns_pkt_new());
     ldns_pkt_set_id(packet.get(), ldns_pkt_id(query_));
     ldns_pkt_set_qr(packet.get(), true);
@@ -247,19 +247,21 @@ class ReplyEncoder {
       ldns_pkt_set_edns_udp_size(packet.get(),
                                  std::max<uint16_t>(ldns_pkt_edns_udp_size(query_), 512));
     }
-    return to_wire(packet.get());
+    return to_wire(packet.get(), compress);
   }
 
-  static std::vector<uint8_t> to_wire(const ldns_pkt* packet) {
-    uint8_t* data = nullptr;
-    size_t size = 0;
-    if (ldns_pkt2wire(&data, packet, &size) != LDNS_STATUS_OK) {
-      std::free(data);
-      return {};
-    }
-    std::vector<uint8_t> wire(data, data + size);
-    std::free(data);
-    return wire;
+  // Name compression is most of the cost of encoding (ldns searches a tree of the names
+  // written so far): a reply is compressed only when it would not fit otherwise.
+  static std::vector<uint8_t> to_wire(const ldns_pkt* packet, bool compress = false) {
+    std::unique_ptr<ldns_buffer, decltype(&ldns_buffer_free)> buffer(
+        ldns_buffer_new(kClassicUdpSize), &ldns_buffer_free);
+    if (!buffer) return {};
+    const ldns_status status = compress ? ldns_pkt2buffer_wire(buffer.get(), packet)
+                                        : ldns_pkt2buffer_wire_compress(buffer.get(), packet,
+                                                                        /*no compression*/ nullptr);
+    if (status != LDNS_STATUS_OK || ldns_buffer_status(buffer.get()) != LDNS_STATUS_OK) return {};
+    const uint8_t* data = ldns_buffer_begin(buffer.get());
+    return {data, data + ldns_buffer_position(buffer.get())};
   }
 
  private:
@@ -274,23 +276,25 @@ class ReplyEncoder {
   bool recursion_available_;
 };
 
-// Encodes the reply within `limit` bytes: whole when it fits; else without the authority
-// section and with as many answers as fit (at least one, as Consul sends one record even when
-// it alone is too big), with TC set.
+// Encodes the reply within `limit` bytes: whole when it fits (uncompressed, or else
+// compressed); else compressed, without the authority section and with as many answers as fit
+// (at least one, as Consul sends one record even when it alone is too big), with TC set.
 std::vector<uint8_t> encode_within(const ReplyEncoder& encoder, const Reply& reply, size_t limit) {
-  std::vector<uint8_t> whole = encoder.encode(reply, reply.answers.size(), true, false);
+  std::vector<uint8_t> plain = encoder.encode(reply, reply.answers.size(), true, false);
+  if (plain.size() <= limit) return plain;
+  std::vector<uint8_t> whole = encoder.encode(reply, reply.answers.size(), true, false, true);
   if (whole.size() <= limit || reply.answers.size() <= 1) return whole;
   // Binary search for the largest count of answers that fits.
   size_t fits = 1;
   size_t too_many = reply.answers.size();
   while (too_many - fits > 1) {
     const size_t middle = fits + (too_many - fits) / 2;
-    if (encoder.encode(reply, middle, false, true).size() <= limit)
+    if (encoder.encode(reply, middle, false, true, true).size() <= limit)
       fits = middle;
     else
       too_many = middle;
   }
-  return encoder.encode(reply, fits, false, true);
+  return encoder.encode(reply, fits, false, true, true);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -400,7 +404,7 @@ class Lookup {
       healthy.push_back(&entry);
     }
     if (healthy.empty()) return false;
-    std::mt19937 order(options_.shuffle_seed);
+    std::minstd_rand order(options_.shuffle_seed);  // cheap to seed, unlike mt19937
     std::shuffle(healthy.begin(), healthy.end(), order);
 
     if (type_ == LDNS_RR_TYPE_SRV) {
