@@ -19,7 +19,7 @@
 #include "core/error.h"
 #include "core/unique_fd.h"
 #include "dns_test_util.h"
-#include "require.h"
+#include "helpers/require.h"
 #include "test_util.h"
 #include "tool_run.h"
 

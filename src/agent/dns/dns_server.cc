@@ -354,6 +354,8 @@ std::vector<asio::ip::udp::endpoint> DnsServer::Impl::upstreams() const {
 
 void DnsServer::Impl::start() {
   if (thread.joinable()) return;
+  // The io_context has run out of work for good once stopped: a server serves once.
+  if (stopping) throw Error("the DNS server cannot start again after it stopped");
   try {
     for (const DnsListen& listen : options.listen)
       listeners.push_back(std::make_unique<Listener>(*this, listen));
