@@ -10,6 +10,8 @@
 // pots with `pot.dns=pot` resolve `.consul` names and everything else through one server.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,6 +34,13 @@ struct DnsServerOptions {
   std::vector<std::string> upstreams;
   bool only_passing = false;  // leave out warning instances too
   int ttl_seconds = 0;        // Consul's default
+  // How long one upstream gets to answer a forwarded query before the next is asked
+  // (Consul's recursor_timeout).
+  std::chrono::milliseconds upstream_timeout{2'000};
+  // TCP: a connection without a query for this long is closed, and at most this many are
+  // open at once (a new one beyond is closed at once).
+  std::chrono::milliseconds tcp_idle_timeout{10'000};
+  size_t max_tcp_connections = 128;
 };
 
 class DnsServer {
