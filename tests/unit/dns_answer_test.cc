@@ -113,6 +113,19 @@ TEST_F(DnsAnswerTest, SrvRecordsWithTheirTargetsInAdditional) {
             (Set{"fd000000000000000000000000000005.addr.dc1.consul. AAAA fd00::5"}));
 }
 
+TEST_F(DnsAnswerTest, AnInstanceOnTheNodesAddressHasTheNodeAsTarget) {
+  // A job's service in host mode carries the node's address explicitly, as Nomad registers
+  // it: the target is still the node, not a synthetic .addr name.
+  ServiceInstance api;
+  api.id = "api-1";
+  api.name = "api";
+  api.address = catalog_.node().address;
+  api.port = 9090;
+  catalog_.register_instance(api, {});
+  EXPECT_EQ(answers("_api._tcp.service.consul", LDNS_RR_TYPE_SRV),
+            (Set{"_api._tcp.service.consul. SRV 1 1 9090 potd.node.dc1.consul."}));
+}
+
 TEST_F(DnsAnswerTest, WarningAnswersUnlessOnlyPassing) {
   EXPECT_EQ(answers("cache.service.consul", LDNS_RR_TYPE_A),
             (Set{"cache.service.consul. A 10.0.0.7"}));

@@ -444,7 +444,7 @@ class Lookup {
       // The node's name when the instance has the node's address; a name made of its own
       // address when it has one; a host name as it is.
       std::string target;
-      if (instance.address.empty())
+      if (instance.address.empty() || instance.address == catalog_.node.address)
         target = node_name();
       else if (address)
         target = address->hex() + ".addr." + catalog_.node.datacenter + "." + domain_text();
