@@ -61,13 +61,16 @@ TEST(ServiceCatalogTest, AggregateIsTheWorstCheck) {
   EXPECT_EQ(catalog.aggregate_status("w1"), CheckStatus::kPassing);
 }
 
-TEST(ServiceCatalogTest, SameResultDoesNotMoveTheIndex) {
+TEST(ServiceCatalogTest, OnlyAStatusChangeMovesTheIndex) {
   ServiceCatalog catalog(CatalogNode{});
   catalog.register_instance(web("w1"), {tcp_check("c1")});
   catalog.update_check("c1", CheckStatus::kPassing, "ok");
   uint64_t index = catalog.index();
   EXPECT_TRUE(catalog.update_check("c1", CheckStatus::kPassing, "ok"));
   EXPECT_EQ(catalog.index(), index);
+  EXPECT_TRUE(catalog.update_check("c1", CheckStatus::kPassing, "ok at 12:00:01"));
+  EXPECT_EQ(catalog.index(), index) << "an output-only change wakes no blocking query";
+  EXPECT_EQ(catalog.check("c1")->output, "ok at 12:00:01") << "but is there to read";
   EXPECT_FALSE(catalog.update_check("gone", CheckStatus::kPassing, "ok"));
 }
 

@@ -362,6 +362,7 @@ void AllocRunner::coordinate() {
           std::vector<Task*> others;
           for (auto& other : tasks_)
             if (other.get() != task.get() && !is_poststop(*other)) others.push_back(other.get());
+          drain_services(lock);
           lock.unlock();
           kill_tasks(others, event);
           lock.lock();
@@ -377,6 +378,7 @@ void AllocRunner::coordinate() {
             std::vector<Task*> others;
             for (auto& other : tasks_)
               if (other.get() != task.get() && !is_poststop(*other)) others.push_back(other.get());
+            drain_services(lock);
             lock.unlock();
             kill_tasks(others, event);
             lock.lock();
@@ -385,14 +387,7 @@ void AllocRunner::coordinate() {
     }
     if (stopping && !killed_all) {
       killed_all = true;
-      // Clients stop being sent here first: the instances leave the catalog, then the tasks
-      // get shutdown_delay before the kill.
-      lock.unlock();
-      sync_services(true);
-      lock.lock();
-      auto delay = shutdown_delay(group_);
-      if (delay.count() > 0 && any(is_running, [](const Task&) { return true; }))
-        changed_.wait_for(lock, delay, [&] { return detach_requested_; });
+      drain_services(lock);
       if (detach_requested_) break;
       std::vector<Task*> victims;
       for (auto& task : tasks_)
@@ -436,7 +431,7 @@ void AllocRunner::coordinate() {
         if (is_poststop(*task)) start(*task);
     }
     lock.unlock();
-    sync_services(stopping);
+    sync_services(stopping || services_drained_);
     lock.lock();
     update_health_locked();
     bool finished =
@@ -484,12 +479,32 @@ void AllocRunner::update_health_locked() {
   if (healthy_) health_timestamp_ = go_time(system_clock::now());
 }
 
+// Clients stop being sent here before tasks are killed: the instances leave the catalog for
+// good, then the running tasks get shutdown_delay. Called with `lock` held.
+void AllocRunner::drain_services(std::unique_lock<std::mutex>& lock) {
+  if (services_drained_) return;
+  services_drained_ = true;
+  lock.unlock();
+  sync_services(true);
+  lock.lock();
+  bool any_running = false;
+  for (const auto& task : tasks_)
+    if (task->runner->running()) any_running = true;
+  auto delay = shutdown_delay(group_);
+  if (delay.count() > 0 && any_running)
+    changed_.wait_for(lock, delay, [&] { return detach_requested_; });
+}
+
 // Every check of the allocation's instances passes, and every service that has checks is
 // registered (a task still starting has none yet).
 bool AllocRunner::checks_passing_locked() const {
   if (!config_.catalog) return true;
   size_t expected = 0;
   for (const auto& task : group_.value("Tasks", Json::array())) {
+    // Only main tasks' services count: a lifecycle hook's run while the main tasks do not.
+    const Json lifecycle = task.value("Lifecycle", Json());
+    if (lifecycle.is_object() && !lifecycle.value("Hook", Json("")).get<std::string>().empty())
+      continue;
     const Json services = task.value("Services", Json());
     if (services.is_array() && !services.empty()) ++expected;
   }
@@ -520,7 +535,7 @@ void AllocRunner::deregister_services(const std::string& owner) {
     gone = std::move(it->second);
     registered_.erase(it);
     for (auto check = check_task_.begin(); check != check_task_.end();) {
-      if (check->second == owner) {
+      if (check->second.owner == owner) {
         check_restart_.forget(check->first);
         check = check_task_.erase(check);
       } else {
@@ -599,7 +614,7 @@ void AllocRunner::sync_services(bool stopping) {
         entry.instance_ids.push_back(registration.instance.id);
         for (const auto& check : registration.checks) {
           std::string task = want.owner.empty() ? check.task : want.owner;
-          check_task_[check.id] = task;
+          check_task_[check.id] = CheckOwner{want.owner, task};
           check_restart_.watch(check, now);
         }
       }
@@ -619,7 +634,7 @@ void AllocRunner::on_check_result(const CatalogEvent& event) {
     std::lock_guard lock(services_mutex_);
     auto it = check_task_.find(event.check_id);
     if (it == check_task_.end()) return;
-    task = it->second;
+    task = it->second.task;
     reason = check_restart_.on_result(event.check_id, event.status, steady_clock::now());
   }
   if (!reason) return;

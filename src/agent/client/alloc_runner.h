@@ -91,6 +91,7 @@ class AllocRunner {
   // Services: registered while their task (a group's: any main task) runs, and taken out
   // of the catalog before the tasks are killed.
   void sync_services(bool stopping);
+  void drain_services(std::unique_lock<std::mutex>& lock);
   void deregister_services(const std::string& owner);
   void on_check_result(const CatalogEvent& event);
   bool checks_passing_locked() const;
@@ -120,6 +121,7 @@ class AllocRunner {
   int restarts_seen_ = 0;
   std::string health_timestamp_;
   bool health_uses_checks_ = false;
+  bool services_drained_ = false;  // out of the catalog for good: the tasks are being killed
   std::optional<std::chrono::steady_clock::time_point> checks_passing_since_;
   // Services, under services_mutex_ (never held while calling the catalog or a task):
   // per owner (a task's name, or "" for the group), the pot its instances were registered
@@ -130,7 +132,11 @@ class AllocRunner {
   };
   mutable std::mutex services_mutex_;
   std::map<std::string, Registered> registered_;
-  std::map<std::string, std::string> check_task_;
+  struct CheckOwner {
+    std::string owner;  // whose registration it came with ("" for the group)
+    std::string task;   // the task check_restart restarts
+  };
+  std::map<std::string, CheckOwner> check_task_;
   CheckRestartWatcher check_restart_;
   int catalog_subscription_ = 0;
   std::mutex report_mutex_;

@@ -70,8 +70,7 @@ std::string check_id(const std::string& instance_id, const Json& check, size_t i
 }
 
 CheckDefinition make_check(const Scope& scope, const ServiceInstance& instance, const Json& service,
-                           const Json& check, size_t index,
-                           const std::string& service_address_mode) {
+                           const Json& check, size_t index) {
   CheckDefinition definition;
   definition.id = check_id(instance.id, check, index);
   definition.type = text(check, "Type");
@@ -83,8 +82,8 @@ CheckDefinition make_check(const Scope& scope, const ServiceInstance& instance, 
 
   // Where the check connects: its own port label and address mode, else the service's.
   std::string label = text(check, "PortLabel");
+  // Unlike a service's, a check's address mode has no "auto": host unless it says driver.
   std::string mode = text(check, "AddressMode");
-  if (mode.empty()) mode = service_address_mode;
   Resolved port = resolve_port(scope.ports, label.empty() ? text(service, "PortLabel") : label);
   bool in_pot = mode == "driver" && !scope.context.pot_address.empty();
   definition.address = in_pot ? scope.context.pot_address : scope.context.node_address;
@@ -178,7 +177,7 @@ std::vector<ServiceRegistration> registrations(const Scope& scope, const Json& s
     const Json checks = service.value("Checks", Json());
     if (checks.is_array())
       for (size_t i = 0; i < checks.size(); ++i)
-        entry.checks.push_back(make_check(scope, instance, service, checks[i], i, mode));
+        entry.checks.push_back(make_check(scope, instance, service, checks[i], i));
     result.push_back(std::move(entry));
   }
   return result;

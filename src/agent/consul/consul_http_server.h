@@ -17,7 +17,9 @@ namespace pot::agent {
 struct ConsulHttpOptions {
   std::string address = "127.0.0.1";
   int port = 8500;  // 0: any free port (tests); port() tells which
-  int threads = 16;
+  // Each blocking query holds a thread while it waits: watchers must not starve the TTL
+  // updates.
+  int threads = 64;
   std::string token;  // empty: writes need no token (tests only)
 };
 

@@ -98,6 +98,7 @@ void Agent::run_allocation(const Json& alloc, bool restore) {
       std::lock_guard lock(runners_mutex_);
       runners_.erase(id);
     }
+    catalog_->deregister_alloc(id);
     Json fields = Json::object();
     fields["ClientStatus"] = "failed";
     fields["ClientDescription"] = std::string("failed to set up the allocation: ") + e.what();
@@ -221,6 +222,9 @@ void Agent::flush_updates() {
         runners_.erase(it);
       }
     }
+    // Its coordinator may end (detached) before its last pass took the services out.
+    done.reset();
+    catalog_->deregister_alloc(id);
   }
   if (!finished.empty()) {
     std::lock_guard lock(runners_mutex_);

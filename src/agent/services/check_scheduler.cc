@@ -38,6 +38,7 @@ using Clock = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds kMaxFirstRunStagger{500};
 constexpr std::chrono::milliseconds kDefaultTimeout{10'000};
 constexpr std::chrono::milliseconds kMinInterval{100};
+constexpr std::chrono::milliseconds kMaxDuration = std::chrono::hours(24);
 
 // Set on the loop's thread while it reports a result: the catalog's events from that call.
 thread_local const void* reporting_scheduler = nullptr;
@@ -136,6 +137,10 @@ struct CheckScheduler::Impl {
   CheckDefinition effective(CheckDefinition check) const {
     if (check.timeout <= std::chrono::milliseconds::zero()) check.timeout = kDefaultTimeout;
     check.interval = std::max(check.interval, kMinInterval);
+    // A day at most: a duration near Go's maximum would overflow the clock's arithmetic.
+    check.interval = std::min(check.interval, kMaxDuration);
+    check.timeout = std::min(check.timeout, kMaxDuration);
+    check.ttl = std::min(check.ttl, kMaxDuration);
     if (check.address.empty() || check.port == 0) {
       std::optional<ServiceInstance> instance = catalog.instance(check.instance_id);
       if (check.address.empty() && instance) check.address = instance->address;

@@ -26,6 +26,9 @@ namespace pot::agent::checks {
 
 namespace {
 
+// The largest health answer read (HealthCheckResponse is a few bytes).
+constexpr size_t kMaxMessage = 64 * 1024;
+
 constexpr uint32_t kStream = 1;  // the one stream of the call
 
 enum FrameType : uint8_t {
@@ -139,16 +142,19 @@ std::optional<uint64_t> serving_status(std::string_view message) {
         if (*tag >> 3 == 1) status = *value;
         break;
       }
+      // Skipped fields must lie inside the message (a hostile length never wraps `pos`).
       case 1:
+        if (message.size() - pos < 8) return std::nullopt;
         pos += 8;
         break;
       case 2: {
         std::optional<uint64_t> size = read_varint(message, pos);
-        if (!size) return std::nullopt;
+        if (!size || *size > message.size() - pos) return std::nullopt;
         pos += *size;
         break;
       }
       case 5:
+        if (message.size() - pos < 4) return std::nullopt;
         pos += 4;
         break;
       default:
@@ -278,6 +284,8 @@ class GrpcRun : public CheckRun, public std::enable_shared_from_this<GrpcRun> {
         payload = payload.substr(1, payload.size() - 1 - std::min(padding, payload.size() - 1));
       }
       message_ += payload;
+      // A health answer is a few bytes: a server streaming more is not answering.
+      if (message_.size() > kMaxMessage) return fail("the answer is too long");
       if (message_complete()) return;
     }
     if ((flags & kFlagEndStream) != 0 && (type == kData || type == kHeaders))

@@ -88,7 +88,12 @@ std::string dechunk(const std::string& raw) {
     }
     if (size == 0) break;
     pos = line_end + 2;
-    data += raw.substr(pos, std::min(size, raw.size() - pos));
+    // A size past what arrived (or near 2^64, from a hostile server) ends the body here.
+    if (size > raw.size() - pos) {
+      data += raw.substr(pos);
+      break;
+    }
+    data += raw.substr(pos, size);
     pos += size + 2;
   }
   return data;

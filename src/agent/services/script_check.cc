@@ -195,7 +195,9 @@ class ScriptRun : public CheckRun, public std::enable_shared_from_this<ScriptRun
       if (code == 1) return {CheckStatus::kWarning, output};
       return {CheckStatus::kCritical, output};
     }
-    std::string killed = std::string("killed by signal ") + ::sigabbrev_np(WTERMSIG(wait_status));
+    const char* name = ::sigabbrev_np(WTERMSIG(wait_status));  // NULL for real-time signals
+    std::string killed =
+        std::string("killed by signal ") + (name ? name : std::to_string(WTERMSIG(wait_status)));
     return {CheckStatus::kCritical, output.empty() ? killed : output + "\n" + killed};
   }
 

@@ -115,9 +115,12 @@ bool ServiceCatalog::update_check(const std::string& check_id, CheckStatus statu
     auto it = checks_.find(check_id);
     if (it == checks_.end()) return false;
     event.instance_id = it->second.definition.instance_id;
-    if (it->second.status != status || it->second.output != output) {
+    // Only a change of status moves the index: an output that changes on every run (a
+    // timestamp in a page) would wake every blocking query each interval. Consul defers
+    // such output-only updates too; the new output is there for the next read.
+    it->second.output = output;
+    if (it->second.status != status) {
       it->second.status = status;
-      it->second.output = output;
       it->second.modify_index = bump_locked();
     }
   }

@@ -133,7 +133,7 @@ class ServiceCatalog {
   // Removes every instance of the allocation (and of one task of it when `task` is given).
   void deregister_alloc(const std::string& alloc_id, const std::string& task = "");
 
-  // A check's result. The status and output are kept; the index moves only when either
+  // A check's result. The status and output are kept; the index moves only when the status
   // changed. False when the check is unknown (it was removed meanwhile).
   bool update_check(const std::string& check_id, CheckStatus status, const std::string& output);
 
