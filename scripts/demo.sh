@@ -104,7 +104,7 @@ until [ "$(busybox wget -qO- "http://127.0.0.1:$CONSUL_PORT/v1/health/service/po
   sleep 0.1
 done
 busybox wget -qO- "http://127.0.0.1:$CONSUL_PORT/v1/health/service/pot-webserver" |
-  jq -r '.[] | .Checks[] | "\(.ServiceName): check \(.Name): \(.Status) (\(.Output))"'
+  jq -r '.[] | .Checks[] | select(.ServiceName != "") | "\(.ServiceName): check \(.Name): \(.Status) (\(.Output))"'
 step "potd service info pot-webserver"
 "$BIN/potd" service info pot-webserver
 
