@@ -45,10 +45,42 @@ class LocalPort {
     port_ = ntohs(address.sin_port);
   }
   int port() const { return port_; }
+  int fd() const { return fd_.get(); }
 
  private:
   UniqueFd fd_;
   int port_ = 0;
+};
+
+// A server that answers every connection with fixed bytes, then closes: for answers no real
+// HTTP server would give.
+class RawAnswerServer {
+ public:
+  explicit RawAnswerServer(std::string answer) : listener_(true), answer_(std::move(answer)) {
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~RawAnswerServer() {
+    stopping_ = true;
+    ::shutdown(listener_fd(), SHUT_RDWR);
+    thread_.join();
+  }
+  int port() const { return listener_.port(); }
+
+ private:
+  int listener_fd() const { return listener_.fd(); }
+  void serve() {
+    while (!stopping_) {
+      UniqueFd client(::accept4(listener_fd(), nullptr, nullptr, SOCK_CLOEXEC));
+      if (!client) return;
+      char request[4096];
+      (void)::recv(client.get(), request, sizeof request, 0);
+      (void)::send(client.get(), answer_.data(), answer_.size(), MSG_NOSIGNAL);
+    }
+  }
+  LocalPort listener_;
+  std::string answer_;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
 };
 
 // An HTTP server with the answers the http checks look at, counting requests per path.
@@ -324,6 +356,20 @@ TEST_F(CheckSchedulerTest, HttpCheckIsCriticalPastItsTimeout) {
   EXPECT_EQ(state.status, CheckStatus::kCritical);
   EXPECT_NE(state.output.find("timed out after 300ms"), std::string::npos) << state.output;
   EXPECT_GE(Clock::now() - started, 300ms);
+}
+
+TEST_F(CheckSchedulerTest, AHostileChunkSizeEndsTheBodyAndHangsNothing) {
+  // A chunk size near 2^64: the body is what arrived, and the loop goes on checking.
+  RawAnswerServer hostile(
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffec\r\nX");
+  CheckDefinition definition = http_check("hostile", "/");
+  definition.port = hostile.port();
+  register_checks("web-1", {definition, http_check("http-ok", "/ok")});
+  scheduler_->start();
+  CheckState state = wait_for_report("hostile");
+  EXPECT_EQ(state.status, CheckStatus::kPassing) << state.output;
+  EXPECT_NE(state.output.find("Output: X"), std::string::npos) << state.output;
+  EXPECT_EQ(wait_for_report("http-ok").status, CheckStatus::kPassing);
 }
 
 TEST_F(CheckSchedulerTest, HttpsChecksAreReportedUnsupported) {
