@@ -11,17 +11,11 @@
 #include "agent/api/http_server.h"
 
 #include <httplib.h>
-#include <sodium.h>
-#include <sys/socket.h>
 
-#include <atomic>
-#include <cerrno>
-#include <chrono>
 #include <cstdio>
-#include <cstring>
-#include <thread>
 
 #include "agent/api/api_request.h"
+#include "agent/api/http_listener.h"
 #include "agent/api/router.h"
 #include "core/error.h"
 
@@ -34,18 +28,6 @@ constexpr const char* kTextType = "text/plain; charset=utf-8";
 void answer_error(httplib::Response& response, int status, const std::string& message) {
   response.status = status;
   response.set_content(message, kTextType);
-}
-
-// Compares in constant time: both sides are hashed to a fixed size first, so neither the
-// token's content nor its length shows in the time taken.
-bool same_token(const std::string& given, const std::string& expected) {
-  unsigned char a[crypto_generichash_BYTES];
-  unsigned char b[crypto_generichash_BYTES];
-  crypto_generichash(a, sizeof a, reinterpret_cast<const unsigned char*>(given.data()),
-                     given.size(), nullptr, 0);
-  crypto_generichash(b, sizeof b, reinterpret_cast<const unsigned char*>(expected.data()),
-                     expected.size(), nullptr, 0);
-  return sodium_memcmp(a, b, sizeof a) == 0;
 }
 
 http::Router make_router() {
@@ -90,45 +72,15 @@ struct HttpServer::Impl {
     }
   }
 
-  void configure() {
-    const int threads = std::max(1, options.threads);
-    server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-    server.set_payload_max_length(kMaxBodyBytes);
-    server.set_read_timeout(30, 0);
-    server.set_write_timeout(30, 0);
-    server.set_keep_alive_max_count(100);
-    // httplib's default is SO_REUSEPORT, which would let a second potd share the port
-    // silently; SO_REUSEADDR only lets a restart bind despite connections in TIME_WAIT.
-    server.set_socket_options([](int sock) {
-      int yes = 1;
-      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    });
-    auto handler = [this](const httplib::Request& request, httplib::Response& response) {
-      dispatch(request, response);
-    };
-    const std::string any_path = R"([\s\S]*)";
-    server.Get(any_path, handler);
-    server.Post(any_path, handler);
-    server.Put(any_path, handler);
-    server.Delete(any_path, handler);
-    server.Patch(any_path, handler);
-    server.Options(any_path, handler);
-    // httplib's own refusals (a body too large, a malformed request) get a reason too.
-    server.set_error_handler([](const httplib::Request&, httplib::Response& response) {
-      if (!response.body.empty()) return;
-      const char* reason = response.status == 413 ? "Request body too large" : "Bad request";
-      response.set_content(reason, kTextType);
-    });
-  }
-
   AgentApi& agent;
   HttpServerOptions options;
   http::Router router;
   http::ServerContext context;
-  httplib::Server server;
-  bool configured = false;
-  std::atomic<bool> listen_ended{false};
-  std::thread thread;
+  HttpListener listener{HttpListenerOptions{"HTTP API", options.address, options.port,
+                                            options.threads, kMaxBodyBytes},
+                        [this](const httplib::Request& request, httplib::Response& response) {
+                          dispatch(request, response);
+                        }};
 };
 
 HttpServer::HttpServer(AgentApi& agent, HttpServerOptions options)
@@ -139,42 +91,15 @@ HttpServer::~HttpServer() {
 }
 
 void HttpServer::start() {
-  if (impl_->thread.joinable()) return;
-  if (impl_->configured) throw Error("HTTP API: a stopped server is not started again");
-  if (::sodium_init() < 0) throw Error("libsodium: initialisation failed");
-  impl_->configure();
-  impl_->configured = true;
-  const std::string& address = impl_->options.address;
-  int port = impl_->options.port;
-  const std::string where = quote_name(address + ":" + std::to_string(port));
-  // httplib reports only failure; the errno of its failed bind() is still there to say why.
-  errno = 0;
-  const bool bound = port == 0 ? (port = impl_->server.bind_to_any_port(address)) >= 0
-                               : impl_->server.bind_to_port(address, port);
-  if (!bound) {
-    const int err = errno;
-    throw Error(
-        "HTTP API: listening on " + where + ": " + (err != 0 ? std::strerror(err) : "cannot bind"),
-        err);
-  }
-  impl_->context.address = address;
-  impl_->context.port = port;
+  if (impl_->listener.running()) return;
   impl_->context.stopping = false;
-  impl_->listen_ended = false;
-  impl_->thread = std::thread([this] {
-    impl_->server.listen_after_bind();
-    impl_->listen_ended = true;
-  });
-  // httplib's stop() does nothing before the accept loop runs: wait for it to start.
-  while (!impl_->server.is_running() && !impl_->listen_ended)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  impl_->context.address = impl_->options.address;
+  impl_->context.port = impl_->listener.start();
 }
 
 void HttpServer::stop() {
-  if (!impl_->thread.joinable()) return;
   impl_->context.stopping = true;
-  impl_->server.stop();
-  impl_->thread.join();
+  impl_->listener.stop();
 }
 
 int HttpServer::port() const {
