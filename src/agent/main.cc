@@ -74,8 +74,11 @@ constexpr Subcommand kSubcommands[] = {
 std::string usage_text() {
   std::string out = "Usage: potd <command> [args]\n\n";
   out +=
-      "  agent [-bind ADDR] [-http-port N] [-data-dir DIR] [-node NAME] [-dc DC]\n"
-      "      Run the agent in the foreground (SIGTERM/SIGINT stop it; tasks keep running)\n";
+      "  agent [-bind ADDR] [-http-port N] [-consul-port N] [-dns-port N] [-advertise ADDR]\n"
+      "        [-data-dir DIR] [-node NAME] [-dc DC]\n"
+      "      Run the agent in the foreground (SIGTERM/SIGINT stop it; tasks keep running).\n"
+      "      Nomad's API on -http-port (4646), Consul's on -consul-port (8500) and DNS on\n"
+      "      -dns-port (8600), -1 turning either off; services are at -advertise (127.0.0.1)\n";
   for (const Subcommand& sub : kSubcommands) {
     out += std::string("  ") + sub.group + " " + sub.name + " " + sub.usage + "\n";
   }

@@ -15,6 +15,7 @@
 #include "core/error.h"
 #include "core/number.h"
 #include "core/settings.h"
+#include "net/ip_address.h"
 
 namespace pot::agent {
 
@@ -62,6 +63,9 @@ int agent_command(const std::vector<std::string>& args) {
   int port = port_flag("http-port", http_port, false);
   int consul = port_flag("consul-port", consul_port, true);
   int dns = port_flag("dns-port", dns_port, true);
+  // Services are reached at this address: DNS answers it in A records.
+  if (!net::IpAddress::try_parse(advertise))
+    throw Error("potd agent: -advertise " + quote_name(advertise) + " is not an IP address");
 
   // Signals go to this thread only, through sigwait: every thread made from here on
   // inherits the mask.
