@@ -17,6 +17,7 @@
 #include <sstream>
 #include <thread>
 
+#include "agent/cli/agent_command.h"
 #include "agent/cli/alloc_commands.h"
 #include "agent/cli/api_client.h"
 #include "agent/cli/job_commands.h"
@@ -1314,6 +1315,24 @@ TEST(PotdCliCommands, JobPlanExitsWith1ForChangesAnd255ForErrors) {
   std::string stderr_text = ::testing::internal::GetCapturedStderr();
   EXPECT_EQ(error.code, 255);
   EXPECT_NE(stderr_text.find("cannot reach the agent"), std::string::npos) << stderr_text;
+}
+
+TEST(PotdCliAgent, BadPortsAndAddressesAreRefusedByNameBeforeAnythingStarts) {
+  auto message = [](const std::vector<std::string>& args) {
+    try {
+      agent_command(args);
+    } catch (const std::exception& e) {
+      return std::string(e.what());
+    }
+    return std::string("(accepted)");
+  };
+  EXPECT_EQ(message({"-consul-port", "x"}),
+            "potd agent: -consul-port `x` is not a port number (or -1 to turn it off)");
+  EXPECT_EQ(message({"-dns-port", "70000"}),
+            "potd agent: -dns-port `70000` is not a port number (or -1 to turn it off)");
+  EXPECT_EQ(message({"-http-port", "-1"}), "potd agent: -http-port `-1` is not a port number");
+  EXPECT_EQ(message({"-advertise", "not-an-address"}),
+            "potd agent: -advertise `not-an-address` is not an IP address");
 }
 
 }  // namespace
