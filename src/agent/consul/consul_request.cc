@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "agent/api/blocking_query.h"
+#include "agent/api/path_pattern.h"
 #include "agent/consul/consul_routes.h"
 
 namespace pot::agent::consul {
@@ -13,36 +14,6 @@ namespace {
 
 // How long one step of a blocking wait may last before it looks at `stopping` again.
 constexpr std::chrono::milliseconds kWaitStep{250};
-
-// "/v1/agent/service/x" -> {"v1", "agent", "service", "x"}; empty segments (a doubled or
-// trailing slash) are kept, so that they match no route.
-std::vector<std::string> split_path(const std::string& path) {
-  std::vector<std::string> segments;
-  std::size_t start = path.starts_with('/') ? 1 : 0;
-  while (start <= path.size()) {
-    std::size_t slash = path.find('/', start);
-    if (slash == std::string::npos) slash = path.size();
-    segments.push_back(path.substr(start, slash - start));
-    start = slash + 1;
-  }
-  return segments;
-}
-
-bool matches(const std::vector<std::string>& pattern, const std::vector<std::string>& path,
-             std::vector<std::string>& params) {
-  if (pattern.size() != path.size()) return false;
-  std::vector<std::string> captured;
-  for (std::size_t i = 0; i < pattern.size(); ++i) {
-    if (pattern[i].starts_with(':')) {
-      if (path[i].empty()) return false;
-      captured.push_back(path[i]);
-    } else if (pattern[i] != path[i]) {
-      return false;
-    }
-  }
-  params = std::move(captured);
-  return true;
-}
 
 // Waits until the catalog's index passes `after`, the wait ends or the server stops.
 uint64_t wait_for_change(const ServiceCatalog& catalog, uint64_t after,
@@ -106,7 +77,7 @@ Router::Match Router::match(const std::string& method, const std::string& path) 
   long best_fixed = -1;  // the most fixed segments among the routes of this path
   for (const Route& route : routes_) {
     std::vector<std::string> params;
-    if (!matches(route.segments, segments, params)) continue;
+    if (!match_segments(route.segments, segments, params)) continue;
     const long fixed = std::count_if(route.segments.begin(), route.segments.end(),
                                      [](const std::string& s) { return !s.starts_with(':'); });
     if (fixed < best_fixed) continue;
