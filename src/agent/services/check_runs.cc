@@ -76,4 +76,24 @@ void async_connect_to(asio::ip::tcp::socket& socket, asio::ip::tcp::resolver& re
       });
 }
 
+SocketRun::SocketRun(asio::io_context& io, RunCompletion done)
+    : socket_(io), resolver_(io), timeout_(io), done_(std::move(done)) {}
+
+void SocketRun::cancel() {
+  done_ = nullptr;
+  close();
+}
+
+void SocketRun::finish(RunResult result) {
+  close();
+  if (done_) std::exchange(done_, nullptr)(std::move(result));
+}
+
+void SocketRun::close() {
+  std::error_code ignored;
+  socket_.close(ignored);
+  resolver_.cancel();
+  timeout_.cancel();
+}
+
 }  // namespace pot::agent::checks

@@ -6,6 +6,7 @@
 
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -31,6 +32,28 @@ class CheckRun {
   // Ends the run now without calling its completion: sockets closed, a script's process
   // group killed and its child reaped.
   virtual void cancel() = 0;
+};
+
+// What the tcp, http and grpc runs share: a socket with its resolver and its deadline, and
+// the completion, called once. finish() closes everything first; handlers still pending then
+// run with operation_aborted and find the completion gone.
+class SocketRun : public CheckRun {
+ public:
+  void cancel() override;
+
+ protected:
+  SocketRun(asio::io_context& io, RunCompletion done);
+  void finish(RunResult result);
+  void close();
+  // The run finished or was cancelled: pending handlers have nothing left to do.
+  bool ended() const { return !done_; }
+
+  asio::ip::tcp::socket socket_;
+  asio::ip::tcp::resolver resolver_;
+  asio::steady_timer timeout_;
+
+ private:
+  RunCompletion done_;
 };
 
 // tcp: a connection to the check's address and port within its timeout.

@@ -179,16 +179,13 @@ const char* serving_status_name(uint64_t status) {
   }
 }
 
-class GrpcRun : public CheckRun, public std::enable_shared_from_this<GrpcRun> {
+class GrpcRun : public SocketRun, public std::enable_shared_from_this<GrpcRun> {
  public:
   GrpcRun(asio::io_context& io, const CheckDefinition& check, RunCompletion done)
-      : socket_(io),
-        resolver_(io),
-        timeout_(io),
+      : SocketRun(io, std::move(done)),
         check_(check),
         target_(host_port(check.address, check.port) +
-                (check.grpc_service.empty() ? "" : "/" + check.grpc_service)),
-        done_(std::move(done)) {}
+                (check.grpc_service.empty() ? "" : "/" + check.grpc_service)) {}
 
   void start() {
     auto self = shared_from_this();
@@ -202,11 +199,6 @@ class GrpcRun : public CheckRun, public std::enable_shared_from_this<GrpcRun> {
                        self->send_call();
                        self->read_some();
                      });
-  }
-
-  void cancel() override {
-    done_ = nullptr;
-    close();
   }
 
  private:
@@ -228,7 +220,7 @@ class GrpcRun : public CheckRun, public std::enable_shared_from_this<GrpcRun> {
     auto self = shared_from_this();
     asio::async_write(socket_, asio::buffer(outgoing_.front()),
                       [self](const std::error_code& error, size_t) {
-                        if (!self->done_) return;
+                        if (self->ended()) return;
                         if (error) return self->fail(lower_first(error.message()));
                         self->outgoing_.pop_front();
                         if (!self->outgoing_.empty()) self->write_next();
@@ -239,10 +231,10 @@ class GrpcRun : public CheckRun, public std::enable_shared_from_this<GrpcRun> {
     auto self = shared_from_this();
     socket_.async_read_some(asio::buffer(buffer_),
                             [self](const std::error_code& error, size_t size) {
-                              if (!self->done_) return;
+                              if (self->ended()) return;
                               self->incoming_.append(self->buffer_.data(), size);
                               self->handle_frames();
-                              if (!self->done_) return;
+                              if (self->ended()) return;
                               if (error == asio::error::eof)
                                 return self->fail("connection closed before an answer");
                               if (error) return self->fail(lower_first(error.message()));
@@ -251,7 +243,7 @@ class GrpcRun : public CheckRun, public std::enable_shared_from_this<GrpcRun> {
   }
 
   void handle_frames() {
-    while (done_ && incoming_.size() >= 9) {
+    while (!ended() && incoming_.size() >= 9) {
       auto byte = [this](size_t i) { return static_cast<uint8_t>(incoming_[i]); };
       size_t size = size_t{byte(0)} << 16 | size_t{byte(1)} << 8 | byte(2);
       if (incoming_.size() < 9 + size) return;
@@ -313,24 +305,8 @@ class GrpcRun : public CheckRun, public std::enable_shared_from_this<GrpcRun> {
     finish({CheckStatus::kCritical, "gRPC check " + target_ + ": " + reason});
   }
 
-  void finish(RunResult result) {
-    close();
-    if (done_) std::exchange(done_, nullptr)(std::move(result));
-  }
-
-  void close() {
-    std::error_code ignored;
-    socket_.close(ignored);
-    resolver_.cancel();
-    timeout_.cancel();
-  }
-
-  asio::ip::tcp::socket socket_;
-  asio::ip::tcp::resolver resolver_;
-  asio::steady_timer timeout_;
   CheckDefinition check_;
   std::string target_;  // "127.0.0.1:50051/service", as Consul names a grpc check's target
-  RunCompletion done_;
   std::deque<std::string> outgoing_;
   std::array<char, 4096> buffer_{};
   std::string incoming_;

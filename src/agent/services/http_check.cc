@@ -99,15 +99,12 @@ std::string dechunk(const std::string& raw) {
   return data;
 }
 
-class HttpRun : public CheckRun, public std::enable_shared_from_this<HttpRun> {
+class HttpRun : public SocketRun, public std::enable_shared_from_this<HttpRun> {
  public:
   HttpRun(asio::io_context& io, const CheckDefinition& check, RunCompletion done)
-      : socket_(io),
-        resolver_(io),
-        timeout_(io),
+      : SocketRun(io, std::move(done)),
         check_(check),
-        url_(check.protocol + "://" + host_port(check.address, check.port) + request_path()),
-        done_(std::move(done)) {}
+        url_(check.protocol + "://" + host_port(check.address, check.port) + request_path()) {}
 
   void start() {
     auto self = shared_from_this();
@@ -122,11 +119,6 @@ class HttpRun : public CheckRun, public std::enable_shared_from_this<HttpRun> {
                        if (error) return self->fail("dial tcp: " + lower_first(error.message()));
                        self->send_request();
                      });
-  }
-
-  void cancel() override {
-    done_ = nullptr;
-    close();
   }
 
  private:
@@ -171,7 +163,7 @@ class HttpRun : public CheckRun, public std::enable_shared_from_this<HttpRun> {
     auto self = shared_from_this();
     socket_.async_read_some(asio::buffer(buffer_),
                             [self](const std::error_code& error, size_t size) {
-                              if (!self->done_) return;  // ended meanwhile (timeout, cancel)
+                              if (self->ended()) return;  // ended meanwhile (timeout, cancel)
                               self->response_.append(self->buffer_.data(), size);
                               if (self->response_complete(error == asio::error::eof)) return;
                               if (error) return self->fail(lower_first(error.message()));
@@ -201,8 +193,8 @@ class HttpRun : public CheckRun, public std::enable_shared_from_this<HttpRun> {
       body.resize(*head->content_length);
     if (head->chunked) body = dechunk(body);
     if (body.size() > kMaxOutput) body.resize(kMaxOutput);
-    finish(status_of(head->status),
-           "HTTP " + check_.method + " " + url_ + ": " + head->status_text + " Output: " + body);
+    finish({status_of(head->status),
+            "HTTP " + check_.method + " " + url_ + ": " + head->status_text + " Output: " + body});
     return true;
   }
 
@@ -213,27 +205,11 @@ class HttpRun : public CheckRun, public std::enable_shared_from_this<HttpRun> {
   }
 
   void fail(const std::string& reason) {
-    finish(CheckStatus::kCritical, check_.method + " \"" + url_ + "\": " + reason);
+    finish({CheckStatus::kCritical, check_.method + " \"" + url_ + "\": " + reason});
   }
 
-  void finish(CheckStatus status, std::string output) {
-    close();
-    if (done_) std::exchange(done_, nullptr)({status, std::move(output)});
-  }
-
-  void close() {
-    std::error_code ignored;
-    socket_.close(ignored);
-    resolver_.cancel();
-    timeout_.cancel();
-  }
-
-  asio::ip::tcp::socket socket_;
-  asio::ip::tcp::resolver resolver_;
-  asio::steady_timer timeout_;
   CheckDefinition check_;
   std::string url_;
-  RunCompletion done_;
   std::string request_;
   std::array<char, 4096> buffer_{};
   std::string response_;

@@ -9,15 +9,12 @@ namespace pot::agent::checks {
 
 namespace {
 
-class TcpRun : public CheckRun, public std::enable_shared_from_this<TcpRun> {
+class TcpRun : public SocketRun, public std::enable_shared_from_this<TcpRun> {
  public:
   TcpRun(asio::io_context& io, const CheckDefinition& check, RunCompletion done)
-      : socket_(io),
-        resolver_(io),
-        timeout_(io),
+      : SocketRun(io, std::move(done)),
         target_(host_port(check.address, check.port)),
-        timeout_duration_(check.timeout),
-        done_(std::move(done)) {}
+        timeout_duration_(check.timeout) {}
 
   void start(const CheckDefinition& check) {
     auto self = shared_from_this();
@@ -36,30 +33,9 @@ class TcpRun : public CheckRun, public std::enable_shared_from_this<TcpRun> {
         });
   }
 
-  void cancel() override {
-    done_ = nullptr;
-    close();
-  }
-
  private:
-  void finish(RunResult result) {
-    close();
-    if (done_) std::exchange(done_, nullptr)(std::move(result));
-  }
-  // Handlers still pending run later with operation_aborted and find done_ empty.
-  void close() {
-    std::error_code ignored;
-    socket_.close(ignored);
-    resolver_.cancel();
-    timeout_.cancel();
-  }
-
-  asio::ip::tcp::socket socket_;
-  asio::ip::tcp::resolver resolver_;
-  asio::steady_timer timeout_;
   std::string target_;
   std::chrono::milliseconds timeout_duration_;
-  RunCompletion done_;
 };
 
 }  // namespace
