@@ -63,6 +63,19 @@ void Settings::apply(const std::map<std::string, std::string>& values) {
       if (value != "btrfs" && value != "dir")
         throw Error("POT_STORAGE " + quote_name(value) + ": must be btrfs or dir");
       storage = value;
+    } else if (key == "POT_PLATFORM") {
+      if (value != "linux" && value != "freebsd" && !value.empty())
+        throw Error("POT_PLATFORM " + quote_name(value) + ": must be linux or freebsd");
+      platform = value;
+    } else if (key == "POT_ZFS_ROOT") {
+      if (value.empty() || value.front() == '/' || value.back() == '/' ||
+          value.find_first_of(" \t@#") != std::string::npos)
+        throw Error("POT_ZFS_ROOT " + quote_name(value) + ": must be a dataset name like zroot/pot");
+      zfs_root = value;
+    } else if (key == "POT_CACHE") {
+      if (value.empty() || value.front() != '/')
+        throw Error("POT_CACHE " + quote_name(value) + ": must be an absolute path");
+      cache_pot = value;
     } else if (key == "POT_POOL_SIZE") {
       pool_size = with_context("POT_POOL_SIZE", [&] { return parse_size(value); });
     } else if (key == "POT_CGROUP") {

@@ -38,6 +38,9 @@ struct PotInterface {
   Kind kind = Kind::kVeth;
   std::string host_interface;  // veth: the host end's name; macvlan: the parent (POT_EXTIF)
   std::string bridge;          // veth: the bridge the host end joins
+  // The name the pot sees (Linux: eth0; FreeBSD: the epair's b side, set by
+  // NetworkBackend::create_pot_links).
+  std::string pot_interface = "eth0";
   std::vector<InterfaceAddress> addresses;  // on the pot's eth0
   std::vector<IpAddress> gateways;          // one default route per family
 };

@@ -17,6 +17,7 @@ class Context {
   explicit Context(Settings settings);
   const Settings& settings() const { return settings_; }
   Storage& storage() { return *storage_; }
+  const Storage& storage() const { return *storage_; }
   CgroupManager& cgroups();
   // The manager of the version a pot was started with ("v1"/"v2"; empty: the current one),
   // so a pot started before POT_CGROUP changed is still cleaned where it lives.

@@ -347,7 +347,7 @@ ExportResult export_pot(Context& ctx, const ExportOptions& options) {
 
   InterruptScope interrupt_scope;
   std::string snapshot = last_or_new_snapshot(ctx, options.pot);
-  fs::path tree = ctx.settings().jail_dir(options.pot) / "snap" / snapshot;
+  fs::path tree = ctx.storage().snapshot_root(ctx.settings().jail_dir(options.pot), snapshot);
   ExportFiles files(options.dir);
   fs::path archive = files.stage(ref.archive_file());
 

@@ -1,14 +1,7 @@
-// Hidden work entries, and finishing what a killed command left of them.
-//
-// Every step that makes or unmakes a pot, base, snapshot or image file in one go works under
-// a hidden name in the same directory and renames, so a reader (or a kill) sees it whole or
-// not at all:
-//   `.creating.<pid>.<start>.<name>`    create, clone, import, revert, snapshot, export build
-//                                       here and rename into place when complete;
-//   `.destroying.<pid>.<start>.<name>`  destroy renames a pot here first (the pot is gone in
-//                                       that one step) and then removes it.
-// The pid and its kernel start time name the process at work; an entry whose process is gone
-// was abandoned, and the next command that sweeps the directory removes it.
+// Finishing what a killed command left of its hidden work entries (core/work_entries.h):
+// create, clone, import, revert, snapshot and export build under `.creating.` names; destroy
+// renames a pot to a `.destroying.` name first (the pot is gone in that one step). The next
+// command that sweeps the directory removes the entries whose process is gone.
 #pragma once
 
 #include <optional>
@@ -17,20 +10,10 @@
 #include <vector>
 
 #include "core/file_util.h"
+#include "core/work_entries.h"
 #include "pot/context.h"
 
 namespace pot {
-
-struct CreationEntry {
-  std::string name;
-  bool creator_alive = false;
-  bool destroying = false;  // a `.destroying.` entry: what it holds is no longer a pot
-};
-std::optional<CreationEntry> parse_creation_entry(const std::string& file);
-
-// A hidden path in `dir` for `name`, owned by this process.
-fs::path creation_path(const fs::path& dir, const std::string& name);
-fs::path destruction_path(const fs::path& dir, const std::string& name);
 
 // The pot.conf of every pot, and of every pot a live command is making (it holds its
 // addresses and host ports already; one being destroyed holds them no more), by pot name.

@@ -27,13 +27,6 @@ void make_dir(const fs::path& path) {
   if (::mkdir(path.c_str(), 0755) != 0) throw_sys("creating " + quote_name(path.string()));
 }
 
-// The pot's writable dataset: its root (single) or its overlay upper layer (multi).
-fs::path writable_dataset(const Context& ctx, const std::string& name, const PotConf& conf) {
-  const Settings& s = ctx.settings();
-  return conf.get_or("pot.type", "single") == "multi" ? s.jail_dir(name) / "upper"
-                                                      : s.root_path(name);
-}
-
 }  // namespace
 
 PotConf new_pot_conf(const std::string& type, const std::string& base) {
@@ -248,43 +241,20 @@ void destroy_pot(Context& ctx, const std::string& name, bool force) {
 }
 
 std::vector<std::string> list_snapshots(const Context& ctx, const std::string& name) {
-  fs::path dir = ctx.settings().jail_dir(name) / "snap";
-  std::vector<std::pair<uint64_t, std::string>> stamped;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    std::string file = entry.path().filename().string();
-    if (parse_creation_entry(file)) continue;  // a snapshot being taken, or abandoned
-    std::string what = "snapshot " + quote_name(file) + " in " + quote_name(dir.string());
-    stamped.emplace_back(parse_unsigned(file, what), file);
-  }
-  std::sort(stamped.begin(), stamped.end());
-  std::vector<std::string> snapshots;
-  for (auto& [stamp, file] : stamped) snapshots.push_back(std::move(file));
-  return snapshots;
+  return ctx.storage().snapshots(ctx.settings().jail_dir(name));
 }
 
 std::string snapshot_pot(Context& ctx, const std::string& name) {
   ctx.require_pot(name);
   FileLock lock = lock_pot(ctx.settings(), name);
   require_stopped_locked(ctx, name);
-  PotConf conf = ctx.load_conf(name);
-  fs::path dir = ctx.settings().jail_dir(name) / "snap";
-  make_dirs(dir);
-  remove_abandoned_entries(ctx, dir);
+  auto existing = list_snapshots(ctx, name);
   auto stamp = static_cast<unsigned long long>(std::time(nullptr));
-  while (fs::exists(dir / std::to_string(stamp))) ++stamp;
+  while (std::find(existing.begin(), existing.end(), std::to_string(stamp)) != existing.end())
+    ++stamp;
   std::string snapshot = std::to_string(stamp);
-  // Under a hidden name first: a copy (dir storage) killed halfway must not pass for a
-  // snapshot.
-  fs::path tmp = creation_path(dir, snapshot);
-  try {
-    ctx.storage().clone(writable_dataset(ctx, name, conf), tmp, /*read_only=*/true);
-    if (::rename(tmp.c_str(), (dir / snapshot).c_str()) != 0)
-      throw_sys("snapshotting " + quote_name(name));
-  } catch (...) {
-    ctx.storage().destroy(tmp);
-    throw;
-  }
+  with_context("snapshotting " + quote_name(name),
+               [&] { ctx.storage().snapshot(ctx.settings().jail_dir(name), snapshot); });
   return snapshot;
 }
 
@@ -292,26 +262,11 @@ void revert_pot(Context& ctx, const std::string& name) {
   ctx.require_pot(name);
   FileLock lock = lock_pot(ctx.settings(), name);
   require_stopped_locked(ctx, name);
-  fs::path jail = ctx.settings().jail_dir(name);
-  remove_abandoned_entries(ctx, jail);
   auto snapshots = list_snapshots(ctx, name);
   if (snapshots.empty()) throw Error("pot " + quote_name(name) + " has no snapshot to revert to");
-  PotConf conf = ctx.load_conf(name);
-  fs::path dataset = writable_dataset(ctx, name, conf);
-  fs::path snapshot = jail / "snap" / snapshots.back();
-  // Clone under a hidden name, then swap it with the dataset in one step (RENAME_EXCHANGE),
-  // so the pot has a root at every moment; the hidden name then holds the old dataset, and
-  // a kill leaves only that hidden copy, which the next revert removes.
-  fs::path swap = creation_path(jail, "revert");
-  try {
-    ctx.storage().clone(snapshot, swap, /*read_only=*/false);
-    if (::renameat2(AT_FDCWD, swap.c_str(), AT_FDCWD, dataset.c_str(), RENAME_EXCHANGE) != 0)
-      throw_sys("reverting " + quote_name(name));
-  } catch (...) {
-    ctx.storage().destroy(swap);
-    throw;
-  }
-  ctx.storage().destroy(swap);
+  with_context("reverting " + quote_name(name), [&] {
+    ctx.storage().rollback(ctx.settings().jail_dir(name), snapshots.back());
+  });
 }
 
 std::vector<std::string> list_pots(const Context& ctx) {

@@ -55,6 +55,18 @@ struct JailSpec {
   std::vector<std::string> extra_hosts;
   // Written to the pot's /etc/resolv.conf at start when set (pot.dns).
   std::optional<std::string> resolv_conf;
+
+  // What only jail(8) needs (the FreeBSD runtime); Linux reads none of it.
+  struct FreeBsd {
+    std::string vnet_interface;                   // vnet: the epair side the jail takes
+    std::vector<std::string> ip4_addresses;       // alias: "IF|IP" for ip4.addr
+    std::vector<std::string> ip6_addresses;       // alias: "IF|IP" for ip6.addr
+    std::vector<std::string> enabled_attributes;  // pot.attr.* set to YES (mount, mlock, ...)
+    std::string osrelease;                        // osrelease from pot.conf, if any
+    bool tmpfs = true;                            // /tmp as tmpfs unless no-tmpfs
+    // fscomp.conf lines of the original's multi pots: "DATASET-OR-DIR MOUNTPOINT [ro|zfs-remount]".
+    std::vector<std::string> fscomp;
+  } freebsd;
 };
 
 // The mount(2) data of an overlay root: lowerdir=...,upperdir=...,workdir=...

@@ -18,7 +18,7 @@
 #include "core/size.h"
 #include "core/unique_fd.h"
 #include "storage/loop_device.h"
-#include "storage/storage.h"
+#include "storage/path_storage.h"
 
 namespace pot {
 
@@ -37,7 +37,7 @@ void check(btrfs_util_error err, const std::string& what) {
   if (err != BTRFS_UTIL_OK) throw Error(what + ": " + btrfs_util_strerror(err), errno);
 }
 
-class BtrfsStorage : public Storage {
+class BtrfsStorage : public PathStorage {
  public:
   explicit BtrfsStorage(const Settings& settings) : settings_(settings) {}
   std::string name() const override { return "btrfs"; }

@@ -6,13 +6,13 @@
 #include "core/copy_tree.h"
 #include "core/error.h"
 #include "core/file_util.h"
-#include "storage/storage.h"
+#include "storage/path_storage.h"
 
 namespace pot {
 
 namespace {
 
-class DirStorage : public Storage {
+class DirStorage : public PathStorage {
  public:
   explicit DirStorage(const Settings& settings) : settings_(settings) {}
   std::string name() const override { return "dir"; }

@@ -18,6 +18,17 @@ void make_private_dirs(const Settings& settings) {
   }
 }
 
+void Storage::send(const std::filesystem::path& pot_dir, const std::string& /*snapshot*/,
+                   int /*fd*/) {
+  throw Error("sending " + quote_name(pot_dir.string()) + ": the " + name() +
+              " storage has no replication streams");
+}
+
+void Storage::receive(int /*fd*/, const std::filesystem::path& pot_dir) {
+  throw Error("receiving " + quote_name(pot_dir.string()) + ": the " + name() +
+              " storage has no replication streams");
+}
+
 std::unique_ptr<Storage> make_storage(const Settings& settings) {
   if (settings.storage == "dir") return make_dir_storage(settings);
   return make_btrfs_storage(settings);
