@@ -209,7 +209,9 @@ int monitor_pot(Context& ctx, const std::string& name, const StartPlan& plan, Fi
   };
   CommandExit exit;
   try {
-    exit = run_monitor(plan.spec, ctx.cgroups(), hooks, plan.output);
+    exit =
+        run_monitor([&] { return launch_jail(plan.spec, ctx.cgroups(), hooks.namespaces_ready); },
+                    hooks, plan.output);
   } catch (...) {
     if (state.status == Status::kStarting) {
       state.status = Status::kDoa;  // recorded first: a kill from here on is cleaned as stale
@@ -229,7 +231,8 @@ void start_detached(Context& ctx, const std::string& name, const StartPlan& plan
   std::string group = monitor_group(ctx, name);
   fork_and_wait_ready("the monitor of pot " + quote_name(name), [&](ChildReporter& reporter) {
     with_context("detaching the monitor of pot " + quote_name(name), [&] {
-      detach_monitor(group, {reporter.fd(), lock.fd()});
+      detach_process({reporter.fd(), lock.fd()});
+      join_monitor_groups(group);
     });
     set_process_title("pot-monitor " + name);
     struct LeaveGroups {

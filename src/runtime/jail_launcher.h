@@ -16,36 +16,14 @@
 #include "core/unique_fd.h"
 #include "runtime/cgroup.h"
 #include "runtime/jail_spec.h"
+#include "runtime/running_jail.h"
 
 namespace pot {
-
-struct RunningJail {
-  pid_t init_pid = -1;
-  uint64_t init_start_time = 0;
-  // Where the init writes its command's wait status as it exits (pot_init.h); only for a
-  // jail this process launched. Read it once the init has exited (wait_jail).
-  UniqueFd command_status;
-};
-
-// How a pot's command ended.
-struct CommandExit {
-  int code = 0;    // its exit code, 128+N when signal N killed it (as a shell reports it)
-  int signal = 0;  // N when a signal killed it, else 0
-};
-
-// Called with the new init's pid once its namespaces exist, before the pot's command runs
-// (the command waits for it): this is where the pot gets its network interface.
-using NamespacesReady = std::function<void(pid_t init_pid)>;
 
 // Starts the pot. On success the caller is the parent of init and must reap it (see
 // wait_jail). Throws Error (after removing what it made) on failure.
 RunningJail launch_jail(const JailSpec& spec, CgroupManager& cgroups,
                         const NamespacesReady& namespaces_ready = nullptr);
-
-// Waits for the launched jail's init to exit and returns how the pot's command ended: the
-// status the init reported, or the init's own when it had none to report (it was killed,
-// or no command ever ran).
-CommandExit wait_jail(RunningJail& jail);
 
 // Runs argv inside the running pot whose init is `jail` (same namespaces, cgroup,
 // capabilities and seccomp filter as the pot's own processes) and returns its exit code.

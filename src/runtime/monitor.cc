@@ -13,7 +13,6 @@
 #include "core/error.h"
 #include "core/process.h"
 #include "core/unique_fd.h"
-#include "runtime/monitor_cgroups.h"
 
 namespace pot {
 namespace {
@@ -101,8 +100,7 @@ CommandExit wait_pumping_output(RunningJail& jail, std::vector<OutputStream>& st
 }
 
 // A persistent pot: stdout and stderr through one pipe into the rotated log.
-CommandExit run_logged(const JailSpec& spec, CgroupManager& cgroups, const MonitorHooks& hooks,
-                       const LogRotation& log) {
+CommandExit run_logged(const LaunchPot& launch, const MonitorHooks& hooks, const LogRotation& log) {
   RotatingLog sink(log);
   auto [output_read, output_write] = make_output_pipe();
   // The init inherits our stdout and stderr: the pipe, for its launch; then ours go to the
@@ -112,7 +110,7 @@ CommandExit run_logged(const JailSpec& spec, CgroupManager& cgroups, const Monit
   output_write.reset();
   RunningJail jail;
   try {
-    jail = launch_jail(spec, cgroups, hooks.namespaces_ready);
+    jail = launch();
   } catch (...) {
     sink.own_stdio();  // the monitor's own report of the failure goes to the log
     throw;
@@ -143,8 +141,7 @@ TaskStreamSink open_task_stream(const std::string& path, const TaskOutput& task)
 }
 
 // A task: stdout and stderr through two pipes into the task's two outputs.
-CommandExit run_task(const JailSpec& spec, CgroupManager& cgroups, const MonitorHooks& hooks,
-                     const TaskOutput& task) {
+CommandExit run_task(const LaunchPot& launch, const MonitorHooks& hooks, const TaskOutput& task) {
   TaskStreamSink out = open_task_stream(task.stdout_path, task);
   TaskStreamSink err = open_task_stream(task.stderr_path, task);
   auto [out_read, out_write] = make_output_pipe();
@@ -160,7 +157,7 @@ CommandExit run_task(const JailSpec& spec, CgroupManager& cgroups, const Monitor
   };
   RunningJail jail;
   try {
-    jail = launch_jail(spec, cgroups, hooks.namespaces_ready);
+    jail = launch();
   } catch (...) {
     own_stdio();
     throw;
@@ -175,18 +172,16 @@ CommandExit run_task(const JailSpec& spec, CgroupManager& cgroups, const Monitor
 
 }  // namespace
 
-CommandExit run_monitor(const JailSpec& spec, CgroupManager& cgroups, const MonitorHooks& hooks,
+CommandExit run_monitor(const LaunchPot& launch, const MonitorHooks& hooks,
                         const PotOutput& output) {
-  if (const auto* log = std::get_if<LogRotation>(&output))
-    return run_logged(spec, cgroups, hooks, *log);
-  if (const auto* task = std::get_if<TaskOutput>(&output))
-    return run_task(spec, cgroups, hooks, *task);
-  RunningJail jail = launch_jail(spec, cgroups, hooks.namespaces_ready);
+  if (const auto* log = std::get_if<LogRotation>(&output)) return run_logged(launch, hooks, *log);
+  if (const auto* task = std::get_if<TaskOutput>(&output)) return run_task(launch, hooks, *task);
+  RunningJail jail = launch();
   hooks.running(jail);
   return wait_forwarding_signals(jail);
 }
 
-void detach_monitor(const std::string& monitor_group, std::initializer_list<int> keep) {
+void detach_process(std::initializer_list<int> keep) {
   // A `pot start` killed before the pot runs must not take its monitor with it through the
   // report pipe: a write to a reader that is gone then fails with EPIPE instead. (The pot's
   // command gets default dispositions back from its init.)
@@ -197,7 +192,6 @@ void detach_monitor(const std::string& monitor_group, std::initializer_list<int>
   if (::chdir("/") != 0) throw_sys("chdir /");
   UniqueFd null_fd(::open("/dev/null", O_RDWR | O_CLOEXEC));
   if (!null_fd || ::dup2(null_fd.get(), 0) < 0) throw_sys("opening /dev/null");
-  join_monitor_groups(monitor_group);
 }
 
 }  // namespace pot

@@ -13,11 +13,10 @@
 #include <string>
 #include <variant>
 
-#include "runtime/cgroup.h"
-#include "runtime/jail_launcher.h"
 #include "runtime/jail_spec.h"
 #include "runtime/output_sink.h"
 #include "runtime/rotating_log.h"
+#include "runtime/running_jail.h"
 
 namespace pot {
 
@@ -32,17 +31,23 @@ struct MonitorHooks {
 // (a persistent pot), or a task's two files.
 using PotOutput = std::variant<std::monostate, LogRotation, TaskOutput>;
 
+// Starts the pot's first process, a child of the caller, with the caller's stdout and stderr
+// (which run_monitor has pointed where the output goes): Linux launch_jail, FreeBSD jexec.
+// Without RunningJail::command_status the child's own exit status is the command's.
+using LaunchPot = std::function<RunningJail()>;
+
 // Runs the pot from the calling process until it ends; returns how its command ended.
 // With a log or task output our own stdout and stderr follow the pot's there (our messages
 // belong with its output); in the foreground SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to us
 // go to the pot. Throws Error (after removing what the launch made) when the pot does not
 // start.
-CommandExit run_monitor(const JailSpec& spec, CgroupManager& cgroups, const MonitorHooks& hooks,
+CommandExit run_monitor(const LaunchPot& launch, const MonitorHooks& hooks,
                         const PotOutput& output);
 
 // Cuts a forked monitor loose from the command that started it: a session of its own, /
-// as its directory, stdin from /dev/null, no inherited fds but `keep`, and its own cgroups
-// (monitor_cgroups.h). From then on only `pot stop` (or the pot's end) ends it.
-void detach_monitor(const std::string& monitor_group, std::initializer_list<int> keep);
+// as its directory, stdin from /dev/null, no inherited fds but `keep`. (The Linux runtime
+// then moves it into cgroups of its own, monitor_cgroups.h.) From then on only `pot stop`
+// (or the pot's end) ends it.
+void detach_process(std::initializer_list<int> keep);
 
 }  // namespace pot
