@@ -14,7 +14,6 @@
 #include "pot/pots.h"
 #include "pot/run_state.h"
 #include "pot/settings_ops.h"
-#include "runtime/monitor_cgroups.h"
 
 namespace pot {
 namespace {
@@ -34,7 +33,7 @@ int cmd_deinit(Invocation& inv) {
   for (const auto& pot : list_pots(ctx)) destroy_pot(ctx, pot, /*force=*/true);
   for (const auto& base : list_bases(ctx)) ctx.storage().destroy(ctx.settings().base_path(base));
   remove_root_network(ctx);
-  remove_root_monitor_groups(ctx.settings().root_tag());
+  ctx.runtime().remove_root_leftovers(ctx.settings().root_tag());
   ctx.storage().deinit();
   for (const auto& dir :
        {ctx.settings().bases_dir(), ctx.settings().jails_dir(), ctx.settings().cache_dir(),

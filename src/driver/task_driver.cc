@@ -348,7 +348,7 @@ TaskUsage TaskDriver::usage(const std::string& id) {
   RunState state = RunState::load(options_.settings, task->state.pot);
   if (!state.running()) throw TaskStateError("task " + id + " is not running");
   Context ctx(options_.settings);
-  CgroupStats raw = ctx.cgroups_for(state.cgroup_version).stats(ctx.cgroup_group(task->state.pot));
+  CgroupStats raw = ctx.runtime().stats(jail_handle(ctx, task->state.pot, state));
   TaskUsage usage;
   usage.timestamp = Clock::now();
   usage.memory_rss = raw.memory_rss;

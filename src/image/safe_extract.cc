@@ -3,10 +3,10 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/sysmacros.h>
+#if defined(__linux__)
+#include <sys/sysmacros.h>  // makedev (FreeBSD: sys/types.h)
+#endif
 #include <unistd.h>
 #include <zstd.h>
 
@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/open_beneath.h"
 #include "core/unique_fd.h"
 #include "runtime/root_path.h"
 
@@ -34,18 +35,8 @@ namespace {
 
 // Every lookup stays under its dirfd and never follows a symlink: a symlink in the tree is
 // an entry like any other, not a way to somewhere else.
-constexpr uint64_t kStrict = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-
 int open_strict(int dirfd, const std::string& path, int flags, mode_t mode = 0) {
-  open_how how{};
-  how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
-  how.mode = (flags & O_CREAT) ? mode : 0;
-  how.resolve = kStrict;
-  int fd;
-  do {
-    fd = static_cast<int>(::syscall(SYS_openat2, dirfd, path.c_str(), &how, sizeof how));
-  } while (fd < 0 && (errno == EAGAIN || errno == EINTR));
-  return fd;
+  return open_beneath(dirfd, path.c_str(), flags, mode, Symlinks::kRefused);
 }
 
 struct ArchiveFree {

@@ -60,4 +60,10 @@ struct IpNetwork {
 // (IPv4) broadcast addresses.
 int prefix_for_hosts(Family family, uint64_t hosts);
 
+// An address on an interface, with its network's prefix length.
+struct InterfaceAddress {
+  IpAddress address;
+  int prefix_length = 0;
+};
+
 }  // namespace pot::net

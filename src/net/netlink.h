@@ -13,11 +13,6 @@ struct nl_sock;
 namespace pot::net {
 
 // An address on a link, with its prefix: 10.192.0.1/10.
-struct InterfaceAddress {
-  IpAddress address;
-  int prefix_length = 0;
-};
-
 // A route-netlink socket. Made with a network namespace fd, it lives in that namespace
 // (the process enters it only for the socket(2) call), so one process configures the host
 // and a pot at once. Every call throws Error naming the link and the errno text.

@@ -41,6 +41,9 @@ class NetworkBackend {
   // configured and up (Linux: the veth or macvlan moved into the init's namespace).
   virtual void attach(const std::string& pot, unsigned run_id, const PotInterface& interface,
                       pid_t init_pid) = 0;
+  // Links made by create_pot_links stay after the pot ends (FreeBSD epairs) and are removed at
+  // its stop; Linux veths go with the pot's namespace.
+  virtual bool links_outlive_pot() const { return false; }
   // Removes links of the pot: those recorded, and any other that carries its name.
   virtual void remove_pot_links(const std::string& pot,
                                 const std::vector<std::string>& recorded) = 0;
@@ -59,6 +62,8 @@ class NetworkBackend {
     std::optional<IpAddress> gateway;
   };
   virtual std::optional<DefaultRoute> default_route(Family family) = 0;
+  // The addresses of a host interface (alias pots take theirs from its networks).
+  virtual std::vector<InterfaceAddress> interface_addresses(const std::string& interface) = 0;
   // Nothing on the host listens on (or holds) this port.
   virtual bool host_port_free(const std::string& protocol, uint16_t port) = 0;
 };

@@ -1,5 +1,7 @@
 #include "net/pot_network.h"
 
+#include "net/netlink.h"
+
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>

@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "net/ip_address.h"
-#include "net/netlink.h"
 #include "net/nftables.h"
 
 namespace pot::net {

@@ -15,6 +15,8 @@ namespace pot {
 
 struct Platform {
   std::string name;  // "linux" or "freebsd"
+  // What the backends below share and must outlive them (FreeBSD: the command runner).
+  std::shared_ptr<void> shared;
   std::unique_ptr<Storage> storage;
   std::unique_ptr<Runtime> runtime;
   std::unique_ptr<net::NetworkBackend> network;

@@ -61,7 +61,7 @@ void vnet_start(Context& ctx, const std::string& bridge) {
   net::BridgeSpec spec =
       bridge_spec_for(s, bridge.empty() ? "public-bridge" : "private-bridge", bridge);
   FileLock lock = lock_network(s);
-  net::bring_up_bridge(net::firewall_table(s.root_tag()), spec);
+  ctx.network().bring_up_bridge(spec);
 }
 
 void vnet_stop(Context& ctx, const std::string& bridge) {
@@ -75,17 +75,17 @@ void vnet_stop(Context& ctx, const std::string& bridge) {
           (bridge.empty() ? std::string("the public bridge") : "bridge " + quote_name(bridge)) +
           " is in use by pot " + quote_name(pot.pot) + ": stop it first");
   }
-  net::take_down_bridge(net::firewall_table(s.root_tag()), spec);
+  ctx.network().take_down_bridge(spec);
 }
 
 void remove_root_network(Context& ctx) {
   const Settings& s = ctx.settings();
   FileLock lock = lock_network(s);
-  net::Netlink host;
-  host.delete_link(net::public_bridge_interface(s.root_tag()));
+  // The firewall first: with it gone, taking a bridge down is removing its link.
+  ctx.network().remove_root_firewall();
+  ctx.network().take_down_bridge(bridge_spec_for(s, "public-bridge", ""));
   for (const auto& bridge : list_private_bridges(ctx))
-    host.delete_link(net::private_bridge_interface(s.root_tag(), bridge.name));
-  net::delete_firewall_table_if_present(net::firewall_table(s.root_tag()));
+    ctx.network().take_down_bridge(bridge_spec_for(s, "private-bridge", bridge.name));
 }
 
 }  // namespace pot

@@ -8,18 +8,7 @@
 namespace pot {
 
 Context::Context(Settings settings)
-    : settings_(std::move(settings)), storage_(make_storage(settings_)) {}
-
-CgroupManager& Context::cgroups() {
-  if (!cgroups_) cgroups_ = make_cgroup_manager(settings_.cgroup);
-  return *cgroups_;
-}
-
-CgroupManager& Context::cgroups_for(const std::string& version) {
-  if (version.empty() || version == cgroups().version()) return cgroups();
-  if (!other_cgroups_) other_cgroups_ = make_cgroup_manager(version);
-  return *other_cgroups_;
-}
+    : settings_(std::move(settings)), platform_(make_platform(settings_)) {}
 
 bool Context::pot_exists(const std::string& name) const {
   return is_valid_name(name) && ::access(settings_.conf_path(name).c_str(), F_OK) == 0;
@@ -28,7 +17,7 @@ bool Context::pot_exists(const std::string& name) const {
 void Context::require_pot(const std::string& name) const {
   validate_name("pot", name);
   // Mounts the pool again after a reboot; one statfs when it is there.
-  storage_->ensure_ready();
+  platform_.storage->ensure_ready();
   if (!pot_exists(name)) throw Error("pot " + quote_name(name) + " not found");
 }
 
@@ -46,8 +35,8 @@ void Context::save_conf(const std::string& name, const PotConf& conf) const {
   conf.save(settings_.conf_path(name));
 }
 
-std::string Context::cgroup_group(const std::string& pot) const {
-  return cgroup_group_name(settings_.root_tag(), pot);
+std::string Context::jail_group(const std::string& pot) const {
+  return platform_.runtime->group_name(settings_.root_tag(), pot);
 }
 
 }  // namespace pot

@@ -1,5 +1,5 @@
-// What every operation needs: the settings, the storage backend they name, and (made on
-// first use, since most commands never touch cgroups) the cgroup manager.
+// What every operation needs: the settings and the platform's backends (storage, runtime,
+// network: platform/platform.h), made cheaply (nothing is opened before first use).
 #pragma once
 
 #include <memory>
@@ -7,8 +7,7 @@
 
 #include "core/pot_conf.h"
 #include "core/settings.h"
-#include "runtime/cgroup.h"
-#include "storage/storage.h"
+#include "platform/platform.h"
 
 namespace pot {
 
@@ -16,12 +15,11 @@ class Context {
  public:
   explicit Context(Settings settings);
   const Settings& settings() const { return settings_; }
-  Storage& storage() { return *storage_; }
-  const Storage& storage() const { return *storage_; }
-  CgroupManager& cgroups();
-  // The manager of the version a pot was started with ("v1"/"v2"; empty: the current one),
-  // so a pot started before POT_CGROUP changed is still cleaned where it lives.
-  CgroupManager& cgroups_for(const std::string& version);
+  const std::string& platform_name() const { return platform_.name; }
+  Storage& storage() { return *platform_.storage; }
+  const Storage& storage() const { return *platform_.storage; }
+  Runtime& runtime() { return *platform_.runtime; }
+  net::NetworkBackend& network() { return *platform_.network; }
 
   // Throws "pot `x` not found" unless the pot exists (after checking the name).
   void require_pot(const std::string& name) const;
@@ -29,13 +27,12 @@ class Context {
   void require_base(const std::string& name) const;
   PotConf load_conf(const std::string& name) const;
   void save_conf(const std::string& name, const PotConf& conf) const;
-  std::string cgroup_group(const std::string& pot) const;
+  // The group the pot's runs live in (runtime.h).
+  std::string jail_group(const std::string& pot) const;
 
  private:
   Settings settings_;
-  std::unique_ptr<Storage> storage_;
-  std::unique_ptr<CgroupManager> cgroups_;
-  std::unique_ptr<CgroupManager> other_cgroups_;
+  Platform platform_;
 };
 
 }  // namespace pot

@@ -25,6 +25,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <set>
+#include <sstream>
 #include <variant>
 
 #include "core/child_report.h"
@@ -34,39 +35,19 @@
 #include "core/process.h"
 #include "core/process_title.h"
 #include "core/size.h"
-#include "core/unique_fd.h"
 #include "pot/last_run.h"
 #include "pot/mounts_conf.h"
 #include "pot/network.h"
 #include "pot/run_state.h"
-#include "runtime/cgroup.h"
-#include "runtime/jail_launcher.h"
-#include "runtime/monitor.h"
-#include "runtime/monitor_cgroups.h"
-#include "runtime/pot_terminal.h"
 
 namespace pot {
 namespace {
 
-std::string monitor_group(const Context& ctx, const std::string& name) {
-  return monitor_group_name(ctx.settings().root_tag(), name);
-}
-
-// Ends the pot's processes and removes its cgroup; leaves the state for the caller.
+// Ends the pot's processes and removes what its run made; leaves the state for the caller.
 void terminate_and_clean(Context& ctx, const std::string& name, const RunState& state,
                          bool graceful) {
-  if (state.init_alive()) {
-    if (graceful) {
-      signal_process(state.init_pid, state.init_start, SIGTERM);
-      if (!wait_for_process_exit(state.init_pid, state.init_start,
-                                 ctx.settings().stop_timeout_seconds * 1000))
-        signal_process(state.init_pid, state.init_start, SIGKILL);
-    } else {
-      signal_process(state.init_pid, state.init_start, SIGKILL);
-    }
-    // SIGKILL of a pid namespace's init ends every process in it.
-    wait_for_process_exit(state.init_pid, state.init_start, 10000);
-  }
+  JailHandle jail = jail_handle(ctx, name, state);
+  ctx.runtime().stop(jail, graceful, ctx.settings().stop_timeout_seconds);
   // A monitor still in "starting" that does not hold the lock (we do) is stuck or lost.
   if (state.status == Status::kStarting && state.monitor_alive() &&
       state.monitor_pid != ::getpid()) {
@@ -74,11 +55,10 @@ void terminate_and_clean(Context& ctx, const std::string& name, const RunState& 
     wait_for_process_exit(state.monitor_pid, state.monitor_start, 10000);
   }
   release_pot_network(ctx, name, state.network);
-  std::string group = ctx.cgroup_group(name);
-  CgroupManager& cgroups = ctx.cgroups_for(state.cgroup_version);
-  cgroups.remove(group);
+  ctx.runtime().remove(jail);
   // A live monitor leaves its own groups on its way out; a killed one left them to us.
-  if (!state.monitor_alive()) remove_monitor_groups(monitor_group(ctx, name));
+  if (!state.monitor_alive())
+    ctx.runtime().remove_monitor_leftovers(ctx.settings().root_tag(), name, /*for_destroy=*/false);
 }
 
 // With the lock held: if the state says the pot is (re)starting, running or stopping but
@@ -118,7 +98,7 @@ void finish_run(Context& ctx, const std::string& name, const LastRun& run) {
 // it is removed); an unreadable count is reported and taken as no.
 bool oom_killed(Context& ctx, const std::string& name) {
   try {
-    return ctx.cgroups().oom_kills(ctx.cgroup_group(name)) > 0;
+    return ctx.runtime().oom_kills(jail_handle(ctx, name, RunState{})) > 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "pot: reading the OOM kills of pot %s: %s\n", quote_name(name).c_str(),
                  e.what());
@@ -184,11 +164,11 @@ void mark_to_be_pruned(Context& ctx, const std::string& name, const PotConf& con
 // child (a persistent pot, a task): record `starting` naming this process, launch, record
 // `started` and let the lock go, wait, record the end. A kill at any step leaves a state
 // whose processes are gone, which the next command cleans.
-int monitor_pot(Context& ctx, const std::string& name, const StartPlan& plan, FileLock& lock,
+int monitor_pot(Context& ctx, const std::string& name, StartPlan plan, FileLock& lock,
                 ChildReporter* reporter) {
   const Settings& s = ctx.settings();
   RunState state;
-  state.cgroup_version = ctx.cgroups().version();
+  state.cgroup_version = ctx.runtime().run_tag();
   state.status = Status::kStarting;
   state.monitor_pid = ::getpid();
   state.monitor_start = process_start_time(state.monitor_pid).value_or(0);
@@ -209,9 +189,8 @@ int monitor_pot(Context& ctx, const std::string& name, const StartPlan& plan, Fi
   };
   CommandExit exit;
   try {
-    exit =
-        run_monitor([&] { return launch_jail(plan.spec, ctx.cgroups(), hooks.namespaces_ready); },
-                    hooks, plan.output);
+    create_pot_links(ctx, name, plan.network, plan.spec);
+    exit = ctx.runtime().run(plan.spec, hooks, plan.output);
   } catch (...) {
     if (state.status == Status::kStarting) {
       state.status = Status::kDoa;  // recorded first: a kill from here on is cleaned as stale
@@ -228,23 +207,24 @@ int monitor_pot(Context& ctx, const std::string& name, const StartPlan& plan, Fi
 // cgroups), which inherits our hold on the pot's lock; we return once it reports the pot
 // running, or throw its error.
 void start_detached(Context& ctx, const std::string& name, const StartPlan& plan, FileLock& lock) {
-  std::string group = monitor_group(ctx, name);
+  const std::string& root_tag = ctx.settings().root_tag();
   fork_and_wait_ready("the monitor of pot " + quote_name(name), [&](ChildReporter& reporter) {
     with_context("detaching the monitor of pot " + quote_name(name), [&] {
-      detach_process({reporter.fd(), lock.fd()});
-      join_monitor_groups(group);
+      ctx.runtime().detach_monitor(root_tag, name, {reporter.fd(), lock.fd()});
     });
     set_process_title("pot-monitor " + name);
-    struct LeaveGroups {
-      const std::string& group;
-      ~LeaveGroups() {
+    struct LeaveMonitor {
+      Context& ctx;
+      const std::string& root_tag;
+      const std::string& name;
+      ~LeaveMonitor() {
         try {
-          leave_monitor_groups(group);
+          ctx.runtime().leave_monitor(root_tag, name);
         } catch (const std::exception& e) {
           std::fprintf(stderr, "pot: %s\n", e.what());  // the next command removes them
         }
       }
-    } leave{group};
+    } leave{ctx, root_tag, name};
     monitor_pot(ctx, name, plan, lock, &reporter);
   });
 }
@@ -310,6 +290,11 @@ static std::optional<std::string> pot_user(const PotConf& conf, std::vector<std:
   return user;
 }
 
+JailHandle jail_handle(Context& ctx, const std::string& name, const RunState& state) {
+  return JailHandle{name,           ctx.jail_group(name), state.cgroup_version,
+                    state.init_pid, state.init_start,     state.own_network};
+}
+
 RunState require_running(Context& ctx, const std::string& name) {
   ctx.require_pot(name);
   RunState state = RunState::load(ctx.settings(), name);
@@ -335,7 +320,19 @@ JailSpec build_jail_spec(Context& ctx, const std::string& name, const PotConf& c
   spec.env = pot_environment(conf, spec.hostname);
   spec.user = pot_user(conf, spec.env);
   for (const auto& entry : conf.get_all("pot.hosts")) spec.extra_hosts.push_back(entry);
-  spec.cgroup_name = ctx.cgroup_group(name);
+  spec.cgroup_name = ctx.jail_group(name);
+  for (const auto& known : known_attrs()) {
+    if (conf.attr(known.name, known.default_value))
+      spec.freebsd.enabled_attributes.emplace_back(known.name);
+  }
+  spec.freebsd.osrelease = conf.get_or("osrelease", "");
+  spec.freebsd.tmpfs = !conf.attr("no-tmpfs", false);
+  // The original's multi pots list their mounts in conf/fscomp.conf.
+  if (auto fscomp = read_file_if_exists(settings.jail_dir(name) / "conf" / "fscomp.conf")) {
+    std::istringstream lines(*fscomp);
+    for (std::string line; std::getline(lines, line);)
+      if (!line.empty()) spec.freebsd.fscomp.push_back(line);
+  }
   std::string in_conf = " in " + quote_name(settings.conf_path(name).string());
   if (auto memory = conf.get("pot.rss.memory")) {
     spec.limits.memory_bytes =
@@ -384,10 +381,11 @@ void stop_pot(Context& ctx, const std::string& name) {
   FileLock lock = lock_pot(ctx.settings(), name);
   RunState state = RunState::load(ctx.settings(), name);
   if (state.status == Status::kStopped) {
-    // Nothing recorded, but a killed `pot` may have left a cgroup: finish that quietly.
-    std::string group = ctx.cgroup_group(name);
-    if (ctx.cgroups().exists(group)) {
-      ctx.cgroups().remove(group);
+    // Nothing recorded, but a killed `pot` may have left a cgroup or a jail: finish that
+    // quietly.
+    JailHandle jail = jail_handle(ctx, name, state);
+    if (ctx.runtime().has_leftovers(jail)) {
+      ctx.runtime().remove(jail);
       return;
     }
     throw Error("pot " + quote_name(name) + " is not running");
@@ -404,7 +402,8 @@ void stop_pot(Context& ctx, const std::string& name) {
   // follows a stop (destroy, de-init's unmount) finds no process still using the pot.
   if (state.monitor_pid != ::getpid() && state.monitor_alive())
     wait_for_process_exit(state.monitor_pid, state.monitor_start, 5000);
-  if (!state.monitor_alive()) remove_monitor_groups(monitor_group(ctx, name));
+  if (!state.monitor_alive())
+    ctx.runtime().remove_monitor_leftovers(ctx.settings().root_tag(), name, /*for_destroy=*/false);
 }
 
 bool refresh_pot_state(Context& ctx, const std::string& name) {
@@ -434,28 +433,23 @@ int exec_in_pot(Context& ctx, const std::string& name, const std::vector<std::st
   ::signal(SIGINT, SIG_IGN);
   ::signal(SIGQUIT, SIG_IGN);
   return with_context("pot " + quote_name(name), [&] {
-    return run_in_jail(RunningJail{state.init_pid, state.init_start, UniqueFd()},
-                       ctx.cgroups_for(state.cgroup_version).dirs(ctx.cgroup_group(name)), argv,
-                       env, user, state.own_network);
+    return ctx.runtime().exec(jail_handle(ctx, name, state), ExecRequest{argv, env, user, false});
   });
 }
 
 int open_shell_in_pot(Context& ctx, const std::string& name) {
   RunState state = require_running(ctx, name);
   PotConf conf = ctx.load_conf(name);
-  PotTerminal terminal = open_pot_terminal(state.init_pid);
-  return run_in_jail(RunningJail{state.init_pid, state.init_start, UniqueFd()},
-                     ctx.cgroups_for(state.cgroup_version).dirs(ctx.cgroup_group(name)),
-                     {"/bin/sh", "-l"}, pot_environment(conf, conf.get_or("host.hostname", name)),
-                     std::nullopt, state.own_network, terminal.slave.get(), [&] {
-                       terminal.slave.reset();  // the shell's exit must reach us as EIO
-                       relay_terminal(terminal.master.get());
-                     });
+  return ctx.runtime().exec(jail_handle(ctx, name, state),
+                            ExecRequest{{"/bin/sh", "-l"},
+                                        pot_environment(conf, conf.get_or("host.hostname", name)),
+                                        std::nullopt,
+                                        /*terminal=*/true});
 }
 
 void signal_pot(Context& ctx, const std::string& name, int signal) {
   RunState state = require_running(ctx, name);
-  if (!signal_process(state.init_pid, state.init_start, signal))
+  if (!ctx.runtime().signal(jail_handle(ctx, name, state), signal))
     throw Error("pot " + quote_name(name) + " is not running");
 }
 

@@ -10,6 +10,7 @@
 #include "pot/run_state.h"
 #include "runtime/jail_spec.h"
 #include "runtime/output_sink.h"
+#include "runtime/runtime.h"
 
 namespace pot {
 
@@ -44,6 +45,9 @@ int exec_in_pot(Context& ctx, const std::string& name, const std::vector<std::st
 // An interactive login shell on a pty of the pot's own (pot term).
 int open_shell_in_pot(Context& ctx, const std::string& name);
 void signal_pot(Context& ctx, const std::string& name, int signal);
+
+// The runtime's handle of the pot's run that `state` records.
+JailHandle jail_handle(Context& ctx, const std::string& name, const RunState& state);
 
 // The pot's state, after checking that it exists and runs (else a one-line error).
 RunState require_running(Context& ctx, const std::string& name);

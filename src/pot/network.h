@@ -19,6 +19,7 @@
 #include "net/ip_address.h"
 #include "net/pot_network.h"
 #include "pot/context.h"
+#include "runtime/jail_spec.h"
 
 namespace pot {
 
@@ -69,7 +70,10 @@ void assign_exported_ports(Context& ctx, const std::string& pot, PotConf& conf,
 // What a start made on the host's network, saved in the pot's run state before it is made,
 // so that any later command can remove it (release_pot_network).
 struct NetworkRecord {
-  std::vector<net::PortForward> forwards;  // the veth needs no record: it dies with the pot
+  std::vector<net::PortForward> forwards;
+  // The pot has links that outlive it (FreeBSD epairs), found by its name at cleanup. A Linux
+  // veth needs no record: it dies with the pot's namespace.
+  bool links = false;
 
   std::string format() const;
   // Malformed parts are skipped: a damaged record must not block a stop forever.
@@ -83,6 +87,7 @@ struct PotNetworkPlan {
   std::vector<net::PortForward> forwards;
   std::vector<std::string> hosts;          // /etc/hosts lines
   std::optional<std::string> resolv_conf;  // /etc/resolv.conf
+  bool links_outlive_pot = false;          // NetworkBackend::links_outlive_pot
 
   NetworkRecord record() const;
 };
@@ -90,6 +95,9 @@ struct PotNetworkPlan {
 PotNetworkPlan plan_pot_network(Context& ctx, const std::string& pot, const PotConf& conf);
 // Before launch: brings up the pot's bridge.
 void prepare_pot_network(Context& ctx, const PotNetworkPlan& plan);
+// In the monitor, with the network recorded, before launch: the links the jail is created with
+// (FreeBSD: an epair for a bridge pot), and the spec's FreeBSD network (vnet, ip4.addr).
+void create_pot_links(Context& ctx, const std::string& pot, PotNetworkPlan& plan, JailSpec& spec);
 // After launch, with the pot's init pid: its interface, then (under the network lock) its
 // port forwards, taking a host port back from a pot that died without removing its own.
 void attach_pot_network(Context& ctx, const std::string& pot, const PotNetworkPlan& plan,

@@ -7,7 +7,6 @@
 #include "core/names.h"
 #include "core/settings.h"
 #include "net/interface_names.h"
-#include "net/netlink.h"
 #include "pot/leftovers.h"
 #include "pot/run_state.h"
 
@@ -109,9 +108,10 @@ bool pot_network_in_use(const Settings& s, const std::string& pot) {
   return state.running() || (state.status == Status::kStarting && state.monitor_alive());
 }
 
-std::string host_extif(const Settings& s) {
+std::string host_extif(Context& ctx) {
+  const Settings& s = ctx.settings();
   if (!s.extif.empty()) return s.extif;
-  auto route = net::Netlink().default_route(net::Family::kV4);
+  auto route = ctx.network().default_route(net::Family::kV4);
   if (!route) throw Error("POT_EXTIF is not set and the host has no default route");
   return route->interface;
 }

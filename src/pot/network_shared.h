@@ -43,6 +43,6 @@ net::BridgeSpec bridge_spec_for(const Settings& s, const std::string& type,
 bool pot_network_in_use(const Settings& s, const std::string& pot);
 
 // POT_EXTIF, or the interface of the host's default route.
-std::string host_extif(const Settings& s);
+std::string host_extif(Context& ctx);
 
 }  // namespace pot

@@ -74,12 +74,11 @@ std::vector<IpAddress> configured_addresses(const std::string& pot, const PotCon
 
 // The alias interface: a macvlan on POT_EXTIF, each address with the prefix of the host's
 // own network it belongs to, and the host's default route when it goes that way.
-net::PotInterface alias_interface(const Settings& s, const std::vector<IpAddress>& addresses) {
+net::PotInterface alias_interface(Context& ctx, const std::vector<IpAddress>& addresses) {
   net::PotInterface interface;
   interface.kind = net::PotInterface::Kind::kMacvlan;
-  interface.host_interface = host_extif(s);
-  net::Netlink host;
-  auto host_addresses = host.addresses(interface.host_interface);
+  interface.host_interface = host_extif(ctx);
+  auto host_addresses = ctx.network().interface_addresses(interface.host_interface);
   for (const auto& address : addresses) {
     std::optional<IpNetwork> on_link;
     for (const auto& candidate : host_addresses) {
@@ -93,7 +92,7 @@ net::PotInterface alias_interface(const Settings& s, const std::vector<IpAddress
       throw Error("address " + address.str() + " is not on the network of " +
                   interface.host_interface + " (POT_EXTIF)");
     interface.addresses.push_back({address, on_link->prefix_length});
-    auto route = host.default_route(address.family);
+    auto route = ctx.network().default_route(address.family);
     if (route && route->interface == interface.host_interface && route->gateway &&
         on_link->contains(*route->gateway))
       interface.gateways.push_back(*route->gateway);
@@ -108,7 +107,7 @@ void warn(const std::string& pot, const std::string& what, const std::exception&
 }  // namespace
 
 std::string NetworkRecord::format() const {
-  std::string text;
+  std::string text = links ? "links" : "";
   for (const auto& f : forwards) {
     text +=
         (text.empty() ? "" : ";") + ("fwd=" + f.protocol + "/" + std::to_string(f.host_port) + "/" +
@@ -122,6 +121,7 @@ NetworkRecord NetworkRecord::parse(const std::string& text) {
   std::istringstream parts(text);
   std::string part;
   while (std::getline(parts, part, ';')) {
+    if (part == "links") record.links = true;
     if (part.rfind("fwd=", 0) != 0) continue;
     std::istringstream fields(part.substr(4));
     std::string protocol, host_port, address, pot_port;
@@ -138,7 +138,7 @@ NetworkRecord NetworkRecord::parse(const std::string& text) {
 }
 
 NetworkRecord PotNetworkPlan::record() const {
-  return NetworkRecord{forwards};
+  return NetworkRecord{forwards, links_outlive_pot && interface.has_value()};
 }
 
 PotNetworkPlan plan_pot_network(Context& ctx, const std::string& pot, const PotConf& conf) {
@@ -150,8 +150,9 @@ PotNetworkPlan plan_pot_network(Context& ctx, const std::string& pot, const PotC
   std::vector<IpAddress> addresses = configured_addresses(pot, conf);
   if (addresses.empty())
     throw Error("pot " + quote_name(pot) + " has no address (ip) for its " + type + " network");
+  plan.links_outlive_pot = ctx.network().links_outlive_pot();
   if (type == "alias") {
-    plan.interface = alias_interface(s, addresses);
+    plan.interface = alias_interface(ctx, addresses);
   } else {
     std::string bridge_name = conf.get_or("bridge", "");
     net::BridgeSpec bridge = bridge_spec_for(s, type, bridge_name);
@@ -188,28 +189,37 @@ PotNetworkPlan plan_pot_network(Context& ctx, const std::string& pot, const PotC
 
 void prepare_pot_network(Context& ctx, const PotNetworkPlan& plan) {
   if (!plan.bridge) return;
-  const Settings& s = ctx.settings();
-  FileLock lock = lock_network(s);
-  net::bring_up_bridge(net::firewall_table(s.root_tag()), *plan.bridge);
+  FileLock lock = lock_network(ctx.settings());
+  ctx.network().bring_up_bridge(*plan.bridge);
+}
+
+void create_pot_links(Context& ctx, const std::string& pot, PotNetworkPlan& plan, JailSpec& spec) {
+  if (!plan.interface) return;
+  net::PotInterface& interface = *plan.interface;
+  if (interface.kind == net::PotInterface::Kind::kVeth) {
+    ctx.network().create_pot_links(pot, static_cast<unsigned>(::getpid()), interface);
+    spec.freebsd.vnet_interface = interface.pot_interface;
+    return;
+  }
+  // An alias: jail(8) puts the addresses on the host's interface itself.
+  for (const auto& address : interface.addresses) {
+    std::string entry = interface.host_interface + "|" + address.address.str();
+    (address.address.is_v4() ? spec.freebsd.ip4_addresses : spec.freebsd.ip6_addresses)
+        .push_back(entry);
+  }
 }
 
 void attach_pot_network(Context& ctx, const std::string& pot, const PotNetworkPlan& plan,
                         pid_t init_pid) {
   const Settings& s = ctx.settings();
-  if (plan.interface) {
-    net::PotInterface interface = *plan.interface;
-    if (interface.kind == net::PotInterface::Kind::kVeth)
-      interface.host_interface =
-          net::pot_veth_interface(s.root_tag(), pot, static_cast<unsigned>(init_pid));
-    net::attach_pot_interface(init_pid, interface);
-  }
+  if (plan.interface)
+    ctx.network().attach(pot, static_cast<unsigned>(init_pid), *plan.interface, init_pid);
   if (plan.forwards.empty()) return;
-  std::string table = net::firewall_table(s.root_tag());
   FileLock lock = lock_network(s);
   // A host port forwarded already: to a pot that runs or is starting, refuse; left by a
   // pot that died without cleanup (a killed `pot`, a crash), take it back.
   auto pots = all_pot_networks(ctx);
-  for (const auto& current : net::current_port_forwards(table)) {
+  for (const auto& current : ctx.network().current_forwards()) {
     for (const auto& wanted : plan.forwards) {
       if (current.protocol != wanted.protocol || current.host_port != wanted.host_port) continue;
       std::string owner;
@@ -220,32 +230,36 @@ void attach_pot_network(Context& ctx, const std::string& pot, const PotNetworkPl
       if (!owner.empty() && owner != pot && pot_network_in_use(s, owner))
         throw Error("host port " + current.protocol + ":" + std::to_string(current.host_port) +
                     " is already forwarded to pot " + quote_name(owner));
-      net::remove_port_forwards(table, {current});
+      ctx.network().remove_forwards(owner.empty() ? pot : owner, {current});
     }
   }
   with_context("adding the port forwards of pot " + quote_name(pot),
-               [&] { net::add_port_forwards(table, plan.forwards); });
+               [&] { ctx.network().add_forwards(pot, plan.forwards); });
 }
 
 void release_pot_network(Context& ctx, const std::string& pot, const std::string& record_text) {
   if (record_text.empty()) return;
-  const Settings& s = ctx.settings();
   NetworkRecord record = NetworkRecord::parse(record_text);
   try {
-    net::remove_port_forwards(net::firewall_table(s.root_tag()), record.forwards);
+    ctx.network().remove_forwards(pot, record.forwards);
   } catch (const std::exception& e) {
     warn(pot, "removing the port forwards", e);
   }
-  // The veth needs nothing: the kernel removes it with the pot's network namespace.
+  // A Linux veth needs nothing: the kernel removes it with the pot's network namespace.
   // Deleting it here would wait for that teardown, about 20 ms on every stop (measured);
-  // one that something kept alive goes with the pot (remove_pot_links).
+  // one that something kept alive goes with the pot (remove_pot_links). A FreeBSD epair
+  // outlives its jail, and the record says so.
+  if (record.links) {
+    try {
+      ctx.network().remove_pot_links(pot, {});
+    } catch (const std::exception& e) {
+      warn(pot, "removing the network links", e);
+    }
+  }
 }
 
 void remove_pot_links(Context& ctx, const std::string& pot) {
-  net::Netlink host;
-  for (const auto& link :
-       host.links_with_prefix(net::pot_veth_prefix(ctx.settings().root_tag(), pot)))
-    host.delete_link(link);
+  ctx.network().remove_pot_links(pot, {});
 }
 
 }  // namespace pot

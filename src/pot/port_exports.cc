@@ -68,13 +68,13 @@ void assign_exported_ports(Context& ctx, const std::string& pot, PotConf& conf,
         throw Error("host port " + key + " is already exported by " +
                     (owner->second.empty() ? std::string("this command")
                                            : "pot " + quote_name(owner->second)));
-      if (!net::host_port_free(port.protocol, *port.host_port))
+      if (!ctx.network().host_port_free(port.protocol, *port.host_port))
         throw Error("host port " + key + " is in use on the host");
     } else {
       for (uint32_t candidate = kFirstAutoPort; candidate <= kLastAutoPort; ++candidate) {
         auto host_port = static_cast<uint16_t>(candidate);
         if (taken.count(port_key(port.protocol, host_port)) == 0 &&
-            net::host_port_free(port.protocol, host_port)) {
+            ctx.network().host_port_free(port.protocol, host_port)) {
           port.host_port = host_port;
           break;
         }

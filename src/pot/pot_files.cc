@@ -4,33 +4,23 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <optional>
 #include "core/copy_tree.h"
 #include "core/error.h"
 #include "core/unique_fd.h"
 #include "pot/lifecycle.h"
 #include "pot/run_state.h"
-#include "runtime/overlay_root.h"
 #include "runtime/root_path.h"
 
 namespace pot {
 void with_pot_root(Context& ctx, const std::string& pot, const std::function<void(int)>& fn) {
   ctx.require_pot(pot);
   RunState state = RunState::load(ctx.settings(), pot);
-  if (state.running()) {
-    UniqueFd root = open_root_dir(("/proc/" + std::to_string(state.init_pid) + "/root").c_str());
-    if (!state.init_alive()) throw Error("pot " + quote_name(pot) + " stopped meanwhile");
-    fn(root.get());
-    return;
-  }
   PotConf conf = ctx.load_conf(pot);
-  if (conf.get_or("pot.type", "single") == "multi") {
-    JailSpec spec = build_jail_spec(ctx, pot, conf);
-    with_context("pot " + quote_name(pot),
-                 [&] { with_overlay_mounted(spec.root, *spec.overlay, fn); });
-    return;
-  }
-  UniqueFd root = open_root_dir(ctx.settings().root_path(pot).c_str());
-  fn(root.get());
+  JailSpec spec = build_jail_spec(ctx, pot, conf);
+  std::optional<JailHandle> running;
+  if (state.running()) running = jail_handle(ctx, pot, state);
+  ctx.runtime().with_root(spec, running ? &*running : nullptr, fn);
 }
 
 void copy_into_pot(Context& ctx, const std::string& pot, const std::string& source,

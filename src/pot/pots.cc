@@ -18,7 +18,6 @@
 #include "pot/leftovers.h"
 #include "pot/lifecycle.h"
 #include "pot/run_state.h"
-#include "runtime/monitor_cgroups.h"
 
 namespace pot {
 namespace {
@@ -216,11 +215,7 @@ void destroy_pot(Context& ctx, const std::string& name, bool force) {
   if (pot_is_running(ctx, name))
     throw Error("pot " + quote_name(name) + " was started again meanwhile");
   // What the pot made on the host first, while the pot is still there to destroy again.
-  std::string group = ctx.cgroup_group(name);
-  ctx.cgroups().remove(group);
-  ctx.cgroups().remove_parent_if_empty(group);
-  remove_monitor_groups(monitor_group_name(s.root_tag(), name), /*and_root_group=*/true,
-                        /*kill_members=*/true);
+  ctx.runtime().remove_monitor_leftovers(s.root_tag(), name, /*for_destroy=*/true);
   if (is_bridge_network(ctx.load_conf(name).get_or("network_type", "none")))
     remove_pot_links(ctx, name);
   // Then the pot goes in one step (a rename to a hidden name, under the network lock so an
@@ -264,9 +259,8 @@ void revert_pot(Context& ctx, const std::string& name) {
   require_stopped_locked(ctx, name);
   auto snapshots = list_snapshots(ctx, name);
   if (snapshots.empty()) throw Error("pot " + quote_name(name) + " has no snapshot to revert to");
-  with_context("reverting " + quote_name(name), [&] {
-    ctx.storage().rollback(ctx.settings().jail_dir(name), snapshots.back());
-  });
+  with_context("reverting " + quote_name(name),
+               [&] { ctx.storage().rollback(ctx.settings().jail_dir(name), snapshots.back()); });
 }
 
 std::vector<std::string> list_pots(const Context& ctx) {

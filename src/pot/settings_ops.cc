@@ -165,23 +165,24 @@ void set_rss(Context& ctx, const std::string& pot, const RssOptions& options) {
 
 CgroupStats pot_resource_stats(Context& ctx, const std::string& pot) {
   RunState state = require_running(ctx, pot);
-  return ctx.cgroups_for(state.cgroup_version).stats(ctx.cgroup_group(pot));
+  return ctx.runtime().stats(jail_handle(ctx, pot, state));
 }
 
 std::string get_rss_json(Context& ctx, const std::string& pot) {
   RunState state = require_running(ctx, pot);
-  std::string group = ctx.cgroup_group(pot);
-  CgroupManager& cgroups = ctx.cgroups_for(state.cgroup_version);
+  JailHandle jail = jail_handle(ctx, pot, state);
   // CPU percent is measured over a short window, as `ps` would report it.
-  auto before = cgroups.usage(group);
+  CgroupStats before = ctx.runtime().stats(jail);
   auto t0 = std::chrono::steady_clock::now();
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  auto after = cgroups.usage(group);
+  CgroupStats after = ctx.runtime().stats(jail);
   double wall_ns = static_cast<double>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
           .count());
   double percent =
-      100.0 * static_cast<double>(after.cpu_nanoseconds - before.cpu_nanoseconds) / wall_ns;
+      100.0 *
+      static_cast<double>(after.cpu_total_ns.value_or(0) - before.cpu_total_ns.value_or(0)) /
+      wall_ns;
   // TotalTicks as the original computes it: the clock rate (MHz) times the share used.
   double mhz = 0;
   std::ifstream cpuinfo("/proc/cpuinfo");
@@ -196,8 +197,9 @@ std::string get_rss_json(Context& ctx, const std::string& pot) {
   std::snprintf(json, sizeof json,
                 "{\"ResourceUsage\":{\"MemoryStats\":{\"RSS\":%llu,\"Swap\":%llu},"
                 "\"CpuStats\":{\"TotalTicks\":%.3f,\"Percent\":%.3f}}}",
-                static_cast<unsigned long long>(after.rss_bytes),
-                static_cast<unsigned long long>(after.swap_bytes), mhz * percent / 100.0, percent);
+                static_cast<unsigned long long>(after.memory_rss.value_or(0)),
+                static_cast<unsigned long long>(after.memory_swap.value_or(0)),
+                mhz * percent / 100.0, percent);
   return json;
 }
 

@@ -34,9 +34,6 @@ struct CgroupKnob {
 std::vector<CgroupKnob> cgroup_v1_knobs(const ResourceLimits& limits, bool has_memsw);
 std::vector<CgroupKnob> cgroup_v2_knobs(const ResourceLimits& limits, bool has_swap);
 inline constexpr uint64_t kCpuPeriodMicros = 100000;
-// The range of cgroup v1 cpu.shares (the kernel clamps to it).
-inline constexpr uint64_t kMinCpuShares = 2;
-inline constexpr uint64_t kMaxCpuShares = 262144;
 // cpu.shares (2..262144) as cpu.weight (1..10000): 1 + ((shares - 2) * 9999) / 262142, the
 // mapping runc and crun use, so that the default 1024 shares give weight 39 as they do.
 // Shares outside the range are clamped to it first.

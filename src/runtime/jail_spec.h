@@ -21,6 +21,10 @@ struct OverlayRoot {
   std::string work;   // overlayfs scratch, same filesystem as upper
 };
 
+// The range of cpu_shares: cgroup v1 cpu.shares, which the kernel clamps to it.
+inline constexpr uint64_t kMinCpuShares = 2;
+inline constexpr uint64_t kMaxCpuShares = 262144;
+
 struct ResourceLimits {
   std::optional<uint64_t> memory_bytes;
   std::optional<uint64_t> cpus;  // whole CPUs, as the original's pot.rss.cpus

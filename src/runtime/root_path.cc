@@ -1,26 +1,15 @@
 #include "runtime/root_path.h"
 
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <string>
 
 #include "core/error.h"
+#include "core/open_beneath.h"
 
 namespace pot {
-
-static int sys_openat2(int dirfd, const char* path, int flags, mode_t mode, uint64_t resolve) {
-  open_how how{};
-  how.flags = static_cast<uint64_t>(flags);
-  how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
-  how.resolve = resolve;
-  return static_cast<int>(::syscall(SYS_openat2, dirfd, path, &how, sizeof how));
-}
-
-static constexpr uint64_t kInRoot = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
 
 static std::string relative(std::string_view path) {
   while (!path.empty() && path.front() == '/') path.remove_prefix(1);
@@ -29,10 +18,7 @@ static std::string relative(std::string_view path) {
 
 UniqueFd open_in_root(int root_fd, std::string_view path, int flags, mode_t mode) {
   std::string rel = relative(path);
-  int fd;
-  do {
-    fd = sys_openat2(root_fd, rel.c_str(), flags | O_CLOEXEC, mode, kInRoot);
-  } while (fd < 0 && (errno == EAGAIN || errno == EINTR));
+  int fd = open_beneath(root_fd, rel.c_str(), flags, mode, Symlinks::kContained);
   if (fd < 0) throw_sys("opening " + quote_name("/" + (rel == "." ? "" : rel)) + " inside the pot");
   return UniqueFd(fd);
 }

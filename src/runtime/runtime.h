@@ -58,9 +58,13 @@ class Runtime {
   virtual void detach_monitor(const std::string& root_tag, const std::string& pot,
                               std::initializer_list<int> keep) = 0;
   virtual void leave_monitor(const std::string& root_tag, const std::string& pot) = 0;
-  // What a killed monitor left (Linux: its cgroups); missing is fine.
+  // What a killed monitor left (Linux: its cgroups); missing is fine. `for_destroy`: the pot
+  // is going away, so also its group, and a monitor still waiting there (one whose stop was
+  // killed) is killed.
   virtual void remove_monitor_leftovers(const std::string& root_tag, const std::string& pot,
                                         bool for_destroy) = 0;
+  // At de-init: what the root's runs share (Linux: the root's cgroup groups).
+  virtual void remove_root_leftovers(const std::string& /*root_tag*/) {}
 
   // Ends the pot's processes: graceful is SIGTERM, then SIGKILL after `timeout_seconds`.
   virtual void stop(const JailHandle& jail, bool graceful, int timeout_seconds) = 0;
@@ -77,6 +81,13 @@ class Runtime {
   virtual CgroupStats stats(const JailHandle& jail) = 0;
   // How many processes the memory limit killed in this run (read before remove()).
   virtual uint64_t oom_kills(const JailHandle& jail) = 0;
+
+  // Calls fn with an fd of the pot's root directory as its processes see it: `running` when
+  // the pot runs (Linux: through its init's /proc/<pid>/root), else the stopped pot's root
+  // (Linux: a multi pot's overlay, assembled in a child's private mount namespace). The
+  // default opens spec.root, the jail's path.
+  virtual void with_root(const JailSpec& spec, const JailHandle* running,
+                         const std::function<void(int root_fd)>& fn);
 };
 
 }  // namespace pot

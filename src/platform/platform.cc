@@ -1,0 +1,32 @@
+#include "platform/platform.h"
+
+#include <sys/utsname.h>
+
+#include "core/error.h"
+#include "net/linux_network.h"
+#include "runtime/linux_runtime.h"
+
+namespace pot {
+
+std::string platform_name(const Settings& settings) {
+  if (!settings.platform.empty()) return settings.platform;
+  struct utsname host {};
+  if (::uname(&host) != 0) throw_sys("uname");
+  std::string kernel = host.sysname;
+  if (kernel == "Linux") return "linux";
+  if (kernel == "FreeBSD") return "freebsd";
+  throw Error("this host runs " + quote_name(kernel) + ": pot runs on Linux and FreeBSD");
+}
+
+Platform make_platform(const Settings& settings) {
+  Platform platform;
+  platform.name = platform_name(settings);
+  if (platform.name == "freebsd")
+    throw Error("POT_PLATFORM=freebsd: the FreeBSD backend is not in this build yet");
+  platform.storage = make_storage(settings);
+  platform.runtime = make_linux_runtime(settings);
+  platform.network = net::make_linux_network(settings);
+  return platform;
+}
+
+}  // namespace pot
