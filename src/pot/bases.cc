@@ -207,8 +207,8 @@ void create_base(Context& ctx, const BaseOptions& options) {
         extract_archive(argument, tmp.string());
         break;
     }
-    if (::rename(tmp.c_str(), s.base_path(options.name).c_str()) != 0)
-      throw_sys("renaming base into place");
+    with_context("renaming base into place",
+                 [&] { ctx.storage().rename(tmp, s.base_path(options.name)); });
   } catch (...) {
     ctx.storage().destroy(tmp);
     remove_base_lock_file(s, options.name);  // no base came of it
@@ -226,8 +226,8 @@ void destroy_base(Context& ctx, const std::string& name) {
   }
   // Hidden first, as a pot's destroy: a kill midway leaves no half base under its name.
   fs::path hidden = destruction_path(s.bases_dir(), name);
-  if (::rename(s.base_path(name).c_str(), hidden.c_str()) != 0)
-    throw_sys("destroying base " + quote_name(name));
+  with_context("destroying base " + quote_name(name),
+               [&] { ctx.storage().rename(s.base_path(name), hidden); });
   ctx.storage().destroy(hidden);
   remove_base_lock_file(s, name);
 }

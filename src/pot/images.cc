@@ -304,7 +304,7 @@ void unpack_image(Context& ctx, const std::string& name, const Manifest& manifes
   PotConf conf = imported_pot_conf(manifest, signer);
   fs::path tmp = creation_path(s.jails_dir(), name);
   try {
-    if (::mkdir(tmp.c_str(), 0755) != 0) throw_sys("creating " + quote_name(tmp.string()));
+    ctx.storage().create_jail_dir(tmp);
     if (::mkdir((tmp / "conf").c_str(), 0755) != 0) throw_sys("creating the pot's conf");
     conf.save(tmp / "conf" / "pot.conf");
     ctx.storage().create(tmp / "m");
@@ -322,7 +322,7 @@ void unpack_image(Context& ctx, const std::string& name, const Manifest& manifes
     with_context("unpacking image " + quote_name(name),
                  [&] { extract_archive(archive.string(), (tmp / "m").string(), extract); });
     throw_if_interrupted();
-    move_pot_into_place(s, tmp, s.jail_dir(name));
+    move_pot_into_place(ctx, tmp, s.jail_dir(name));
   } catch (...) {
     ctx.storage().destroy(tmp);
     throw;

@@ -67,9 +67,9 @@ void require_stopped(Context& ctx, const std::string& name) {
 
 }  // namespace
 
-void move_pot_into_place(const Settings& settings, const fs::path& from, const fs::path& to) {
-  FileLock network_lock = lock_network(settings);
-  if (::rename(from.c_str(), to.c_str()) != 0) throw_sys("renaming into place");
+void move_pot_into_place(Context& ctx, const fs::path& from, const fs::path& to) {
+  FileLock network_lock = lock_network(ctx.settings());
+  with_context("renaming into place", [&] { ctx.storage().rename(from, to); });
 }
 
 void create_pot(Context& ctx, const CreateOptions& options,
@@ -92,7 +92,7 @@ void create_pot(Context& ctx, const CreateOptions& options,
     remove_abandoned_pots(ctx, name);
     fs::path tmp = creation_path(s.jails_dir(), name);
     try {
-      make_dir(tmp);
+      ctx.storage().create_jail_dir(tmp);
       make_dir(tmp / "conf");
       PotConf conf = new_pot_conf(options.type, options.base);
       {
@@ -109,7 +109,7 @@ void create_pot(Context& ctx, const CreateOptions& options,
         make_dir(tmp / "upper" / "root");
         make_dir(tmp / "upper" / "work");
       }
-      move_pot_into_place(s, tmp, s.jail_dir(name));
+      move_pot_into_place(ctx, tmp, s.jail_dir(name));
     } catch (...) {
       ctx.storage().destroy(tmp);
       remove_pot_lock_file(s, name);  // no pot came of it
@@ -137,7 +137,7 @@ void clone_pot(Context& ctx, const std::string& source, const std::string& name,
   conf.remove("host.hostname");
   fs::path tmp = creation_path(s.jails_dir(), name);
   try {
-    make_dir(tmp);
+    ctx.storage().create_jail_dir(tmp);
     make_dir(tmp / "conf");
     {
       FileLock network_lock = lock_network(s);
@@ -158,7 +158,7 @@ void clone_pot(Context& ctx, const std::string& source, const std::string& name,
     }
     if (auto fscomp = read_file_if_exists(s.jail_dir(source) / "conf" / "fscomp.conf"))
       write_file_atomic(tmp / "conf" / "fscomp.conf", *fscomp);
-    move_pot_into_place(s, tmp, s.jail_dir(name));
+    move_pot_into_place(ctx, tmp, s.jail_dir(name));
   } catch (...) {
     ctx.storage().destroy(tmp);
     remove_pot_lock_file(s, name);  // no pot came of it
@@ -187,8 +187,8 @@ void rename_pot(Context& ctx, const std::string& from, const std::string& to) {
   }
   {
     FileLock network_lock = lock_network(s);  // see move_pot_into_place
-    if (::rename(s.jail_dir(from).c_str(), s.jail_dir(to).c_str()) != 0)
-      throw_sys("renaming pot " + quote_name(from) + " to " + quote_name(to));
+    with_context("renaming pot " + quote_name(from) + " to " + quote_name(to),
+                 [&] { ctx.storage().rename(s.jail_dir(from), s.jail_dir(to)); });
   }
   std::error_code ec;
   if (fs::exists(log_path(s, from))) fs::rename(log_path(s, from), log_path(s, to), ec);
@@ -224,8 +224,8 @@ void destroy_pot(Context& ctx, const std::string& name, bool force) {
   fs::path hidden = destruction_path(s.jails_dir(), name);
   {
     FileLock network_lock = lock_network(s);
-    if (::rename(s.jail_dir(name).c_str(), hidden.c_str()) != 0)
-      throw_sys("destroying pot " + quote_name(name));
+    with_context("destroying pot " + quote_name(name),
+                 [&] { ctx.storage().rename(s.jail_dir(name), hidden); });
   }
   // The lock file before the dataset: the hidden entry is removed last of all, so a kill
   // at any point before the end leaves it for the next destroy of this name to find.

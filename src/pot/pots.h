@@ -55,6 +55,6 @@ std::vector<std::string> list_pots(const Context& ctx);
 
 // Renames a finished creation directory to jails/<pot>, under the network lock (a scan of
 // the pots' addresses, which holds that lock, could otherwise miss a directory mid-rename).
-void move_pot_into_place(const Settings& settings, const fs::path& from, const fs::path& to);
+void move_pot_into_place(Context& ctx, const fs::path& from, const fs::path& to);
 
 }  // namespace pot

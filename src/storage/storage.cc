@@ -18,6 +18,10 @@ void make_private_dirs(const Settings& settings) {
   }
 }
 
+void Storage::create_jail_dir(const std::filesystem::path& path) {
+  if (::mkdir(path.c_str(), 0755) != 0) throw_sys("creating " + quote_name(path.string()));
+}
+
 void Storage::send(const std::filesystem::path& pot_dir, const std::string& /*snapshot*/,
                    int /*fd*/) {
   throw Error("sending " + quote_name(pot_dir.string()) + ": the " + name() +

@@ -33,6 +33,9 @@ class Storage {
   // Removes a dataset and everything under it (nested datasets too). Missing is fine.
   virtual void destroy(const std::filesystem::path& dataset) = 0;
   virtual bool is_dataset(const std::filesystem::path& path) const = 0;
+  // A pot's own directory, jails/<pot>, which holds its conf/ and its datasets: a plain
+  // directory (btrfs, dir), or a dataset of its own (ZFS, the original's P/jails/<pot>).
+  virtual void create_jail_dir(const std::filesystem::path& path);
   // Moves a dataset (and what is under it) to a new path in the same root: rename(2) of a
   // directory or subvolume, `zfs rename` of a dataset (whose mountpoint follows).
   virtual void rename(const std::filesystem::path& from, const std::filesystem::path& to) = 0;
