@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <cctype>
 #include <sstream>
 
 #include "cli/command.h"
@@ -46,7 +47,10 @@ int cmd_deinit(Invocation& inv) {
 
 int cmd_create_base(Invocation& inv) {
   Options o = Options::parse(inv.name, "vb:r:i:", inv.args);
-  BaseOptions options{o.require('b', "BASE"), o.require('r', "SOURCE"), {}};
+  std::string source = o.require('r', "SOURCE");
+  // A FreeBSD release names its base, as in the original: `pot create-base -r 14.1`.
+  bool release = std::isdigit(static_cast<unsigned char>(source.front())) != 0;
+  BaseOptions options{release ? o.get('b').value_or(source) : o.require('b', "BASE"), source, {}};
   for (const auto& list : o.all('i')) {
     std::istringstream items(list);
     std::string item;
@@ -196,7 +200,8 @@ void register_pot_commands(std::vector<Command>& table) {
           {"init", "", "prepare POT_FS_ROOT (a btrfs pool when the root is not btrfs)", cmd_init},
           {"de-init", "", "remove every pot, base, mount and file pot made under POT_FS_ROOT",
            cmd_deinit},
-          {"create-base", "-b BASE -r busybox|debian:SUITE|tar:PATH [-i PKG,...]", "create a base",
+          {"create-base", "-b BASE -r busybox|debian:SUITE|tar:PATH|RELEASE [-i PKG,...]",
+           "create a base (RELEASE: a FreeBSD release such as 14.1, on FreeBSD)",
            cmd_create_base},
           {"create",
            "-p NAME -b BASE [-t single|multi] [-N TYPE] [-i auto|ADDR]... [-B BRIDGE] "

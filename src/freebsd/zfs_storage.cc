@@ -162,6 +162,9 @@ class ZfsStorage : public Storage {
 
   bool is_dataset(const fs::path& path) const override { return exists(dataset_of(path)); }
 
+  // The original's P/jails/<pot>: a dataset holding conf/ and the pot's own datasets.
+  void create_jail_dir(const fs::path& path) override { create(path); }
+
   void rename(const fs::path& from, const fs::path& to) override {
     std::string dataset = dataset_of(from);
     std::string target = dataset_of(to);

@@ -5,10 +5,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <sstream>
 
 #include "core/error.h"
+#include "freebsd/release_base.h"
 #include "core/file_util.h"
 #include "core/lock.h"
 #include "core/names.h"
@@ -173,7 +175,7 @@ void create_base(Context& ctx, const BaseOptions& options) {
   remove_abandoned_entries(ctx, s.bases_dir());
 
   const std::string& source = options.source;
-  enum class Kind { kBusybox, kDebian, kTar } kind;
+  enum class Kind { kBusybox, kDebian, kTar, kFreeBsdRelease } kind;
   std::string argument;
   if (source == "busybox") {
     kind = Kind::kBusybox;
@@ -183,6 +185,13 @@ void create_base(Context& ctx, const BaseOptions& options) {
   } else if (source.rfind("tar:", 0) == 0) {
     kind = Kind::kTar;
     argument = source.substr(4);
+  } else if (!source.empty() && std::isdigit(static_cast<unsigned char>(source.front()))) {
+    // A FreeBSD release, as the original's `pot create-base -r 14.1`.
+    kind = Kind::kFreeBsdRelease;
+    argument = freebsd::release_name(source);
+    if (ctx.platform_name() != "freebsd")
+      throw Error("base source " + quote_name(source) +
+                  ": a FreeBSD release is a base on FreeBSD only (POT_PLATFORM=freebsd)");
     if (::access(argument.c_str(), R_OK) != 0) throw_sys("base tarball " + quote_name(argument));
   } else {
     throw Error("invalid base source " + quote_name(source) +
@@ -205,6 +214,9 @@ void create_base(Context& ctx, const BaseOptions& options) {
       }
       case Kind::kTar:
         extract_archive(argument, tmp.string());
+        break;
+      case Kind::kFreeBsdRelease:
+        freebsd::unpack_release_base(s, argument, tmp);
         break;
     }
     with_context("renaming base into place",
