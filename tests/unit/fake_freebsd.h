@@ -49,7 +49,8 @@ class FakeFreeBSD {
     save_env("FAKEBSD_STATE");
     save_env("POT_FS_ROOT");
     const char* path = std::getenv("PATH");
-    std::string new_path = std::string(POT_FAKEBSD_DIR) + ":" + (path != nullptr ? path : "/usr/bin:/bin");
+    std::string new_path =
+        std::string(POT_FAKEBSD_DIR) + ":" + (path != nullptr ? path : "/usr/bin:/bin");
     ::setenv("PATH", new_path.c_str(), 1);
     ::setenv("FAKEBSD_STATE", state_dir_.str().c_str(), 1);
     ::setenv("POT_FS_ROOT", fs_root_.str().c_str(), 1);
@@ -111,11 +112,14 @@ class FakeFreeBSD {
   }
 
   bool has_dataset(std::string_view name) const {
-    return contains(state(), {"zfs", "datasets"}, name) || contains(state(), {"zfs", "snapshots"}, name);
+    return contains(state(), {"zfs", "datasets"}, name) ||
+           contains(state(), {"zfs", "snapshots"}, name);
   }
   bool has_jail(std::string_view name) const { return contains(state(), {"jails"}, name); }
   // An interface that exists, on the host or moved into a jail's vnet.
-  bool has_interface(std::string_view name) const { return contains(state(), {"interfaces"}, name); }
+  bool has_interface(std::string_view name) const {
+    return contains(state(), {"interfaces"}, name);
+  }
   // The anchor's loaded rules, nat/rdr lines first; empty when flushed or never loaded.
   std::vector<std::string> anchor_rules(std::string_view anchor) const {
     nlohmann::json json = state();
@@ -158,7 +162,8 @@ class FakeFreeBSD {
 
   void save_env(const char* name) {
     const char* value = std::getenv(name);
-    saved_env_.emplace_back(name, value != nullptr ? std::optional<std::string>(value) : std::nullopt);
+    saved_env_.emplace_back(name,
+                            value != nullptr ? std::optional<std::string>(value) : std::nullopt);
   }
 
   // A command a test jexec'd and left running must not outlive the test: the fake jexec

@@ -37,12 +37,14 @@ using FakeFreeBSDNetwork = FakeFreeBSDTest;
 using FakeFreeBSDFailure = FakeFreeBSDTest;
 
 TEST_F(FakeFreeBSDZfs, CreateInheritsMountpointAndMakesTheDirectory) {
-  commands->check({"zfs", "create", "-o", "mountpoint=" + root(), "-o", "canmount=off", "zroot/pot"});
+  commands->check(
+      {"zfs", "create", "-o", "mountpoint=" + root(), "-o", "canmount=off", "zroot/pot"});
   commands->check({"zfs", "create", "-p", "zroot/pot/jails/web/m"});
   EXPECT_TRUE(bsd.has_dataset("zroot/pot/jails/web"));
   EXPECT_TRUE(fs::is_directory(bsd.fs_root() / "jails/web/m"));
-  EXPECT_EQ(commands->check({"zfs", "get", "-H", "-o", "value", "mountpoint", "zroot/pot/jails/web/m"}),
-            root() + "/jails/web/m\n");
+  EXPECT_EQ(
+      commands->check({"zfs", "get", "-H", "-o", "value", "mountpoint", "zroot/pot/jails/web/m"}),
+      root() + "/jails/web/m\n");
   EXPECT_EQ(commands->check({"zfs", "list", "-H", "-o", "name", "-r", "zroot/pot/jails"}),
             "zroot/pot/jails\nzroot/pot/jails/web\nzroot/pot/jails/web/m\n");
 
@@ -61,7 +63,8 @@ TEST_F(FakeFreeBSDZfs, SnapshotCloneSendReceiveRoundTrip) {
   write_text(bsd.fs_root() / "jails/web/web.conf", "conf\n");
   write_text(bsd.fs_root() / "jails/web/m/hello", "hello\n");
   commands->check({"zfs", "snapshot", "-r", "zroot/pot/jails/web@1"});
-  EXPECT_EQ(commands->check({"zfs", "list", "-H", "-t", "snapshot", "-o", "name", "-r", "zroot/pot/jails/web"}),
+  EXPECT_EQ(commands->check(
+                {"zfs", "list", "-H", "-t", "snapshot", "-o", "name", "-r", "zroot/pot/jails/web"}),
             "zroot/pot/jails/web@1\nzroot/pot/jails/web/m@1\n");
 
   write_text(bsd.fs_root() / "jails/web/m/hello", "changed\n");
@@ -71,18 +74,20 @@ TEST_F(FakeFreeBSDZfs, SnapshotCloneSendReceiveRoundTrip) {
   EXPECT_FALSE(fs::exists(bsd.fs_root() / "jails/web/m/new"));
 
   commands->check({"zfs", "create", "zroot/pot/jails/copy"});
-  commands->check({"zfs", "clone", "-o", "mountpoint=" + root() + "/jails/copy/m", "zroot/pot/jails/web/m@1",
-                   "zroot/pot/jails/copy/m"});
+  commands->check({"zfs", "clone", "-o", "mountpoint=" + root() + "/jails/copy/m",
+                   "zroot/pot/jails/web/m@1", "zroot/pot/jails/copy/m"});
   EXPECT_EQ(read_text(bsd.fs_root() / "jails/copy/m/hello"), "hello\n");
-  EXPECT_EQ(commands->check({"zfs", "get", "-H", "-o", "value", "origin", "zroot/pot/jails/copy/m"}),
-            "zroot/pot/jails/web/m@1\n");
+  EXPECT_EQ(
+      commands->check({"zfs", "get", "-H", "-o", "value", "origin", "zroot/pot/jails/copy/m"}),
+      "zroot/pot/jails/web/m@1\n");
 
   // The stream goes through our runner, as the backend's export and import will do it.
   std::string stream = commands->check({"zfs", "send", "-R", "zroot/pot/jails/web@1"});
   commands->check({"zfs", "receive", "-x", "encryption", "zroot/pot/jails/imported"}, stream);
   EXPECT_EQ(read_text(bsd.fs_root() / "jails/imported/web.conf"), "conf\n");
   EXPECT_EQ(read_text(bsd.fs_root() / "jails/imported/m/hello"), "hello\n");
-  EXPECT_FALSE(fs::exists(bsd.fs_root() / "jails/imported/hello"));  // the child's file stays its own
+  EXPECT_FALSE(
+      fs::exists(bsd.fs_root() / "jails/imported/hello"));  // the child's file stays its own
   EXPECT_TRUE(bsd.has_dataset("zroot/pot/jails/imported/m@1"));
 
   // A snapshot with a clone cannot go without -R; destroy -r of a clone-free tree can.
@@ -95,13 +100,15 @@ TEST_F(FakeFreeBSDZfs, SnapshotCloneSendReceiveRoundTrip) {
 
 TEST_F(FakeFreeBSDJail, JexecRunsTheCommandInTheJailPath) {
   commands->check({"zfs", "create", "-o", "mountpoint=" + root(), "zroot/pot"});
-  commands->check({"jail", "-c", "name=web", "host.hostname=web.test", "path=" + root(), "persist"});
+  commands->check(
+      {"jail", "-c", "name=web", "host.hostname=web.test", "path=" + root(), "persist"});
   EXPECT_TRUE(bsd.has_jail("web"));
   EXPECT_EQ(commands->check({"jls", "-j", "web", "jid", "path"}), "1 " + root() + "\n");
   EXPECT_TRUE(commands->succeeds({"jls", "-j", "web"}));
   EXPECT_FALSE(commands->succeeds({"jls", "-j", "db"}));
 
-  CommandResult result = commands->run({"jexec", "web", "/bin/sh", "-c", "pwd; echo oops >&2; exit 3"});
+  CommandResult result =
+      commands->run({"jexec", "web", "/bin/sh", "-c", "pwd; echo oops >&2; exit 3"});
   EXPECT_EQ(result.exit_code, 3);
   EXPECT_EQ(result.out, root() + "\n");
   EXPECT_EQ(result.err, "oops\n");
@@ -130,7 +137,8 @@ TEST_F(FakeFreeBSDJail, RemovingTheJailKillsWhatRunsInIt) {
 }
 
 TEST_F(FakeFreeBSDNetwork, EpairCreateRenameDestroy) {
-  EXPECT_EQ(commands->check({"ifconfig", "epair", "create", "descr", "web", "group", "pot"}), "epair0a\n");
+  EXPECT_EQ(commands->check({"ifconfig", "epair", "create", "descr", "web", "group", "pot"}),
+            "epair0a\n");
   EXPECT_TRUE(bsd.has_interface("epair0b"));
   EXPECT_EQ(commands->check({"ifconfig", "epair0a", "name", "p4web"}), "p4web\n");
   EXPECT_EQ(commands->check({"ifconfig", "bridge", "create", "group", "pot"}), "bridge0\n");
@@ -155,13 +163,15 @@ TEST_F(FakeFreeBSDNetwork, PfAnchorsLoadListFlush) {
   commands->check({"pfctl", "-f", "/etc/pf.conf"});
   commands->check({"pfctl", "-a", "pot-nat", "-f", "-"},
                   "nat on em0 from 10.192.0.0/10 to any -> (em0:0)\n");
-  write_text(bsd.state_dir() / "rdr.conf", "rdr pass on em0 proto tcp from any to (em0) port 8080 -> 10.192.0.3 port 80\n");
+  write_text(bsd.state_dir() / "rdr.conf",
+             "rdr pass on em0 proto tcp from any to (em0) port 8080 -> 10.192.0.3 port 80\n");
   commands->check({"pfctl", "-a", "pot-rdr/web", "-f", (bsd.state_dir() / "rdr.conf").string()});
   EXPECT_EQ(commands->check({"pfctl", "-s", "Anchors"}), "  pot-nat\n  pot-rdr\n  pot-rdr/web\n");
   EXPECT_EQ(commands->check({"pfctl", "-a", "pot-rdr", "-s", "Anchors"}), "  pot-rdr/web\n");
   EXPECT_EQ(commands->check({"pfctl", "-a", "pot-rdr/web", "-s", "nat"}),
             "rdr pass on em0 proto tcp from any to (em0) port 8080 -> 10.192.0.3 port 80\n");
-  EXPECT_EQ(bsd.anchor_rules("pot-nat"), std::vector<std::string>{"nat on em0 from 10.192.0.0/10 to any -> (em0:0)"});
+  EXPECT_EQ(bsd.anchor_rules("pot-nat"),
+            std::vector<std::string>{"nat on em0 from 10.192.0.0/10 to any -> (em0:0)"});
 
   commands->check({"pfctl", "-a", "pot-rdr/web", "-F", "nat"});
   EXPECT_TRUE(bsd.anchor_rules("pot-rdr/web").empty());
@@ -186,7 +196,8 @@ TEST_F(FakeFreeBSDNetwork, MountsAreATable) {
 
 TEST_F(FakeFreeBSDFailure, InjectedFailureChangesNothingAndFiresOnce) {
   commands->check({"zfs", "create", "-o", "mountpoint=" + root(), "zroot/pot"});
-  bsd.fail_next("zfs create zroot/pot/jails => exit 2 cannot create 'zroot/pot/jails': out of space");
+  bsd.fail_next(
+      "zfs create zroot/pot/jails => exit 2 cannot create 'zroot/pot/jails': out of space");
   try {
     commands->check({"zfs", "create", "-o", "compression=off", "zroot/pot/jails"});
     FAIL() << "the injected failure did not fire";
@@ -198,7 +209,8 @@ TEST_F(FakeFreeBSDFailure, InjectedFailureChangesNothingAndFiresOnce) {
   EXPECT_FALSE(bsd.has_dataset("zroot/pot/jails"));
   EXPECT_FALSE(fs::exists(bsd.fs_root() / "jails"));
   // Logged all the same, and gone after firing once.
-  EXPECT_EQ(bsd.calls().back(), (Call{"zfs", "create", "-o", "compression=off", "zroot/pot/jails"}));
+  EXPECT_EQ(bsd.calls().back(),
+            (Call{"zfs", "create", "-o", "compression=off", "zroot/pot/jails"}));
   commands->check({"zfs", "create", "zroot/pot/jails"});
   EXPECT_TRUE(bsd.has_dataset("zroot/pot/jails"));
 }

@@ -21,7 +21,8 @@ using pot::testing::test_pattern;
 
 TEST(SystemCommand, FeedsInputOnStdin) {
   auto commands = make_system_commands();
-  CommandResult result = commands->run({"/bin/sh", "-c", "read line; echo \"got $line\""}, "hello\n");
+  CommandResult result =
+      commands->run({"/bin/sh", "-c", "read line; echo \"got $line\""}, "hello\n");
   EXPECT_EQ(result.exit_code, 0);
   EXPECT_EQ(result.out, "got hello\n");
   EXPECT_EQ(result.err, "");
@@ -49,7 +50,8 @@ TEST(SystemCommand, LargeInputAndBothOutputsAtOnce) {
 TEST(SystemCommand, LargeOutputOnStderrFirst) {
   auto commands = make_system_commands();
   CommandResult result = commands->run(
-      {"/bin/sh", "-c", "head -c 2000000 /dev/zero | tr '\\0' e >&2; head -c 2000000 /dev/zero | tr '\\0' o"});
+      {"/bin/sh", "-c",
+       "head -c 2000000 /dev/zero | tr '\\0' e >&2; head -c 2000000 /dev/zero | tr '\\0' o"});
   EXPECT_EQ(result.exit_code, 0);
   EXPECT_EQ(result.err, std::string(2000000, 'e'));
   EXPECT_EQ(result.out, std::string(2000000, 'o'));
@@ -105,12 +107,14 @@ TEST(SystemCommand, CheckReturnsStdout) {
 TEST(SystemCommand, CheckNamesCommandAndFirstStderrLine) {
   auto commands = make_system_commands();
   try {
-    commands->check({"/bin/sh", "-c", "echo; echo 'cannot create: out of space' >&2; echo more >&2; exit 1"});
+    commands->check(
+        {"/bin/sh", "-c", "echo; echo 'cannot create: out of space' >&2; echo more >&2; exit 1"});
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(),
-                 "`/bin/sh -c 'echo; echo '\\''cannot create: out of space'\\'' >&2; echo more >&2; "
-                 "exit 1'` failed: cannot create: out of space");
+    EXPECT_STREQ(
+        e.what(),
+        "`/bin/sh -c 'echo; echo '\\''cannot create: out of space'\\'' >&2; echo more >&2; "
+        "exit 1'` failed: cannot create: out of space");
   }
 }
 

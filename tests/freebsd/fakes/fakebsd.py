@@ -4,7 +4,9 @@
 Every command name in this directory (zfs, jail, jexec, jls, ifconfig, pfctl, rctl, cpuset,
 mount_nullfs, mount, umount, sysctl, kldload, sysrc, service) is a symlink to this program,
 which dispatches on the name it was called by (or on its first argument when called as
-`fakebsd.py NAME ARGS...`). Nothing here touches the host's mounts, interfaces or firewall:
+`fakebsd.py NAME ARGS...`). It runs hundreds of times a test: Debian's python3 straight
+(not a version manager's shim), without site (-S) or PYTHON* variables (-E), and with
+only json, os, sys and fcntl imported up front. Nothing here touches the host's mounts, interfaces or firewall:
 the fakes record every call and keep just enough state to answer the questions the backend
 asks. The only real effects are on files: dataset mountpoint directories are made, filled
 and emptied as ZFS would, and `jexec` really runs its command on the host.
@@ -22,6 +24,9 @@ Optional inputs a test may write before the first call:
   pools            one ZFS pool a line: `NAME [MOUNTPOINT]` (default: `zroot none`).
   pf.conf          what `pfctl -f /etc/pf.conf` reads (default: a file declaring
                    `nat-anchor pot-nat` and `rdr-anchor "pot-rdr/*"`, as `pot init` leaves).
+Read at every call:
+  rctl_usage       what `rctl -u jail:NAME` reports beyond its defaults, one value a line:
+                   `NAME RESOURCE=VALUE` (e.g. `web memoryuse=52428800`).
 
 Failure injection: $FAKEBSD_STATE/fail, one rule a line (blank lines and # comments skipped):
     COMMAND [WORD...] [=> exit N [MESSAGE...]] [once]
@@ -110,7 +115,6 @@ def initial_state():
         "interfaces": interfaces,
         "pf": {"enabled": False, "main": [], "anchors": {}},
         "rctl": [],
-        "rctl_usage": {},
         "cpusets": {},
         "mounts": [],
         "sysctl": {
@@ -1044,6 +1048,9 @@ def jail_param(jail, key):
         return "new" if params.get("vnet") in ("true", "new") else "inherit"
     if key == "persist":
         return params.get("persist", "false")
+    if key in ("ip4.addr", "ip6.addr") and key in params:
+        # jls shows the addresses, not the interfaces jail(8) put them on.
+        return ",".join(a.split("|")[-1].split("/")[0] for a in params[key].split(","))
     if key in params:
         return params[key]
     if key in JLS_DEFAULTS:
@@ -1103,9 +1110,11 @@ def cmd_jls(state, args):
 
 
 def cmd_jexec(state, args):
-    i = 0
+    i, workdir = 0, None
     while i < len(args) and args[i].startswith("-"):
-        i += 2 if args[i] in ("-u", "-U") else 1
+        if args[i] == "-d" and i + 1 < len(args):
+            workdir = args[i + 1]
+        i += 2 if args[i] in ("-u", "-U", "-d") else 1
     if i >= len(args):
         raise Fail("usage: jexec [-l] [-d working-directory] [[-U username] | [-u username]] "
                    "jail [command ...]", 1)
@@ -1122,7 +1131,7 @@ def cmd_jexec(state, args):
     pid = os.getpid()
     jail["pids"] = [p for p in jail["pids"] if process_start(p[0]) == p[1]]
     jail["pids"].append([pid, process_start(pid)])
-    return ("exec", jail["path"], command or ["/bin/sh"])
+    return ("exec", workdir or jail["path"], command or ["/bin/sh"])
 
 
 # --------------------------------------------------------------------------------------------
@@ -1213,11 +1222,12 @@ def ifconfig_create(state, kind, options):
         name, peer = "epair%da" % unit, "epair%db" % unit
         other = new_interface(kind)
         other["unit"], other["peer"], iface["peer"] = unit, name, peer
+        state["interfaces"][name] = iface
         state["interfaces"][peer] = other
     else:
         name = "bridge%d" % unit
         iface["groups"].append("bridge")
-    state["interfaces"][name] = iface
+        state["interfaces"][name] = iface
     out(name)
     return apply_options(state, name, options, created=True)
 
@@ -1535,7 +1545,11 @@ def cmd_rctl(state, args):
                 raise Fail("rctl: failed to show resource consumption for '%s': No such process"
                            % subject)
             usage = dict(DEFAULT_USAGE)
-            usage.update(state["rctl_usage"].get(name, {}))
+            for line in (read_optional("rctl_usage") or "").splitlines():
+                words = line.split()
+                if len(words) == 2 and words[0] == name and "=" in words[1]:
+                    key, _, value = words[1].partition("=")
+                    usage[key] = value
             for key, value in usage.items():
                 out("%s=%s" % (key, value))
         return 0
