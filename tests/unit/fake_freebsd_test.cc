@@ -197,7 +197,7 @@ TEST_F(FakeFreeBSDNetwork, MountsAreATable) {
 TEST_F(FakeFreeBSDFailure, InjectedFailureChangesNothingAndFiresOnce) {
   commands->check({"zfs", "create", "-o", "mountpoint=" + root(), "zroot/pot"});
   bsd.fail_next(
-      "zfs create zroot/pot/jails => exit 2 cannot create 'zroot/pot/jails': out of space");
+      "zfs create -o * zroot/pot/jails => exit 2 cannot create 'zroot/pot/jails': out of space");
   try {
     commands->check({"zfs", "create", "-o", "compression=off", "zroot/pot/jails"});
     FAIL() << "the injected failure did not fire";
@@ -211,7 +211,7 @@ TEST_F(FakeFreeBSDFailure, InjectedFailureChangesNothingAndFiresOnce) {
   // Logged all the same, and gone after firing once.
   EXPECT_EQ(bsd.calls().back(),
             (Call{"zfs", "create", "-o", "compression=off", "zroot/pot/jails"}));
-  commands->check({"zfs", "create", "zroot/pot/jails"});
+  commands->check({"zfs", "create", "-o", "compression=off", "zroot/pot/jails"});
   EXPECT_TRUE(bsd.has_dataset("zroot/pot/jails"));
 }
 
