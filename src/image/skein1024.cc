@@ -27,9 +27,9 @@ constexpr uint64_t kKeyParity = 0x1BD11BDAA9FC1A22ULL;
 
 // MIX rotation amounts for Threefish-1024: row d mod 8, column j (the pair 2j, 2j+1).
 constexpr uint8_t kRotation[8][8] = {
-    {24, 13, 8, 47, 8, 17, 22, 37}, {38, 19, 10, 55, 49, 18, 23, 52},
-    {33, 4, 51, 13, 34, 41, 59, 17}, {5, 20, 48, 41, 47, 28, 16, 25},
-    {41, 9, 37, 31, 12, 47, 44, 30}, {16, 34, 56, 51, 4, 53, 42, 41},
+    {24, 13, 8, 47, 8, 17, 22, 37},   {38, 19, 10, 55, 49, 18, 23, 52},
+    {33, 4, 51, 13, 34, 41, 59, 17},  {5, 20, 48, 41, 47, 28, 16, 25},
+    {41, 9, 37, 31, 12, 47, 44, 30},  {16, 34, 56, 51, 4, 53, 42, 41},
     {31, 44, 47, 46, 19, 42, 44, 25}, {9, 48, 35, 52, 23, 31, 37, 20},
 };
 // After the MIXes of a round, word i takes the value of word kPermutation[i].
@@ -39,13 +39,17 @@ constexpr uint8_t kPermutation[kWords] = {0, 9, 2, 13, 6, 11, 4, 15, 10, 7, 12, 
 constexpr uint64_t kTypeConfig = 4;
 constexpr uint64_t kTypeMessage = 48;
 constexpr uint64_t kTypeOutput = 63;
-constexpr uint64_t type_flags(uint64_t type) { return type << 56; }
+constexpr uint64_t type_flags(uint64_t type) {
+  return type << 56;
+}
 constexpr uint64_t kFirstFlag = 1ULL << 62;
 constexpr uint64_t kFinalFlag = 1ULL << 63;
 
 using Words = std::array<uint64_t, kWords>;
 
-uint64_t rotate_left(uint64_t x, unsigned n) { return (x << n) | (x >> (64 - n)); }
+uint64_t rotate_left(uint64_t x, unsigned n) {
+  return (x << n) | (x >> (64 - n));
+}
 
 Words load_words(const uint8_t* bytes) {
   Words words{};
@@ -91,7 +95,9 @@ Words threefish1024(const Words& key, uint64_t t0, uint64_t t1, const Words& pla
 
 }  // namespace
 
-Skein1024::Skein1024() { reset(); }
+Skein1024::Skein1024() {
+  reset();
+}
 
 void Skein1024::reset() {
   chain_.fill(0);
