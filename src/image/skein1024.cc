@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 namespace pot::image {
 
@@ -61,35 +62,81 @@ Words load_words(const uint8_t* bytes) {
   return words;
 }
 
+// Rather than moving the sixteen words after every round as the specification's
+// permutation does, the eight rounds of a group work on the words where they lie:
+// kPlacement[r][i] is where logical word i is at round r of a group (r = 0: in order), and
+// after the eighth round the words are put back in order once. Together with rounds unrolled
+// at compile time this makes every index a constant, which is most of the speed.
+constexpr size_t kGroupRounds = 8;
+using Placement = std::array<uint8_t, kWords>;
+
+constexpr std::array<Placement, kGroupRounds + 1> make_placement() {
+  std::array<Placement, kGroupRounds + 1> placement{};
+  for (size_t i = 0; i < kWords; ++i) placement[0][i] = static_cast<uint8_t>(i);
+  for (size_t r = 0; r < kGroupRounds; ++r) {
+    for (size_t i = 0; i < kWords; ++i) placement[r + 1][i] = placement[r][kPermutation[i]];
+  }
+  return placement;
+}
+constexpr auto kPlacement = make_placement();
+
+// MIX of the pair j in round r of a group: (a, b) -> (a + b, (b <<< R) ^ (a + b)).
+template <size_t R, size_t J>
+inline void mix(Words& v) {
+  constexpr size_t a = kPlacement[R][2 * J];
+  constexpr size_t b = kPlacement[R][2 * J + 1];
+  v[a] += v[b];
+  v[b] = rotate_left(v[b], kRotation[R][J]) ^ v[a];
+}
+
+template <size_t... R>
+inline void rounds(Words& v, std::index_sequence<R...> /*rounds*/) {
+  auto one_round = [&v]<size_t Round, size_t... J>(std::index_sequence<J...> /*pairs*/) {
+    (mix<Round, J>(v), ...);
+  };
+  (one_round.template operator()<R>(std::make_index_sequence<kWords / 2>{}), ...);
+}
+
+// The key schedule: subkey s is key words s, s+1, ... (mod 17), with the tweak words and s
+// added to the last three.
+class KeySchedule {
+ public:
+  KeySchedule(const Words& key, uint64_t t0, uint64_t t1) {
+    uint64_t parity = kKeyParity;
+    for (size_t i = 0; i < kWords; ++i) parity ^= key[i];
+    // Written out twice, so that key word (s + i) mod 17 is key_[s mod 17 + i].
+    for (size_t i = 0; i < key_.size(); ++i) {
+      key_[i] = (i % (kWords + 1)) == kWords ? parity : key[i % (kWords + 1)];
+    }
+    tweak_ = {t0, t1, t0 ^ t1, t0, t1};
+  }
+
+  // Adds subkey `s` to the words, logical word i being at v[placement[i]].
+  void add(Words& v, size_t s, const Placement& placement) const {
+    for (size_t i = 0; i < kWords; ++i) v[placement[i]] += key_[s % (kWords + 1) + i];
+    v[placement[kWords - 3]] += tweak_[s % 3];
+    v[placement[kWords - 2]] += tweak_[s % 3 + 1];
+    v[placement[kWords - 1]] += s;
+  }
+
+ private:
+  std::array<uint64_t, 2 * (kWords + 1)> key_{};
+  std::array<uint64_t, 5> tweak_{};
+};
+
 // Threefish-1024 encryption of `plain` under `key` and the tweak (t0, t1).
 Words threefish1024(const Words& key, uint64_t t0, uint64_t t1, const Words& plain) {
-  std::array<uint64_t, kWords + 1> k{};
-  k[kWords] = kKeyParity;
-  for (size_t i = 0; i < kWords; ++i) {
-    k[i] = key[i];
-    k[kWords] ^= key[i];
-  }
-  const std::array<uint64_t, 3> tweak = {t0, t1, t0 ^ t1};
-
+  const KeySchedule schedule(key, t0, t1);
   Words v = plain;
-  auto add_subkey = [&](size_t s) {
-    for (size_t i = 0; i < kWords; ++i) v[i] += k[(s + i) % (kWords + 1)];
-    v[kWords - 3] += tweak[s % 3];
-    v[kWords - 2] += tweak[(s + 1) % 3];
-    v[kWords - 1] += s;
-  };
-
-  for (size_t d = 0; d < kRounds; ++d) {
-    if (d % 4 == 0) add_subkey(d / 4);
-    Words mixed{};
-    for (size_t j = 0; j < kWords / 2; ++j) {
-      uint64_t sum = v[2 * j] + v[2 * j + 1];
-      mixed[2 * j] = sum;
-      mixed[2 * j + 1] = rotate_left(v[2 * j + 1], kRotation[d % 8][j]) ^ sum;
-    }
-    for (size_t i = 0; i < kWords; ++i) v[i] = mixed[kPermutation[i]];
+  for (size_t group = 0; group < kRounds / kGroupRounds; ++group) {
+    schedule.add(v, 2 * group, kPlacement[0]);
+    rounds(v, std::index_sequence<0, 1, 2, 3>{});
+    schedule.add(v, 2 * group + 1, kPlacement[4]);
+    rounds(v, std::index_sequence<4, 5, 6, 7>{});
+    const Words placed = v;
+    for (size_t i = 0; i < kWords; ++i) v[i] = placed[kPlacement[kGroupRounds][i]];
   }
-  add_subkey(kSubkeys - 1);
+  schedule.add(v, kSubkeys - 1, kPlacement[0]);
   return v;
 }
 
