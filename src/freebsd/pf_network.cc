@@ -179,6 +179,13 @@ class PfNetwork : public net::NetworkBackend {
   }
 
   // sockstat(1): the listening (and, for udp, bound) sockets of either family on the port.
+  std::vector<net::InterfaceAddress> interface_addresses(const std::string& interface) override {
+    return parse_interface_addresses(commands_.check({"ifconfig", interface}));
+  }
+
+  // An epair stays when its jail goes; the original destroys it at stop.
+  bool links_outlive_pot() const override { return true; }
+
   bool host_port_free(const std::string& protocol, uint16_t port) override {
     CommandResult sockets =
         commands_.run({"sockstat", "-46l", "-P", protocol, "-p", std::to_string(port)});

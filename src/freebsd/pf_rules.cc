@@ -1,6 +1,7 @@
 #include "freebsd/pf_rules.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <sstream>
 
 #include "core/number.h"
@@ -179,6 +180,29 @@ bool sockstat_lists_sockets(const std::string& text) {
     return true;
   }
   return false;
+}
+
+std::vector<net::InterfaceAddress> parse_interface_addresses(const std::string& ifconfig_output) {
+  std::vector<net::InterfaceAddress> addresses;
+  std::istringstream lines(ifconfig_output);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words(line);
+    std::string family, text, key, value;
+    words >> family >> text >> key >> value;
+    if (family != "inet" && family != "inet6") continue;
+    text = text.substr(0, text.find('%'));
+    auto address = net::IpAddress::try_parse(text);
+    if (!address) continue;
+    int prefix = -1;
+    if (family == "inet" && key == "netmask" && value.rfind("0x", 0) == 0) {
+      unsigned long mask = std::strtoul(value.c_str() + 2, nullptr, 16);
+      prefix = __builtin_popcountl(mask & 0xffffffffUL);
+    } else if (family == "inet6" && key == "prefixlen") {
+      prefix = std::atoi(value.c_str());
+    }
+    if (prefix >= 0) addresses.push_back({*address, prefix});
+  }
+  return addresses;
 }
 
 }  // namespace pot::freebsd

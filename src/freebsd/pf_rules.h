@@ -42,6 +42,9 @@ std::vector<std::string> parse_anchor_list(const std::string& listing);
 
 // True when `ifconfig NAME inet` (or inet6) output shows `address` on the interface.
 bool interface_has_address(const std::string& ifconfig_output, const net::IpAddress& address);
+// The addresses `ifconfig NAME` shows: `inet A netmask 0xffffff00` and `inet6 A prefixlen N`
+// lines (a scope suffix `%lo0` is dropped).
+std::vector<net::InterfaceAddress> parse_interface_addresses(const std::string& ifconfig_output);
 // Whitespace-separated names (`ifconfig -l`, `ifconfig -g bridge`).
 std::vector<std::string> split_words(const std::string& text);
 

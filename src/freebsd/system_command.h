@@ -26,7 +26,8 @@ class SystemCommands {
   virtual ~SystemCommands() = default;
   // Runs argv with `input` on stdin (empty: /dev/null) and returns what it did. Throws
   // Error only when the program cannot be started at all.
-  virtual CommandResult run(const std::vector<std::string>& argv, const std::string& input = {}) = 0;
+  virtual CommandResult run(const std::vector<std::string>& argv,
+                            const std::string& input = {}) = 0;
 
   // Runs argv and returns its stdout; throws Error "`zfs create zroot/pot/x` failed: <the
   // tool's first stderr line, or its exit code>" when it exits nonzero.

@@ -3,6 +3,10 @@
 #include <sys/utsname.h>
 
 #include "core/error.h"
+#include "freebsd/jail_runtime.h"
+#include "freebsd/pf_network.h"
+#include "freebsd/system_command.h"
+#include "freebsd/zfs_storage.h"
 #include "net/linux_network.h"
 #include "runtime/linux_runtime.h"
 
@@ -21,8 +25,15 @@ std::string platform_name(const Settings& settings) {
 Platform make_platform(const Settings& settings) {
   Platform platform;
   platform.name = platform_name(settings);
-  if (platform.name == "freebsd")
-    throw Error("POT_PLATFORM=freebsd: the FreeBSD backend is not in this build yet");
+  if (platform.name == "freebsd") {
+    // One runner for the three: the base system's tools, found on PATH.
+    std::shared_ptr<freebsd::SystemCommands> commands = freebsd::make_system_commands();
+    platform.storage = freebsd::make_zfs_storage(settings, *commands);
+    platform.runtime = freebsd::make_jail_runtime(settings, *commands);
+    platform.network = freebsd::make_pf_network(settings, *commands);
+    platform.shared = std::move(commands);
+    return platform;
+  }
   platform.storage = make_storage(settings);
   platform.runtime = make_linux_runtime(settings);
   platform.network = net::make_linux_network(settings);

@@ -185,6 +185,7 @@ void create_base(Context& ctx, const BaseOptions& options) {
   } else if (source.rfind("tar:", 0) == 0) {
     kind = Kind::kTar;
     argument = source.substr(4);
+    if (::access(argument.c_str(), R_OK) != 0) throw_sys("base tarball " + quote_name(argument));
   } else if (!source.empty() && std::isdigit(static_cast<unsigned char>(source.front()))) {
     // A FreeBSD release, as the original's `pot create-base -r 14.1`.
     kind = Kind::kFreeBsdRelease;
@@ -192,10 +193,9 @@ void create_base(Context& ctx, const BaseOptions& options) {
     if (ctx.platform_name() != "freebsd")
       throw Error("base source " + quote_name(source) +
                   ": a FreeBSD release is a base on FreeBSD only (POT_PLATFORM=freebsd)");
-    if (::access(argument.c_str(), R_OK) != 0) throw_sys("base tarball " + quote_name(argument));
   } else {
     throw Error("invalid base source " + quote_name(source) +
-                ": expected busybox, debian:SUITE or tar:PATH");
+                ": expected busybox, debian:SUITE, tar:PATH or a FreeBSD release");
   }
 
   fs::path tmp = creation_path(s.bases_dir(), options.name);

@@ -1131,7 +1131,7 @@ def cmd_jexec(state, args):
     pid = os.getpid()
     jail["pids"] = [p for p in jail["pids"] if process_start(p[0]) == p[1]]
     jail["pids"].append([pid, process_start(pid)])
-    return ("exec", workdir or jail["path"], command or ["/bin/sh"])
+    return ("exec", workdir or jail["path"], command or ["/bin/sh"], name)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1166,8 +1166,14 @@ def broadcast(address, length):
 
 
 def visible(state, name):
+    """Seen from the host, or from the jail a fake jexec ran us in (FAKEBSD_JAIL): an
+    interface moved into a jail (vnet) is seen there only; lo0 stands for each one's own."""
     iface = state["interfaces"].get(name)
-    return iface is not None and not iface.get("vnet")
+    if iface is None:
+        return False
+    if iface["kind"] == "loopback":
+        return True
+    return (iface.get("vnet") or None) == (os.environ.get("FAKEBSD_JAIL") or None)
 
 
 def interface_block(name, iface):
@@ -1719,6 +1725,46 @@ def cmd_sysctl(state, args):
     return code
 
 
+def read_input_file(name, default):
+    """Lines of a file the test may write into the state directory, else `default`."""
+    try:
+        with open(state_path(name)) as f:
+            return [line.split() for line in f if line.strip()]
+    except FileNotFoundError:
+        return default
+
+
+def cmd_route(state, args):
+    """`route -n get -inet|-inet6 default` from `default_route` (`IF GATEWAY` per family line:
+    `inet em0 10.0.2.2`); `route add|delete ...` is recorded (a jail's own routes)."""
+    if args[:1] in (["add"], ["delete"]):
+        return 0
+    words = [a for a in args if a != "-n"]
+    if words[:1] != ["get"]:
+        raise Fail("route: unsupported arguments: %s" % " ".join(args), 64)
+    family = "inet6" if "-inet6" in words else "inet"
+    for entry in read_input_file("default_route", [["inet", "em0", "10.0.2.2"]]):
+        if len(entry) >= 3 and entry[0] == family:
+            out("   route to: default\ndestination: default\n       mask: default\n"
+                "    gateway: %s\n        fib: 0\n  interface: %s\n      flags: <UP,GATEWAY,DONE,STATIC>"
+                % (entry[2], entry[1]))
+            return 0
+    raise Fail("route: route has not been found", 1)
+
+
+def cmd_sockstat(state, args):
+    """`sockstat -46l [-P PROTO] [-p PORT]`: the header, and a line per socket listed in
+    `listening` (`tcp 8080` lines)."""
+    protocol = args[args.index("-P") + 1] if "-P" in args else None
+    port = args[args.index("-p") + 1] if "-p" in args else None
+    out("USER     COMMAND    PID   FD  PROTO  LOCAL ADDRESS         FOREIGN ADDRESS")
+    for entry in read_input_file("listening", []):
+        if len(entry) < 2 or (protocol and entry[0] != protocol) or (port and entry[1] != port):
+            continue
+        out("root     daemon     100   3   %s4   *:%s                  *:*" % (entry[0], entry[1]))
+    return 0
+
+
 def cmd_recorded(state, args):
     return 0
 
@@ -1728,7 +1774,7 @@ COMMANDS = {
     "ifconfig": cmd_ifconfig, "pfctl": cmd_pfctl, "rctl": cmd_rctl, "cpuset": cmd_cpuset,
     "mount_nullfs": cmd_mount_nullfs, "mount": cmd_mount, "umount": cmd_umount,
     "sysctl": cmd_sysctl, "kldload": cmd_recorded, "sysrc": cmd_recorded,
-    "service": cmd_recorded,
+    "service": cmd_recorded, "route": cmd_route, "sockstat": cmd_sockstat,
 }
 
 
@@ -1781,9 +1827,11 @@ def main():
         write_stream(result[1], result[2])
         return 0
     if isinstance(result, tuple) and result[0] == "exec":
-        _, path, command = result
+        _, path, command, jail_name = result
         if os.path.isdir(path):
             os.chdir(path)
+        # The fakes a command in the jail runs (ifconfig, route) see the jail's interfaces.
+        os.environ["FAKEBSD_JAIL"] = jail_name
         sys.stdout.flush()
         try:
             os.execvp(command[0], command)
