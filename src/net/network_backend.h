@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "net/ip_address.h"
-#include "net/nftables.h"
+#include "net/port_spec.h"
 #include "net/pot_network.h"
 
 namespace pot::net {

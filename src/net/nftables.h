@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "net/ip_address.h"
+#include "net/port_spec.h"
 
 namespace pot::net {
 
@@ -17,14 +18,6 @@ struct BridgeRules {
   IpNetwork network4;                 // its IPv4 network
   std::optional<IpNetwork> network6;  // its IPv6 network, if any
   bool isolated = false;              // private bridge: nothing from elsewhere gets in
-};
-
-struct PortForward {
-  std::string protocol;    // "tcp" or "udp"
-  uint16_t host_port = 0;  // on every host address, 127.0.0.1 included
-  IpAddress pot_address;   // v4 or v6
-  uint16_t pot_port = 0;
-  bool operator==(const PortForward& other) const = default;
 };
 
 // nft command text, pure functions (unit tested). `table` is the table's name; the

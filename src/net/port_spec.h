@@ -7,7 +7,19 @@
 #include <string>
 #include <vector>
 
+#include "net/ip_address.h"
+
 namespace pot::net {
+
+// A host port redirected to a pot's address and port (nftables on Linux, a pf rdr rule on
+// FreeBSD).
+struct PortForward {
+  std::string protocol;    // "tcp" or "udp"
+  uint16_t host_port = 0;  // on every host address, 127.0.0.1 included
+  IpAddress pot_address;   // v4 or v6
+  uint16_t pot_port = 0;
+  bool operator==(const PortForward& other) const = default;
+};
 
 struct PortExport {
   std::string protocol = "tcp";

@@ -1,6 +1,7 @@
 #include "net/pot_network.h"
 
 #include "net/netlink.h"
+#include "net/nftables.h"
 
 #include <fcntl.h>
 #include <netinet/in.h>

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "net/ip_address.h"
-#include "net/nftables.h"
+#include "net/port_spec.h"
 
 namespace pot::net {
 

@@ -308,12 +308,30 @@ JailSpec build_jail_spec(Context& ctx, const std::string& name, const PotConf& c
   spec.name = name;
   spec.hostname = conf.get_or("host.hostname", name);
   spec.root = settings.root_path(name).string();
-  if (conf.get_or("pot.type", "single") == "multi") {
+  // conf/fscomp.conf: on Linux the pot's mount-ins; on FreeBSD the original's lines as they
+  // are (a directory or a dataset, `ro` or `zfs-remount`), which a multi pot's base is
+  // among, so jail_runtime mounts them in the original's order.
+  bool freebsd = ctx.platform_name() == "freebsd";
+  bool base_in_fscomp = false;
+  if (freebsd) {
+    if (auto fscomp = read_file_if_exists(settings.jail_dir(name) / "conf" / "fscomp.conf")) {
+      std::istringstream lines(*fscomp);
+      for (std::string line; std::getline(lines, line);) {
+        std::istringstream words(line);
+        std::string source, target;
+        if (!(words >> source >> target)) continue;
+        base_in_fscomp = base_in_fscomp || target == "/";
+        spec.freebsd.fscomp.push_back(line);
+      }
+    }
+  } else {
+    for (const auto& mount : load_mounts(settings, name)) spec.mounts.push_back(mount);
+  }
+  if (conf.get_or("pot.type", "single") == "multi" && !base_in_fscomp) {
     fs::path upper = settings.jail_dir(name) / "upper";
     spec.overlay = OverlayRoot{settings.base_path(conf.get_or("pot.base", "")).string(),
                                (upper / "root").string(), (upper / "work").string()};
   }
-  for (const auto& mount : load_mounts(settings, name)) spec.mounts.push_back(mount);
   spec.network = conf.get_or("network_type", "none") == "inherit" ? NetworkMode::kInherit
                                                                   : NetworkMode::kIsolated;
   if (auto cmd = conf.get("pot.cmd"); cmd && !cmd->empty()) spec.argv = command_to_argv(*cmd);
@@ -327,12 +345,6 @@ JailSpec build_jail_spec(Context& ctx, const std::string& name, const PotConf& c
   }
   spec.freebsd.osrelease = conf.get_or("osrelease", "");
   spec.freebsd.tmpfs = !conf.attr("no-tmpfs", false);
-  // The original's multi pots list their mounts in conf/fscomp.conf.
-  if (auto fscomp = read_file_if_exists(settings.jail_dir(name) / "conf" / "fscomp.conf")) {
-    std::istringstream lines(*fscomp);
-    for (std::string line; std::getline(lines, line);)
-      if (!line.empty()) spec.freebsd.fscomp.push_back(line);
-  }
   std::string in_conf = " in " + quote_name(settings.conf_path(name).string());
   if (auto memory = conf.get("pot.rss.memory")) {
     spec.limits.memory_bytes =
