@@ -1,9 +1,9 @@
 // init, de-init, bases, and making, copying, listing and removing pots.
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
 #include <iostream>
-#include <cctype>
 #include <sstream>
 
 #include "cli/command.h"
@@ -201,8 +201,7 @@ void register_pot_commands(std::vector<Command>& table) {
           {"de-init", "", "remove every pot, base, mount and file pot made under POT_FS_ROOT",
            cmd_deinit},
           {"create-base", "-b BASE -r busybox|debian:SUITE|tar:PATH|RELEASE [-i PKG,...]",
-           "create a base (RELEASE: a FreeBSD release such as 14.1, on FreeBSD)",
-           cmd_create_base},
+           "create a base (RELEASE: a FreeBSD release such as 14.1, on FreeBSD)", cmd_create_base},
           {"create",
            "-p NAME -b BASE [-t single|multi] [-N TYPE] [-i auto|ADDR]... [-B BRIDGE] "
            "[-d DNS] [-f FLAVOUR]...",

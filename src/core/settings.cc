@@ -70,7 +70,8 @@ void Settings::apply(const std::map<std::string, std::string>& values) {
     } else if (key == "POT_ZFS_ROOT") {
       if (value.empty() || value.front() == '/' || value.back() == '/' ||
           value.find_first_of(" \t@#") != std::string::npos)
-        throw Error("POT_ZFS_ROOT " + quote_name(value) + ": must be a dataset name like zroot/pot");
+        throw Error("POT_ZFS_ROOT " + quote_name(value) +
+                    ": must be a dataset name like zroot/pot");
       zfs_root = value;
     } else if (key == "POT_CACHE") {
       if (value.empty() || value.front() != '/')

@@ -12,12 +12,12 @@ namespace pot {
 namespace fs = std::filesystem;
 
 struct Settings {
-  fs::path fs_root = "/opt/pot";    // POT_FS_ROOT
-  std::string storage = "btrfs";    // POT_STORAGE: btrfs | dir (Linux)
-  std::string platform;             // POT_PLATFORM: linux | freebsd (empty: the host's kernel)
+  fs::path fs_root = "/opt/pot";       // POT_FS_ROOT
+  std::string storage = "btrfs";       // POT_STORAGE: btrfs | dir (Linux)
+  std::string platform;                // POT_PLATFORM: linux | freebsd (empty: the host's kernel)
   std::string zfs_root = "zroot/pot";  // POT_ZFS_ROOT: the dataset mounted at POT_FS_ROOT (FreeBSD)
   fs::path cache_pot = "/var/cache/pot";  // POT_CACHE: FreeBSD releases' base.txz (FreeBSD)
-  uint64_t pool_size = 4ULL << 30;  // POT_POOL_SIZE: size of the btrfs image `pot init` makes
+  uint64_t pool_size = 4ULL << 30;        // POT_POOL_SIZE: size of the btrfs image `pot init` makes
   fs::path flavour_dir = "/usr/local/etc/pot/flavours";  // POT_FLAVOUR_DIR
   std::string network = "10.192.0.0/10";                 // POT_NETWORK
   std::string gateway = "10.192.0.1";                    // POT_GATEWAY

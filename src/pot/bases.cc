@@ -10,11 +10,11 @@
 #include <sstream>
 
 #include "core/error.h"
-#include "freebsd/release_base.h"
 #include "core/file_util.h"
 #include "core/lock.h"
 #include "core/names.h"
 #include "core/process.h"
+#include "freebsd/release_base.h"
 #include "image/safe_extract.h"
 #include "pot/leftovers.h"
 #include "pot/pots.h"
