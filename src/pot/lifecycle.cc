@@ -302,6 +302,11 @@ RunState require_running(Context& ctx, const std::string& name) {
   return state;
 }
 
+// A fscomp.conf source that is a host path (a mount-in), not a dataset name.
+static bool is_host_path(const std::string& source) {
+  return source.starts_with('/');
+}
+
 JailSpec build_jail_spec(Context& ctx, const std::string& name, const PotConf& conf) {
   const Settings& settings = ctx.settings();
   JailSpec spec;
@@ -313,7 +318,12 @@ JailSpec build_jail_spec(Context& ctx, const std::string& name, const PotConf& c
     spec.overlay = OverlayRoot{settings.base_path(conf.get_or("pot.base", "")).string(),
                                (upper / "root").string(), (upper / "work").string()};
   }
-  for (const auto& mount : load_mounts(settings, name)) spec.mounts.push_back(mount);
+  // fscomp.conf holds the mount-ins (host directories, below) and, in a pot the original
+  // made, dataset lines (spec.freebsd.fscomp): each line goes to one of the two, or the
+  // FreeBSD runtime would mount a mount-in twice.
+  for (const auto& mount : load_mounts(settings, name)) {
+    if (is_host_path(mount.host_path)) spec.mounts.push_back(mount);
+  }
   spec.network = conf.get_or("network_type", "none") == "inherit" ? NetworkMode::kInherit
                                                                   : NetworkMode::kIsolated;
   if (auto cmd = conf.get("pot.cmd"); cmd && !cmd->empty()) spec.argv = command_to_argv(*cmd);
@@ -327,11 +337,14 @@ JailSpec build_jail_spec(Context& ctx, const std::string& name, const PotConf& c
   }
   spec.freebsd.osrelease = conf.get_or("osrelease", "");
   spec.freebsd.tmpfs = !conf.attr("no-tmpfs", false);
-  // The original's multi pots list their mounts in conf/fscomp.conf.
+  // The original's multi pots list their datasets in conf/fscomp.conf.
   if (auto fscomp = read_file_if_exists(settings.jail_dir(name) / "conf" / "fscomp.conf")) {
     std::istringstream lines(*fscomp);
-    for (std::string line; std::getline(lines, line);)
-      if (!line.empty()) spec.freebsd.fscomp.push_back(line);
+    for (std::string line; std::getline(lines, line);) {
+      std::string source;
+      if ((std::istringstream(line) >> source) && !is_host_path(source))
+        spec.freebsd.fscomp.push_back(line);
+    }
   }
   std::string in_conf = " in " + quote_name(settings.conf_path(name).string());
   if (auto memory = conf.get("pot.rss.memory")) {
