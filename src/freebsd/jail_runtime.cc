@@ -54,14 +54,18 @@ class StartUndo {
   StartUndo(const StartUndo&) = delete;
   StartUndo& operator=(const StartUndo&) = delete;
   ~StartUndo() {
-    for (auto it = steps_.rbegin(); it != steps_.rend(); ++it) run_reporting(commands_, *it);
+    for (auto it = steps_.rbegin(); it != steps_.rend(); ++it) (*it)();
   }
-  void add(std::vector<std::string> argv) { steps_.push_back(std::move(argv)); }
+  void add(std::vector<std::string> argv) {
+    steps_.emplace_back([this, argv = std::move(argv)] { run_reporting(commands_, argv); });
+  }
+  // A step that decides when it runs what to undo (from the host's state).
+  void add(std::function<void()> step) { steps_.push_back(std::move(step)); }
   void commit() { steps_.clear(); }
 
  private:
   SystemCommands& commands_;
-  std::vector<std::vector<std::string>> steps_;
+  std::vector<std::function<void()>> steps_;
 };
 
 // `pot_path` (absolute, in the pot) on the host, refused when a symlink in the pot would
@@ -108,11 +112,6 @@ void write_pot_etc_file(const std::string& root, const char* name, const std::st
     throw_sys("writing " + quote_name(path));
 }
 
-bool has_attribute(const JailSpec& spec, const std::string& attribute) {
-  const auto& attributes = spec.freebsd.enabled_attributes;
-  return std::find(attributes.begin(), attributes.end(), attribute) != attributes.end();
-}
-
 class JailRuntime : public Runtime {
  public:
   JailRuntime(Settings settings, SystemCommands& commands)
@@ -133,11 +132,11 @@ class JailRuntime : public Runtime {
     mount_filesystems(spec, undo);
     write_etc_files(spec);
     commands_.check(jail_create_argv(spec, jail, settings_.stop_timeout_seconds));
-    // jail(8) mounted these (mount.devfs, mount.fdescfs, mount.procfs); `jail -r` without a
-    // configuration leaves them, as the original's stop knows.
-    undo.add({"umount", "-f", spec.root + "/dev"});
-    if (has_attribute(spec, "fdescfs")) undo.add({"umount", "-f", spec.root + "/dev/fd"});
-    if (has_attribute(spec, "procfs")) undo.add({"umount", "-f", spec.root + "/proc"});
+    // jail(8) mounted devfs (and fdescfs, procfs); `jail -r` without a configuration may
+    // leave them: those still in the mount table are unmounted, as the original's stop
+    // unmounts them "if left" (an unconditional umount of one that went would fail the
+    // undo's report with a second error line).
+    undo.add([this, root = fs::path(spec.root)] { unmount_left_by_jail(root); });
     undo.add({"jail", "-r", jail});
     if (jail_has_vnet(spec))
       commands_.check({"jexec", jail, "ifconfig", "lo0", "inet", "127.0.0.1", "up"});
@@ -242,6 +241,18 @@ class JailRuntime : public Runtime {
     CommandResult table = commands_.run({"mount", "-p"});
     if (table.exit_code != 0) return {};
     return pot_mounts_to_undo(parse_mount_p(table.out), root.string());
+  }
+
+  // The pseudo filesystems jail(8) mounts (mount.devfs, mount.fdescfs, mount.procfs) that
+  // are still mounted on the pot's root, unmounted.
+  void unmount_left_by_jail(const fs::path& root) {
+    const std::string dev = (root / "dev").string(), fd = (root / "dev" / "fd").string(),
+                      proc = (root / "proc").string();
+    for (const auto& mount : pot_mounts(root)) {
+      const std::string& point = mount.mount_point;
+      if (point == dev || point == fd || point == proc)
+        run_reporting(commands_, {"umount", "-f", point});
+    }
   }
 
   void mount_nullfs(const std::string& source, const fs::path& target, bool read_only,
