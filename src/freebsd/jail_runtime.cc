@@ -265,7 +265,16 @@ class JailRuntime : public Runtime {
   // tmpfs; the pot's mount-ins after the fscomp lines.
   void mount_filesystems(const JailSpec& spec, StartUndo& undo) {
     const fs::path root = spec.root;
-    if (spec.overlay) mount_nullfs(spec.overlay->lower, root, /*read_only=*/true, undo);
+    if (spec.overlay) {
+      // A multi pot: the base read-only, and the pot's own layer (its `upper` dataset) over
+      // it with unionfs, FreeBSD's counterpart of the Linux overlay. The original instead
+      // remounts usr.local and custom datasets of its own base layout; without a writable
+      // layer the pot could not even be given its /etc/hosts.
+      mount_nullfs(spec.overlay->lower, root, /*read_only=*/true, undo);
+      commands_.check(
+          {"mount", "-t", "unionfs", "-o", "noatime", spec.overlay->upper, root.string()});
+      undo.add({"umount", "-f", root.string()});
+    }
     for (const auto& line : spec.freebsd.fscomp) mount_fscomp(root, line, undo);
     for (const auto& mount : spec.mounts) {
       fs::path target = host_target(root, mount.pot_path);

@@ -182,6 +182,20 @@ TEST(FreeBsdJailMounts, OnlyThePotsOwnMountsAreUndoneInReverse) {
                              "/opt/pot/jails/web/m/my data"}));
 }
 
+// A multi pot's root: its base (nullfs) and its own layer (unionfs) on the root itself.
+TEST(FreeBsdJailMounts, AMultiPotsLayersOnTheRootAreUndoneTopFirst) {
+  auto table = freebsd::parse_mount_p(
+      "zroot/pot/jails/mul/upper\t/opt/pot/jails/mul/upper\tzfs\trw\t0\t0\n"
+      "/opt/pot/bases/14.1\t/opt/pot/jails/mul/m\tnullfs\tro\t0\t0\n"
+      "/opt/pot/jails/mul/upper/root\t/opt/pot/jails/mul/m\tunionfs\trw,noatime\t0\t0\n"
+      "tmpfs\t/opt/pot/jails/mul/m/tmp\ttmpfs\trw\t0\t0\n");
+  Strings undone;
+  for (const auto& entry : freebsd::pot_mounts_to_undo(table, "/opt/pot/jails/mul/m"))
+    undone.push_back(entry.fstype + " " + entry.mount_point);
+  EXPECT_EQ(undone, (Strings{"tmpfs /opt/pot/jails/mul/m/tmp", "unionfs /opt/pot/jails/mul/m",
+                             "nullfs /opt/pot/jails/mul/m"}));
+}
+
 // PATH with a directory of fake tools in front, for the test's length.
 class PathGuard {
  public:
