@@ -315,14 +315,17 @@ TEST_F(FreeBsdJailRuntime, FailedLimitRemovesJailRulesAndMounts) {
   pot.limits.pids = 64;
   commands_.answer("sysctl -n kern.racct.enable", 0, "1\n");
   commands_.answer("rctl -a jail:web:maxproc:deny=64", 1, "", "rctl: rule failed\n");
+  // `jail -r` without a configuration leaves the devfs jail(8) mounted: the undo reads the
+  // mount table and unmounts it.
+  commands_.answer("mount -p", 0, "devfs\t" + at("dev") + "\tdevfs\trw\t0\t0\n");
   auto runtime = freebsd::make_jail_runtime(settings_, commands_);
 
   EXPECT_THROW(runtime->run(pot, MonitorHooks{}, PotOutput{}), Error);
 
   Strings calls = commands_.commands();
-  ASSERT_GE(calls.size(), 4u);
-  EXPECT_EQ(Strings(calls.end() - 4, calls.end()),
-            (Strings{"rctl -r jail:web", "jail -r web", "umount -f " + at("dev"),
+  ASSERT_GE(calls.size(), 5u);
+  EXPECT_EQ(Strings(calls.end() - 5, calls.end()),
+            (Strings{"rctl -r jail:web", "jail -r web", "mount -p", "umount -f " + at("dev"),
                      "umount -f " + at("tmp")}));
 }
 
