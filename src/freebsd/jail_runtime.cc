@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <sstream>
 #include <utility>
 
@@ -112,6 +113,22 @@ void write_pot_etc_file(const std::string& root, const char* name, const std::st
     throw_sys("writing " + quote_name(path));
 }
 
+// The release the pot's /bin/freebsd-version says (the original's _get_os_release), read
+// without following a symlink the pot planted there; nullopt without one.
+std::optional<std::string> pot_userland_version(const std::string& root) {
+  UniqueFd root_fd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!root_fd) return std::nullopt;
+  UniqueFd bin_fd(::openat(root_fd.get(), "bin", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!bin_fd) return std::nullopt;
+  UniqueFd fd(::openat(bin_fd.get(), "freebsd-version", O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) return std::nullopt;
+  std::string text(64 * 1024, '\0');  // the script is a few kilobytes
+  ssize_t got = ::read(fd.get(), text.data(), text.size());
+  if (got <= 0) return std::nullopt;
+  text.resize(static_cast<std::size_t>(got));
+  return userland_version(text);
+}
+
 class JailRuntime : public Runtime {
  public:
   JailRuntime(Settings settings, SystemCommands& commands)
@@ -131,7 +148,10 @@ class JailRuntime : public Runtime {
     StartUndo undo(commands_);
     mount_filesystems(spec, undo);
     write_etc_files(spec);
-    commands_.check(jail_create_argv(spec, jail, settings_.stop_timeout_seconds));
+    JailSpec created = spec;
+    if (created.freebsd.osrelease.empty())
+      created.freebsd.osrelease = pot_userland_version(spec.root).value_or("");
+    commands_.check(jail_create_argv(created, jail, settings_.stop_timeout_seconds));
     // jail(8) mounted devfs (and fdescfs, procfs); `jail -r` without a configuration may
     // leave them: those still in the mount table are unmounted, as the original's stop
     // unmounts them "if left" (an unconditional umount of one that went would fail the

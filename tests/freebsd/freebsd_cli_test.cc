@@ -157,16 +157,12 @@ TEST(FreeBsdCli, StartRunsTheOriginalsJailParametersAndJexecsTheCommand) {
   // facts "start": tmpfs on /tmp (unless no-tmpfs), then jail -c, then the command.
   EXPECT_TRUE(bsd.calls_in_order({
       {"mount", "-t", "tmpfs", "tmpfs", root + "/tmp"},
+      // osrelease from the pot's /bin/freebsd-version (common.sh _get_os_release).
       with(jail_create_head(),
-           {"name=web", "host.hostname=web", "path=" + root, "persist", "vnet"}),
+           {"name=web", "host.hostname=web", "osrelease=" + FreeBsdHost::kReleaseUserland,
+            "path=" + root, "persist", "vnet"}),
       {"jexec", "web", "ifconfig", "lo0", "inet", "127.0.0.1", "up"},
-      {
-          "jexec",
-          "web",
-          "/usr/bin/env",
-          "-i",
-          "...",
-      },
+      {"jexec", "web", "/usr/bin/env", "-i", "..."},
   }));
   auto command = bsd.calls_matching({"jexec", "web", "/usr/bin/env", "-i", "..."});
   ASSERT_EQ(command.size(), 1u);
@@ -200,13 +196,7 @@ TEST(FreeBsdCli, ExecRunsTheCommandInTheJailThroughJexec) {
   PotRun exec = bsd.pot({"exec", "-p", "web", "/bin/echo", "inside"});
   ASSERT_TRUE(exec.ok()) << exec.err;
   EXPECT_EQ(exec.out, "inside\n");
-  EXPECT_TRUE(bsd.calls_in_order({{
-      "jexec",
-      "web",
-      "/usr/bin/env",
-      "-i",
-      "...",
-  }}));
+  EXPECT_TRUE(bsd.calls_in_order({{"jexec", "web", "/usr/bin/env", "-i", "..."}}));
   auto jexec = bsd.calls_of("jexec");
   ASSERT_EQ(jexec.size(), 1u);
   EXPECT_EQ(std::vector<std::string>(jexec[0].end() - 2, jexec[0].end()),

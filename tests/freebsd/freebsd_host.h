@@ -31,6 +31,9 @@ struct PotRun {
 
 class FreeBsdHost : public FakeFreeBSD {
  public:
+  // The release's /bin/freebsd-version USERLAND_VERSION.
+  static inline const std::string kReleaseUserland = "14.1-RELEASE-p5";
+
   FreeBsdHost() : cache_("fakebsd-cache") {
     saved_.emplace_back("POT_PLATFORM", getenv_or_null("POT_PLATFORM"));
     saved_.emplace_back("POT_ZFS_ROOT", getenv_or_null("POT_ZFS_ROOT"));
@@ -224,6 +227,9 @@ class FreeBsdHost : public FakeFreeBSD {
     for (const char* dir : {"bin", "etc", "tmp", "dev", "root", "usr/local"})
       fs::create_directories(tree.path() / dir);
     write_text(tree.path() / "etc" / "motd", "FreeBSD 14.1-RELEASE (fake)\n");
+    // What the jail's osrelease is read from, as the original's _get_os_release.
+    write_text(tree.path() / "bin" / "freebsd-version",
+               "#!/bin/sh\nUSERLAND_VERSION=\"" + kReleaseUserland + "\"\n");
     fs::path archive = cache_.path() / (name + "_base.txz");
     PotRun tar = run_captured("tar", {"-C", tree.path().string(), "-cJf", archive.string(), "."});
     if (!tar.ok()) throw std::runtime_error("making the fake release: " + tar.err);

@@ -42,11 +42,7 @@ TEST(FreeBsdNet, InheritJailSharesTheHostsStack) {
   PotRun start = bsd.start("web");
   ASSERT_TRUE(start.ok()) << start.err;
   EXPECT_TRUE(bsd.calls_in_order({
-      {
-          "jail",
-          "-c",
-          "...",
-      },
+      {"jail", "-c", "..."},
       {"jexec", "web", "/usr/bin/env", "-i", "..."},
   }));
   auto jail = bsd.calls_of("jail");
@@ -122,11 +118,7 @@ TEST(FreeBsdNet, PublicBridgeFollowsVnetStartThenTheEpairThenTheJail) {
       {"ifconfig", epair, "up"},
       {"ifconfig", bridge, "addm", epair},
       // _js_start: `vnet vnet.interface=epair0b`.
-      {
-          "jail",
-          "-c",
-          "...",
-      },
+      {"jail", "-c", "..."},
       // Deliberate: lo0 and the pot's address and route are set from outside with
       // jexec (the original writes rc.conf's ifconfig_epair0b and defaultrouter).
       {"jexec", "web", "ifconfig", "lo0", "inet", "127.0.0.1", "up"},

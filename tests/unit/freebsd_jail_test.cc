@@ -163,6 +163,18 @@ TEST(FreeBsdJailLimits, RctlUsageBecomesStats) {
   EXPECT_FALSE(freebsd::stats_from_rctl_usage("").cpu_total_ns);
 }
 
+// The original's _get_os_release: USERLAND_VERSION of the pot's /bin/freebsd-version.
+TEST(FreeBsdJailParams, TheOsReleaseIsTheUserlandVersionOfThePot) {
+  const std::string script =
+      "#!/bin/sh\n#\n# SPDX-License-Identifier: BSD-2-Clause\nset -e\n\n"
+      "USERLAND_VERSION=\"14.1-RELEASE-p5\"\n\n: ${ROOT:=}\n";
+  EXPECT_EQ(freebsd::userland_version(script), "14.1-RELEASE-p5");
+  EXPECT_EQ(freebsd::userland_version("USERLAND_VERSION=13.2-RELEASE\n"), "13.2-RELEASE");
+  EXPECT_FALSE(freebsd::userland_version("#!/bin/sh\necho 14.1\n"));
+  EXPECT_FALSE(freebsd::userland_version("USERLAND_VERSION=\"14.1 persist\"\n"));
+  EXPECT_FALSE(freebsd::userland_version("USERLAND_VERSION=\"\"\n"));
+}
+
 const char* const kMountTable =
     "zroot/ROOT/default\t/\tzfs\trw\t0\t0\n"
     "zroot/pot/jails/web/m\t/opt/pot/jails/web/m\tzfs\trw\t0\t0\n"
