@@ -135,6 +135,27 @@ std::vector<std::string> jail_create_argv(const JailSpec& spec, const std::strin
   return argv;
 }
 
+std::optional<std::string> userland_version(const std::string& freebsd_version_script) {
+  const std::string key = "USERLAND_VERSION=";
+  std::size_t start = 0;
+  while (start < freebsd_version_script.size()) {
+    std::size_t end = freebsd_version_script.find('\n', start);
+    if (end == std::string::npos) end = freebsd_version_script.size();
+    std::string line = freebsd_version_script.substr(start, end - start);
+    start = end + 1;
+    if (line.rfind(key, 0) != 0) continue;
+    std::string value = line.substr(key.size());
+    std::erase(value, '"');
+    // A value jail(8) would take as more than one word, or none, is not a release.
+    if (value.empty() || std::any_of(value.begin(), value.end(), [](unsigned char c) {
+          return std::isspace(c) != 0 || c == '$' || c == '\'' || c == '`';
+        }))
+      return std::nullopt;
+    return value;
+  }
+  return std::nullopt;
+}
+
 std::string jail_stop_config(const std::string& jail_name, int stop_timeout) {
   return jail_name + " {\n  stop.timeout=" + std::to_string(stop_timeout) + ";\n}\n";
 }

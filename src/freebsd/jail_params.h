@@ -35,6 +35,11 @@ std::string jail_name_for_pot(const std::string& pot);
 std::vector<std::string> jail_create_argv(const JailSpec& spec, const std::string& jail_name,
                                           int stop_timeout);
 
+// The release a pot's userland says it is, from its /bin/freebsd-version script
+// (`USERLAND_VERSION="14.1-RELEASE-p5"`), as the original's _get_os_release gives jail(8)'s
+// osrelease; nullopt when the script has no such line.
+std::optional<std::string> userland_version(const std::string& freebsd_version_script);
+
 // True when the jail has a network stack of its own (vnet), whose lo0 must be brought up.
 bool jail_has_vnet(const JailSpec& spec);
 

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <sstream>
 #include <utility>
 
@@ -54,14 +55,18 @@ class StartUndo {
   StartUndo(const StartUndo&) = delete;
   StartUndo& operator=(const StartUndo&) = delete;
   ~StartUndo() {
-    for (auto it = steps_.rbegin(); it != steps_.rend(); ++it) run_reporting(commands_, *it);
+    for (auto it = steps_.rbegin(); it != steps_.rend(); ++it) (*it)();
   }
-  void add(std::vector<std::string> argv) { steps_.push_back(std::move(argv)); }
+  void add(std::vector<std::string> argv) {
+    steps_.emplace_back([this, argv = std::move(argv)] { run_reporting(commands_, argv); });
+  }
+  // A step that decides when it runs what to undo (from the host's state).
+  void add(std::function<void()> step) { steps_.push_back(std::move(step)); }
   void commit() { steps_.clear(); }
 
  private:
   SystemCommands& commands_;
-  std::vector<std::vector<std::string>> steps_;
+  std::vector<std::function<void()>> steps_;
 };
 
 // `pot_path` (absolute, in the pot) on the host, refused when a symlink in the pot would
@@ -108,9 +113,20 @@ void write_pot_etc_file(const std::string& root, const char* name, const std::st
     throw_sys("writing " + quote_name(path));
 }
 
-bool has_attribute(const JailSpec& spec, const std::string& attribute) {
-  const auto& attributes = spec.freebsd.enabled_attributes;
-  return std::find(attributes.begin(), attributes.end(), attribute) != attributes.end();
+// The release the pot's /bin/freebsd-version says (the original's _get_os_release), read
+// without following a symlink the pot planted there; nullopt without one.
+std::optional<std::string> pot_userland_version(const std::string& root) {
+  UniqueFd root_fd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!root_fd) return std::nullopt;
+  UniqueFd bin_fd(::openat(root_fd.get(), "bin", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!bin_fd) return std::nullopt;
+  UniqueFd fd(::openat(bin_fd.get(), "freebsd-version", O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) return std::nullopt;
+  std::string text(64 * 1024, '\0');  // the script is a few kilobytes
+  ssize_t got = ::read(fd.get(), text.data(), text.size());
+  if (got <= 0) return std::nullopt;
+  text.resize(static_cast<std::size_t>(got));
+  return userland_version(text);
 }
 
 class JailRuntime : public Runtime {
@@ -132,12 +148,15 @@ class JailRuntime : public Runtime {
     StartUndo undo(commands_);
     mount_filesystems(spec, undo);
     write_etc_files(spec);
-    commands_.check(jail_create_argv(spec, jail, settings_.stop_timeout_seconds));
-    // jail(8) mounted these (mount.devfs, mount.fdescfs, mount.procfs); `jail -r` without a
-    // configuration leaves them, as the original's stop knows.
-    undo.add({"umount", "-f", spec.root + "/dev"});
-    if (has_attribute(spec, "fdescfs")) undo.add({"umount", "-f", spec.root + "/dev/fd"});
-    if (has_attribute(spec, "procfs")) undo.add({"umount", "-f", spec.root + "/proc"});
+    JailSpec created = spec;
+    if (created.freebsd.osrelease.empty())
+      created.freebsd.osrelease = pot_userland_version(spec.root).value_or("");
+    commands_.check(jail_create_argv(created, jail, settings_.stop_timeout_seconds));
+    // jail(8) mounted devfs (and fdescfs, procfs); `jail -r` without a configuration may
+    // leave them: those still in the mount table are unmounted, as the original's stop
+    // unmounts them "if left" (an unconditional umount of one that went would fail the
+    // undo's report with a second error line).
+    undo.add([this, root = fs::path(spec.root)] { unmount_left_by_jail(root); });
     undo.add({"jail", "-r", jail});
     if (jail_has_vnet(spec))
       commands_.check({"jexec", jail, "ifconfig", "lo0", "inet", "127.0.0.1", "up"});
@@ -244,6 +263,18 @@ class JailRuntime : public Runtime {
     return pot_mounts_to_undo(parse_mount_p(table.out), root.string());
   }
 
+  // The pseudo filesystems jail(8) mounts (mount.devfs, mount.fdescfs, mount.procfs) that
+  // are still mounted on the pot's root, unmounted.
+  void unmount_left_by_jail(const fs::path& root) {
+    const std::string dev = (root / "dev").string(), fd = (root / "dev" / "fd").string(),
+                      proc = (root / "proc").string();
+    for (const auto& mount : pot_mounts(root)) {
+      const std::string& point = mount.mount_point;
+      if (point == dev || point == fd || point == proc)
+        run_reporting(commands_, {"umount", "-f", point});
+    }
+  }
+
   void mount_nullfs(const std::string& source, const fs::path& target, bool read_only,
                     StartUndo& undo) {
     commands_.check({"mount_nullfs", "-o", read_only ? "ro" : "rw", source, target.string()});
@@ -254,7 +285,16 @@ class JailRuntime : public Runtime {
   // tmpfs; the pot's mount-ins after the fscomp lines.
   void mount_filesystems(const JailSpec& spec, StartUndo& undo) {
     const fs::path root = spec.root;
-    if (spec.overlay) mount_nullfs(spec.overlay->lower, root, /*read_only=*/true, undo);
+    if (spec.overlay) {
+      // A multi pot: the base read-only, and the pot's own layer (its `upper` dataset) over
+      // it with unionfs, FreeBSD's counterpart of the Linux overlay. The original instead
+      // remounts usr.local and custom datasets of its own base layout; without a writable
+      // layer the pot could not even be given its /etc/hosts.
+      mount_nullfs(spec.overlay->lower, root, /*read_only=*/true, undo);
+      commands_.check(
+          {"mount", "-t", "unionfs", "-o", "noatime", spec.overlay->upper, root.string()});
+      undo.add({"umount", "-f", root.string()});
+    }
     for (const auto& line : spec.freebsd.fscomp) mount_fscomp(root, line, undo);
     for (const auto& mount : spec.mounts) {
       fs::path target = host_target(root, mount.pot_path);

@@ -50,8 +50,8 @@ std::vector<MountEntry> pot_mounts_to_undo(const std::vector<MountEntry>& table,
   for (auto it = table.rbegin(); it != table.rend(); ++it) {
     const std::string point = without_trailing_slash(it->mount_point);
     bool inside = point.compare(0, below.size(), below) == 0;
-    bool base_over_root = point == base && it->fstype == "nullfs";
-    if (inside || base_over_root) undo.push_back(*it);
+    bool layer_over_root = point == base && (it->fstype == "nullfs" || it->fstype == "unionfs");
+    if (inside || layer_over_root) undo.push_back(*it);
   }
   return undo;
 }

@@ -19,8 +19,9 @@ struct MountEntry {
 std::vector<MountEntry> parse_mount_p(const std::string& text);
 
 // The mounts a pot's run made on `root`, in the order to undo them (the reverse of the
-// table's): everything below `root`, and a nullfs mount on `root` itself (a multi pot's
-// base). Not `root`'s own filesystem (the pot's dataset, which storage owns).
+// table's): everything below `root`, and the nullfs and unionfs mounts on `root` itself (a
+// multi pot's base and its own layer). Not `root`'s own filesystem (the pot's dataset, which
+// storage owns).
 std::vector<MountEntry> pot_mounts_to_undo(const std::vector<MountEntry>& table,
                                            const std::string& root);
 

@@ -302,31 +302,37 @@ RunState require_running(Context& ctx, const std::string& name) {
   return state;
 }
 
+// A fscomp.conf source that is a host path (a mount-in), not a dataset name.
+static bool is_host_path(const std::string& source) {
+  return source.starts_with('/');
+}
+
 JailSpec build_jail_spec(Context& ctx, const std::string& name, const PotConf& conf) {
   const Settings& settings = ctx.settings();
   JailSpec spec;
   spec.name = name;
   spec.hostname = conf.get_or("host.hostname", name);
   spec.root = settings.root_path(name).string();
-  // conf/fscomp.conf: on Linux the pot's mount-ins; on FreeBSD the original's lines as they
-  // are (a directory or a dataset, `ro` or `zfs-remount`), which a multi pot's base is
-  // among, so jail_runtime mounts them in the original's order.
-  bool freebsd = ctx.platform_name() == "freebsd";
+  // conf/fscomp.conf holds the mount-ins (host directories: spec.mounts) and, in a pot the
+  // original made on FreeBSD, dataset lines (spec.freebsd.fscomp: its base on `/`, its
+  // usr.local and custom with `zfs-remount`). Each line goes to one of the two, or the
+  // FreeBSD runtime would mount a mount-in twice.
+  for (const auto& mount : load_mounts(settings, name)) {
+    if (is_host_path(mount.host_path)) spec.mounts.push_back(mount);
+  }
   bool base_in_fscomp = false;
-  if (freebsd) {
+  if (ctx.platform_name() == "freebsd") {
     if (auto fscomp = read_file_if_exists(settings.jail_dir(name) / "conf" / "fscomp.conf")) {
       std::istringstream lines(*fscomp);
       for (std::string line; std::getline(lines, line);) {
-        std::istringstream words(line);
         std::string source, target;
-        if (!(words >> source >> target)) continue;
+        if (!(std::istringstream(line) >> source >> target) || is_host_path(source)) continue;
         base_in_fscomp = base_in_fscomp || target == "/";
         spec.freebsd.fscomp.push_back(line);
       }
     }
-  } else {
-    for (const auto& mount : load_mounts(settings, name)) spec.mounts.push_back(mount);
   }
+  // Ours: the base read-only under the pot's own layer (Linux overlayfs, FreeBSD unionfs).
   if (conf.get_or("pot.type", "single") == "multi" && !base_in_fscomp) {
     fs::path upper = settings.jail_dir(name) / "upper";
     spec.overlay = OverlayRoot{settings.base_path(conf.get_or("pot.base", "")).string(),

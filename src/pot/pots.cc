@@ -67,23 +67,6 @@ void require_stopped(Context& ctx, const std::string& name) {
 
 }  // namespace
 
-// A multi pot as the original makes one on ZFS: the base mounted read-only on m, the pot's
-// own usr.local and custom datasets remounted at /usr/local and /opt/custom, all listed in
-// conf/fscomp.conf by dataset name (the names the pot will have once renamed into place).
-// The original receives them from the base's snapshots; a release's base.txz has nothing in
-// either, so empty datasets are the same.
-static void make_freebsd_multi_pot(Context& ctx, const fs::path& tmp, const std::string& name,
-                                   const std::string& base) {
-  const Settings& s = ctx.settings();
-  make_dir(tmp / "m");
-  ctx.storage().create(tmp / "usr.local");
-  ctx.storage().create(tmp / "custom");
-  std::string jail = s.zfs_root + "/jails/" + name;
-  write_file_atomic(tmp / "conf" / "fscomp.conf", s.zfs_root + "/bases/" + base + " / ro\n" + jail +
-                                                      "/usr.local /usr/local zfs-remount\n" + jail +
-                                                      "/custom /opt/custom zfs-remount\n");
-}
-
 void move_pot_into_place(Context& ctx, const fs::path& from, const fs::path& to) {
   FileLock network_lock = lock_network(ctx.settings());
   with_context("renaming into place", [&] { ctx.storage().rename(from, to); });
@@ -120,8 +103,6 @@ void create_pot(Context& ctx, const CreateOptions& options,
       }
       if (options.type == "single") {
         ctx.storage().clone(s.base_path(options.base), tmp / "m", /*read_only=*/false);
-      } else if (ctx.platform_name() == "freebsd") {
-        make_freebsd_multi_pot(ctx, tmp, name, options.base);
       } else {
         make_dir(tmp / "m");
         ctx.storage().create(tmp / "upper");

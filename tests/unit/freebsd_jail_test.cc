@@ -163,6 +163,18 @@ TEST(FreeBsdJailLimits, RctlUsageBecomesStats) {
   EXPECT_FALSE(freebsd::stats_from_rctl_usage("").cpu_total_ns);
 }
 
+// The original's _get_os_release: USERLAND_VERSION of the pot's /bin/freebsd-version.
+TEST(FreeBsdJailParams, TheOsReleaseIsTheUserlandVersionOfThePot) {
+  const std::string script =
+      "#!/bin/sh\n#\n# SPDX-License-Identifier: BSD-2-Clause\nset -e\n\n"
+      "USERLAND_VERSION=\"14.1-RELEASE-p5\"\n\n: ${ROOT:=}\n";
+  EXPECT_EQ(freebsd::userland_version(script), "14.1-RELEASE-p5");
+  EXPECT_EQ(freebsd::userland_version("USERLAND_VERSION=13.2-RELEASE\n"), "13.2-RELEASE");
+  EXPECT_FALSE(freebsd::userland_version("#!/bin/sh\necho 14.1\n"));
+  EXPECT_FALSE(freebsd::userland_version("USERLAND_VERSION=\"14.1 persist\"\n"));
+  EXPECT_FALSE(freebsd::userland_version("USERLAND_VERSION=\"\"\n"));
+}
+
 const char* const kMountTable =
     "zroot/ROOT/default\t/\tzfs\trw\t0\t0\n"
     "zroot/pot/jails/web/m\t/opt/pot/jails/web/m\tzfs\trw\t0\t0\n"
@@ -180,6 +192,20 @@ TEST(FreeBsdJailMounts, OnlyThePotsOwnMountsAreUndoneInReverse) {
     undone.push_back(entry.mount_point);
   EXPECT_EQ(undone, (Strings{"/opt/pot/jails/web/m/dev", "/opt/pot/jails/web/m/tmp",
                              "/opt/pot/jails/web/m/my data"}));
+}
+
+// A multi pot's root: its base (nullfs) and its own layer (unionfs) on the root itself.
+TEST(FreeBsdJailMounts, AMultiPotsLayersOnTheRootAreUndoneTopFirst) {
+  auto table = freebsd::parse_mount_p(
+      "zroot/pot/jails/mul/upper\t/opt/pot/jails/mul/upper\tzfs\trw\t0\t0\n"
+      "/opt/pot/bases/14.1\t/opt/pot/jails/mul/m\tnullfs\tro\t0\t0\n"
+      "/opt/pot/jails/mul/upper/root\t/opt/pot/jails/mul/m\tunionfs\trw,noatime\t0\t0\n"
+      "tmpfs\t/opt/pot/jails/mul/m/tmp\ttmpfs\trw\t0\t0\n");
+  Strings undone;
+  for (const auto& entry : freebsd::pot_mounts_to_undo(table, "/opt/pot/jails/mul/m"))
+    undone.push_back(entry.fstype + " " + entry.mount_point);
+  EXPECT_EQ(undone, (Strings{"tmpfs /opt/pot/jails/mul/m/tmp", "unionfs /opt/pot/jails/mul/m",
+                             "nullfs /opt/pot/jails/mul/m"}));
 }
 
 // PATH with a directory of fake tools in front, for the test's length.
@@ -301,14 +327,17 @@ TEST_F(FreeBsdJailRuntime, FailedLimitRemovesJailRulesAndMounts) {
   pot.limits.pids = 64;
   commands_.answer("sysctl -n kern.racct.enable", 0, "1\n");
   commands_.answer("rctl -a jail:web:maxproc:deny=64", 1, "", "rctl: rule failed\n");
+  // `jail -r` without a configuration leaves the devfs jail(8) mounted: the undo reads the
+  // mount table and unmounts it.
+  commands_.answer("mount -p", 0, "devfs\t" + at("dev") + "\tdevfs\trw\t0\t0\n");
   auto runtime = freebsd::make_jail_runtime(settings_, commands_);
 
   EXPECT_THROW(runtime->run(pot, MonitorHooks{}, PotOutput{}), Error);
 
   Strings calls = commands_.commands();
-  ASSERT_GE(calls.size(), 4u);
-  EXPECT_EQ(Strings(calls.end() - 4, calls.end()),
-            (Strings{"rctl -r jail:web", "jail -r web", "umount -f " + at("dev"),
+  ASSERT_GE(calls.size(), 5u);
+  EXPECT_EQ(Strings(calls.end() - 5, calls.end()),
+            (Strings{"rctl -r jail:web", "jail -r web", "mount -p", "umount -f " + at("dev"),
                      "umount -f " + at("tmp")}));
 }
 

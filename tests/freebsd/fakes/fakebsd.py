@@ -295,6 +295,8 @@ class Zfs:
                 return "-", "-"
             if key in SIZES:
                 return "0", "-"
+            if key == "clones":
+                return ",".join(self.clones_of(name)) or "-", "-"
             return snap.get("props", {}).get(key, "-"), "local" if key in snap.get("props", {}) else "-"
         ds = self.datasets[name]
         if key == "name":
@@ -619,6 +621,37 @@ def zfs_rename(z, args):
     return 0
 
 
+def zfs_promote(z, args):
+    """The clone takes over its origin snapshot and the origin's earlier ones; the origin
+    becomes a clone of the snapshot it gave away (what lets the origin be destroyed)."""
+    if len(args) != 1:
+        raise Fail("usage: zfs promote <clone-filesystem>", 2)
+    clone = args[0]
+    z.require(clone)
+    origin_snap = z.datasets[clone].get("origin")
+    if not origin_snap or origin_snap == "-":
+        raise Fail("cannot promote '%s': not a cloned filesystem" % clone)
+    origin = origin_snap.split("@")[0]
+    limit = z.snapshots[origin_snap]["created"]
+    moved = [s for s in z.snapshots_of(origin) if z.snapshots[s]["created"] <= limit]
+    for snap in moved:
+        if clone + "@" + snap.split("@")[1] in z.snapshots:
+            raise Fail("cannot promote '%s': snapshot name conflict" % clone)
+    renames = {snap: clone + "@" + snap.split("@")[1] for snap in moved}
+    for snap, new in renames.items():
+        z.snapshots[new] = z.snapshots.pop(snap)
+    for ds in z.datasets.values():
+        if ds.get("origin") in renames:
+            ds["origin"] = renames[ds["origin"]]
+    inherited = z.datasets[origin].get("origin")
+    z.datasets[origin]["origin"] = renames[origin_snap]
+    if inherited:
+        z.datasets[clone]["origin"] = inherited
+    else:
+        z.datasets[clone].pop("origin", None)
+    return 0
+
+
 def parse_columns(text):
     aliases = {"avail": "available", "refer": "referenced"}
     return [aliases.get(c, c) for c in text.split(",")]
@@ -894,7 +927,7 @@ def cmd_zfs(state, args):
         "create": zfs_create, "destroy": zfs_destroy, "snapshot": zfs_snapshot,
         "snap": zfs_snapshot, "rollback": zfs_rollback, "clone": zfs_clone,
         "rename": zfs_rename, "list": zfs_list, "get": zfs_get, "set": zfs_set,
-        "send": zfs_send, "mount": zfs_mount, "umount": zfs_umount, "unmount": zfs_umount,
+        "send": zfs_send, "promote": zfs_promote, "mount": zfs_mount, "umount": zfs_umount, "unmount": zfs_umount,
     }
     if sub in ("receive", "recv"):
         return zfs_receive(z, rest, SPOOL)
