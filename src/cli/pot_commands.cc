@@ -22,6 +22,7 @@ namespace {
 int cmd_init(Invocation& inv) {
   Options::parse(inv.name, "v", inv.args);
   inv.ctx.storage().init();
+  inv.ctx.network().init_host();
   return 0;
 }
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "core/error.h"
+#include "core/file_util.h"
 #include "freebsd/jail_params.h"
 #include "freebsd/pf_rules.h"
 #include "net/interface_names.h"
@@ -246,9 +247,31 @@ class PfNetwork : public net::NetworkBackend {
   void ensure_anchors() {
     auto anchors = split_words(commands_.run({"pfctl", "-s", "Anchors"}).out);
     if (!contains(anchors, kNatAnchor) || !contains(anchors, kRdrAnchor))
-      commands_.check({"pfctl", "-f", "/etc/pf.conf"});
+      commands_.check({"pfctl", "-f", pf_conf_path()});
   }
 
+  // rc.conf's pf_rules, as the original's init asks sysrc; /etc/pf.conf by default.
+  std::string pf_conf_path() {
+    std::string path = trimmed(commands_.run({"sysrc", "-n", "pf_rules"}).out);
+    return path.empty() ? "/etc/pf.conf" : path;
+  }
+
+ public:
+  // As the original's init: the anchors' lines at the top of pf.conf when it lacks them (pf
+  // is not reloaded: the first bridge does it).
+  void init_host() override {
+    std::string path = pf_conf_path();
+    std::string text = read_file_if_exists(path).value_or("");
+    bool has_nat = text.find("nat-anchor pot-nat") != std::string::npos;
+    bool has_rdr = text.find("rdr-anchor \"pot-rdr/*\"") != std::string::npos;
+    if (has_nat && has_rdr) return;
+    std::string head;
+    if (!has_nat) head += "nat-anchor pot-nat\n";
+    if (!has_rdr) head += "rdr-anchor \"pot-rdr/*\"\n";
+    write_file_atomic(path, head + text);
+  }
+
+ private:
   void load_nat(const std::vector<net::IpNetwork>& networks) {
     std::vector<net::IpNetwork> v4;
     for (const auto& network : networks) {

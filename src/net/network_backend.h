@@ -23,6 +23,9 @@ class NetworkBackend {
   virtual ~NetworkBackend() = default;
   virtual std::string name() const = 0;
 
+  // `pot init`: what the host's network needs once (FreeBSD: the pot anchors in pf.conf).
+  virtual void init_host() {}
+
   // The bridge with its gateway addresses, forwarding and NAT (Linux: the root's nftables
   // table; FreeBSD: the pf anchor pot-nat). Idempotent.
   virtual void bring_up_bridge(const BridgeSpec& bridge) = 0;

@@ -68,6 +68,19 @@ TEST(FreeBsdCli, InitCreatesTheOriginalsDatasetsInItsOrder) {
   EXPECT_TRUE(bsd.calls_matching({"zfs", "create", "..."}).empty());
 }
 
+// share/pot/init.sh: pf.conf (rc.conf's pf_rules) gets `nat-anchor pot-nat` and
+// `rdr-anchor "pot-rdr/*"` at its top when it lacks them, once; the host's rules stay below.
+TEST(FreeBsdCli, InitPutsThePotAnchorsAtTheTopOfPfConfOnce) {
+  FreeBsdHost bsd;
+  fs::path pf_conf = bsd.state_dir() / "pf.conf";
+  write_text(pf_conf, "ext_if=\"em0\"\npass all\n");
+  ASSERT_TRUE(bsd.pot({"init"}).ok());
+  std::string expected = "nat-anchor pot-nat\nrdr-anchor \"pot-rdr/*\"\next_if=\"em0\"\npass all\n";
+  EXPECT_EQ(read_text(pf_conf), expected);
+  ASSERT_TRUE(bsd.pot({"init"}).ok());
+  EXPECT_EQ(read_text(pf_conf), expected);
+}
+
 // share/pot/create-base.sh makes P/bases/B (plus usr.local and custom children for the
 // original's multi layout) and unpacks the release into it. Deliberate difference: our base
 // is one dataset, made under a hidden name and renamed into place (the pot layer's atomic

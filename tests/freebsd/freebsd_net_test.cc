@@ -107,7 +107,10 @@ TEST(FreeBsdNet, PublicBridgeFollowsVnetStartThenTheEpairThenTheJail) {
       // pf: the module, pf.conf when the anchors are missing, the NAT anchor, enabled.
       // The original loads the NAT rules from a file; ours from stdin (-f -).
       {"kldload", "-n", "pf"},
-      {"pfctl", "-f", "/etc/pf.conf"},
+      // rc.conf's pf_rules (sysrc -n pf_rules, as the original's init reads it): the fake
+      // names the test's own pf.conf.
+      {"sysrc", "-n", "pf_rules"},
+      {"pfctl", "-f", (bsd.state_dir() / "pf.conf").string()},
       {"pfctl", "-a", "pot-nat", "-f", "-"},
       {"pfctl", "-e"},
       // _js_create_epair: created with the pot's name and group, renamed, up, on the

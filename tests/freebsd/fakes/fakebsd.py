@@ -23,7 +23,9 @@ Optional inputs a test may write before the first call:
                    (default: `lo0 127.0.0.1/8` and `em0 10.0.2.15/24`).
   pools            one ZFS pool a line: `NAME [MOUNTPOINT]` (default: `zroot none`).
   pf.conf          what `pfctl -f /etc/pf.conf` reads (default: a file declaring
-                   `nat-anchor pot-nat` and `rdr-anchor "pot-rdr/*"`, as `pot init` leaves).
+                   `nat-anchor pot-nat` and `rdr-anchor "pot-rdr/*"`, as `pot init` leaves);
+                   `sysrc -n pf_rules` names this file, so `pot init` edits it, never the
+                   host's /etc/pf.conf.
 Read at every call:
   rctl_usage       what `rctl -u jail:NAME` reports beyond its defaults, one value a line:
                    `NAME RESOURCE=VALUE` (e.g. `web memoryuse=52428800`).
@@ -1473,7 +1475,8 @@ def cmd_pfctl(state, args):
         elif action == "-f":
             if value == "-":
                 text = sys.stdin.read()
-            elif anchor is None and value == "/etc/pf.conf" and not os.path.exists(value):
+            elif (anchor is None and value in ("/etc/pf.conf", state_path("pf.conf"))
+                  and not os.path.exists(value)):
                 text = read_optional("pf.conf")
                 text = DEFAULT_PF_CONF if text is None else text
             else:
@@ -1798,6 +1801,14 @@ def cmd_sockstat(state, args):
     return 0
 
 
+def cmd_sysrc(state, args):
+    """`sysrc -n pf_rules` answers the test's own pf.conf ($FAKEBSD_STATE/pf.conf), so that
+    `pot init` never edits the host's; anything else is recorded only."""
+    if args == ["-n", "pf_rules"]:
+        out(state_path("pf.conf"))
+    return 0
+
+
 def cmd_recorded(state, args):
     return 0
 
@@ -1806,7 +1817,7 @@ COMMANDS = {
     "zfs": cmd_zfs, "jail": cmd_jail, "jexec": cmd_jexec, "jls": cmd_jls,
     "ifconfig": cmd_ifconfig, "pfctl": cmd_pfctl, "rctl": cmd_rctl, "cpuset": cmd_cpuset,
     "mount_nullfs": cmd_mount_nullfs, "mount": cmd_mount, "umount": cmd_umount,
-    "sysctl": cmd_sysctl, "kldload": cmd_recorded, "sysrc": cmd_recorded,
+    "sysctl": cmd_sysctl, "kldload": cmd_recorded, "sysrc": cmd_sysrc,
     "service": cmd_recorded, "route": cmd_route, "sockstat": cmd_sockstat,
 }
 
