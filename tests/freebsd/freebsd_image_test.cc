@@ -20,7 +20,9 @@
 #include "freebsd/command_stream.h"
 #include "freebsd/jail_params.h"
 #include "freebsd_host.h"
+#include "image/archive_writer.h"
 #include "image/digest.h"
+#include "image/manifest.h"
 #include "image/original_image.h"
 #include "image/signing.h"
 #include "image/skein1024.h"
@@ -62,6 +64,27 @@ struct SignifyKey {
     write_text(path, "untrusted comment: verify with signify.pub\n" +
                          to_base64("Ed" + number + signature) + "\n");
   }
+};
+
+// Sets an environment variable for a scope, then puts the old value back.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    ::setenv(name, value.c_str(), 1);
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+  ~ScopedEnv() {
+    if (old_)
+      ::setenv(name_, old_->c_str(), 1);
+    else
+      ::unsetenv(name_);
+  }
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
 };
 
 class FreeBsdImage : public ::testing::Test {
@@ -248,6 +271,7 @@ TEST_F(FreeBsdImage, TheOriginalsSignedImageImportsAsNameTagAndStarts) {
   PotRun forged = bsd_.pot({"import", "-p", "web", "-t", "1.0", "-U", url(), "-C",
                             (keys_.path() / "other.pub").string()});
   EXPECT_FALSE(forged.ok());
+  EXPECT_TRUE(HasText(forged.err, "web_1.0.xz.skein.sig")) << forged.err;
   EXPECT_FALSE(bsd_.has_dataset(std::string(kJails) + "web_1_0"));
 }
 
@@ -293,6 +317,65 @@ TEST_F(FreeBsdImage, PrepareMakesAStartablePotFromEitherKindOfImage) {
     EXPECT_TRUE(HasText(start.out + start.err, "from web")) << start.out << start.err;
     EXPECT_FALSE(bsd_.has_jail(freebsd::jail_name_for_pot(pot)));  // ended with its command
   }
+}
+
+// A tar image, as Linux exports it (made here the same way, from a tree), imports on
+// FreeBSD into new datasets: images cross platforms where they can.
+TEST_F(FreeBsdImage, ATarImageImportsIntoNewDatasets) {
+  TempDir tree("tar-image-tree");
+  for (const char* dir : {"bin", "etc", "root", "tmp"}) fs::create_directories(tree.path() / dir);
+  write_text(tree.path() / "root" / "hello", "from web\n");
+  image::ArchiveWriteResult written =
+      image::write_tree_archive(tree.path(), images_.path() / "lin_1.0.tar.zst");
+  image::Manifest manifest;
+  manifest.pot = "lin";
+  manifest.tag = "1.0";
+  manifest.archive_file = "lin_1.0.tar.zst";
+  manifest.archive_size = written.compressed_bytes;
+  manifest.unpacked_size = written.unpacked_bytes;
+  manifest.entries = written.entries;
+  manifest.settings = {{"pot.cmd", "sleep 300"}, {"pot.attr.persistent", "YES"}};
+  std::string manifest_text = manifest.to_json();
+  write_text(images_.path() / "lin_1.0.manifest.json", manifest_text);
+  write_text(
+      images_.path() / "lin_1.0.sha256",
+      image::format_digest_list({{written.sha256, "lin_1.0.tar.zst"},
+                                 {image::sha256_file(images_.path() / "lin_1.0.manifest.json"),
+                                  "lin_1.0.manifest.json"}}));
+
+  PotRun imported = bsd_.pot({"import", "-p", "lin", "-t", "1.0", "-U", url()});
+  ASSERT_TRUE(imported.ok()) << imported.err;
+  EXPECT_TRUE(zfs_calls({"receive"}).empty());
+  // create.sh's pair: the pot's dataset, then its root (here under the hidden name).
+  auto creates = zfs_calls({"create"});
+  ASSERT_EQ(creates.size(), 2u);
+  EXPECT_EQ(creates[1][2], creates[0][2] + "/m");
+  EXPECT_TRUE(bsd_.has_dataset(std::string(kJails) + "lin_1.0/m"));
+  expect_starts("lin_1.0");
+}
+
+// The same `pot` on Linux (dir storage, no replication streams): both kinds of ZFS stream
+// are refused in one line before the stream is downloaded, and nothing is left.
+TEST_F(FreeBsdImage, LinuxRefusesZfsStreamImagesInOneLine) {
+  ASSERT_TRUE(bsd_.pot({"export", "-p", "web", "-t", "2.0", "-D", images_.str()}).ok());
+  make_original_image();
+
+  TempDir linux_root("linux-root");
+  ScopedEnv platform("POT_PLATFORM", "linux");
+  ScopedEnv storage("POT_STORAGE", "dir");
+  ScopedEnv root("POT_FS_ROOT", linux_root.str());
+  FreeBsdHost::expect_ok(bsd_.pot({"init"}), "pot init on Linux");
+
+  PotRun ours = bsd_.pot({"import", "-p", "web", "-t", "2.0", "-U", url()});
+  EXPECT_FALSE(ours.ok());
+  EXPECT_EQ(ours.err, "pot: image `web_2.0` holds a ZFS stream: it imports on FreeBSD only\n");
+  PotRun original = bsd_.pot({"import", "-p", "web", "-t", "1.0", "-U", url()});
+  EXPECT_FALSE(original.ok());
+  EXPECT_EQ(original.err, "pot: image `web_1.0` at `" + url() +
+                              "` is the original pot's, a ZFS stream: it imports on FreeBSD "
+                              "only\n");
+  EXPECT_TRUE(fs::is_empty(linux_root.path() / "jails"));
+  EXPECT_FALSE(fs::exists(linux_root.path() / "cache" / "web_2.0.tar.zst"));
 }
 
 }  // namespace
