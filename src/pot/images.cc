@@ -676,7 +676,8 @@ std::string import_original_image(Context& ctx, const ImportOptions& options, co
   FileLock lock;
   if (name != ref.name()) lock = lock_new_pot(s, name);
   if (ctx.pot_exists(name)) {
-    if (options.reuse_existing) return name;
+    bool same_image = ctx.load_conf(name).get_or(kImageKey, "") == ref.pot + ":" + ref.tag;
+    if (options.reuse_existing && same_image) return name;
     throw Error("pot " + quote_name(name) + " already exists");
   }
   try {
@@ -697,7 +698,10 @@ std::string prepare_pot(Context& ctx, const PrepareOptions& options, int* exit_c
   // with dots made underscores, as the original names it.
   std::string imported = ref.name();
   std::string original = image::original_imported_pot_name(ref.pot, ref.tag);
-  if (!ctx.pot_exists(imported) && ctx.pot_exists(original)) imported = original;
+  // (`web_1_0` may also be our image of pot `web_1` at tag `0`: its pot.image tells.)
+  if (!ctx.pot_exists(imported) && ctx.pot_exists(original) &&
+      ctx.load_conf(original).get_or(kImageKey, "") == ref.pot + ":" + ref.tag)
+    imported = original;
   auto clone_name = [&] {
     return (options.name.empty() ? imported : options.name) + "_" + options.allocation;
   };
