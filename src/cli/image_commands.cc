@@ -217,7 +217,9 @@ void register_image_commands(std::vector<Command>& table) {
       {
           {"export", "-p NAME -t TAG [-D DIR] [-l LEVEL] [-S SECRETKEY]",
            "write the pot's last snapshot as an image", cmd_export},
-          {"import", "-p POT -t TAG -U URL [-C PUBKEY]", "fetch an image as the pot POT_TAG",
+          {"import", "-p POT -t TAG -U URL [-C PUBKEY]",
+           "fetch an image as the pot POT_TAG (on FreeBSD also the original pot's POT_TAG.xz "
+           "images, as POT_TAG with dots made underscores; -C a signify key for those)",
            cmd_import},
           {"prepare",
            "-U URL -p POT -t TAG -a ALLOC_ID [-n NAME] [-c CMD] [-N TYPE] [-i ADDR] [-B BRIDGE] "

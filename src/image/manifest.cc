@@ -55,6 +55,9 @@ const char* setting_problem(const std::string& key, const std::string& value) {
   return nullptr;
 }
 
+constexpr const char* kTarPayload = "tar";
+constexpr const char* kZfsSendPayload = "zfs-send";
+
 }  // namespace
 
 std::string Manifest::to_json() const {
@@ -70,6 +73,8 @@ std::string Manifest::to_json() const {
                  {"unpacked_size", unpacked_size},
                  {"entries", entries}}},
                {"settings", std::move(settings_json)}};
+  // Only when not the default: a tar image's manifest stays what older pots wrote and read.
+  if (payload == Payload::kZfsSend) json["payload"] = kZfsSendPayload;
   try {
     return json.dump(2) + "\n";
   } catch (const Json::exception&) {
@@ -105,6 +110,16 @@ Manifest Manifest::parse(std::string_view text) {
     manifest.archive_size = unsigned_field(archive, "size", "archive: ");
     manifest.unpacked_size = unsigned_field(archive, "unpacked_size", "archive: ");
     manifest.entries = unsigned_field(archive, "entries", "archive: ");
+
+    if (json.contains("payload")) {
+      std::string payload = string_field(json, "payload");
+      if (payload == kZfsSendPayload) {
+        manifest.payload = Payload::kZfsSend;
+      } else if (payload != kTarPayload) {
+        fail("payload " + quote_name(payload) + " is not supported (this pot reads `" +
+             kTarPayload + "` and `" + kZfsSendPayload + "`)");
+      }
+    }
 
     const Json& settings = field(json, "settings", "");
     if (!settings.is_array()) fail("`settings` is not an array");

@@ -10,7 +10,9 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <functional>
 #include <iostream>
+#include <optional>
 
 #include "core/error.h"
 #include "core/file_util.h"
@@ -22,10 +24,12 @@
 #include "image/http_client.h"
 #include "image/image_ref.h"
 #include "image/manifest.h"
+#include "image/original_image.h"
 #include "image/progress.h"
 #include "image/registry_index.h"
 #include "image/safe_extract.h"
 #include "image/signing.h"
+#include "image/zstd_stream.h"
 #include "net/port_spec.h"
 #include "pot/leftovers.h"
 #include "pot/lifecycle.h"
@@ -38,6 +42,7 @@ namespace {
 
 using image::ImageRef;
 using image::Manifest;
+using image::Payload;
 
 // What an imported pot records about its image: which image, and the id of the key whose
 // signature was checked (none: no key was asked for), so that prepare with a required key
@@ -66,7 +71,8 @@ bool attribute_travels(std::string_view attr) {
 
 bool travels_with_image(const std::string& key) {
   if (key.rfind(kAttrPrefix, 0) == 0) return attribute_travels(key.substr(kAttrPrefix.size()));
-  return key == "pot.cmd" || key == "pot.env" || key == "pot.export.ports";
+  // osrelease: the release of the userland inside, which a FreeBSD jail reports.
+  return key == "pot.cmd" || key == "pot.env" || key == "pot.export.ports" || key == "osrelease";
 }
 
 // The settings an image carries: the pot's command, environment, the attributes about its
@@ -119,17 +125,35 @@ fs::path signature_key(const Context& ctx, const ImportOptions& options) {
   return ctx.settings().signature_pubkey;
 }
 
-// The image's digest file, fetched fresh each time (it is small, and it is what says whether
-// the cached files are still the image the registry holds).
-std::string fetch_digest_file(const ImageRef& ref, const std::string& url) {
+// What an imported pot records as the key its image was checked with: a pot key's id, or for
+// a signify key (the original's images are signed with signify) `signify:` and 16 hex digits
+// of the SHA-256 of its key line, so that prepare can tell the two kinds of keys apart.
+std::string key_identity(const fs::path& key) {
+  constexpr std::string_view kSignifyComment = "untrusted comment:";
+  std::string text = read_file(key);
+  if (text.rfind(kSignifyComment, 0) != 0) return image::public_key_id(key);
+  size_t start = text.find('\n');
+  std::string key_line = start == std::string::npos ? "" : text.substr(start + 1);
+  key_line = key_line.substr(0, key_line.find('\n'));
+  image::Sha256 digest;
+  digest.update(key_line.data(), key_line.size());
+  return "signify:" + digest.hex_digest().substr(0, 16);
+}
+
+// A small file at `url`, or nothing when there is none (404).
+std::optional<std::string> fetch_small_file_if_any(const std::string& url) {
   try {
-    return image::fetch_to_string(image::join_url(url, ref.digest_file()), kMaxSmallFile);
+    return image::fetch_to_string(url, kMaxSmallFile);
   } catch (const image::HttpStatusError& e) {
-    if (e.status() == 404)
-      throw Error("image " + quote_name(ref.name()) + " not found at " + quote_name(url) + " (no " +
-                  ref.digest_file() + ")");
+    if (e.status() == 404) return std::nullopt;
     throw;
   }
+}
+
+// The image's digest file, fetched fresh each time (it is small, and it is what says whether
+// the cached files are still the image the registry holds); nothing when the source has none.
+std::optional<std::string> fetch_digest_file(const ImageRef& ref, const std::string& url) {
+  return fetch_small_file_if_any(image::join_url(url, ref.digest_file()));
 }
 
 void verify_signature(const ImageRef& ref, const std::string& url, const fs::path& key,
@@ -146,6 +170,30 @@ void verify_signature(const ImageRef& ref, const std::string& url, const fs::pat
                [&] { image::verify_message(key, digest_text, signature); });
 }
 
+// Downloads `file` from the image source `url` to `destination`, with a progress bar when
+// asked for; a missing file is named as the image's.
+void download_image_file(const std::string& url, const std::string& file,
+                         const fs::path& destination, uint64_t max_bytes, bool show_progress) {
+  image::FetchOptions fetch;
+  fetch.max_bytes = max_bytes;
+  std::optional<image::ProgressBar> bar;
+  if (show_progress) {
+    bar.emplace("fetching " + file, 0);
+    fetch.progress = [&](uint64_t done, uint64_t total) {
+      throw_if_interrupted();
+      if (total != 0) bar->set_total(total);
+      bar->update(done);
+    };
+  }
+  try {
+    image::fetch_to_file(image::join_url(url, file), destination, fetch);
+  } catch (const image::HttpStatusError& e) {
+    if (e.status() == 404)
+      throw Error("image file " + quote_name(file) + " not found at " + quote_name(url));
+    throw;
+  }
+}
+
 // Makes `file` in the cache the one the digest list names: kept when it already is,
 // downloaded otherwise. A file that fails the check is removed.
 void cache_image_file(const std::string& url, const fs::path& cache_dir, const std::string& file,
@@ -160,25 +208,7 @@ void cache_image_file(const std::string& url, const fs::path& cache_dir, const s
       remove_file_if_present(cached);  // another image under the same name: fetch it again
     }
   }
-  image::FetchOptions fetch;
-  fetch.max_bytes = max_bytes;
-  std::optional<image::ProgressBar> bar;
-  if (show_progress) {
-    bar.emplace("fetching " + file, 0);
-    fetch.progress = [&](uint64_t done, uint64_t total) {
-      throw_if_interrupted();
-      if (total != 0) bar->set_total(total);
-      bar->update(done);
-    };
-  }
-  try {
-    image::fetch_to_file(image::join_url(url, file), cached, fetch);
-  } catch (const image::HttpStatusError& e) {
-    if (e.status() == 404)
-      throw Error("image file " + quote_name(file) + " not found at " + quote_name(url));
-    throw;
-  }
-  bar.reset();
+  download_image_file(url, file, cached, max_bytes, show_progress);
   try {
     image::verify_file_digest(digests, cache_dir, file);
   } catch (...) {
@@ -204,7 +234,7 @@ void require_image_pot(Context& ctx, const std::string& imported, const fs::path
   if (!conf.has(kImageKey))
     throw Error("pot " + quote_name(imported) + " exists but is not an imported image");
   if (key.empty()) return;
-  std::string wanted = image::public_key_id(key);
+  std::string wanted = key_identity(key);
   if (conf.get_or(kImageSignerKey, "") != wanted)
     throw Error("image pot " + quote_name(imported) + " was imported without checking a " +
                 "signature by " + quote_name(key.string()) + " (key " + wanted +
@@ -296,12 +326,54 @@ class ExportFiles {
   std::vector<std::pair<std::string, fs::path>> staged_;
 };
 
+// An image pot's conf/ as this host makes it: `conf` alone. A received stream brings the
+// exporting host's conf/ (its network, its mounts, its run records), none of which is ours.
+// The stream comes from an image: conf/ may be anything there, a symlink out of the pot too,
+// so it is looked at without following links and made anew.
+void replace_conf_dir(const fs::path& conf_dir, const PotConf& conf) {
+  remove_tree(conf_dir);  // a symlink goes itself, never what it points to
+  if (::mkdir(conf_dir.c_str(), 0755) != 0) throw_sys("creating " + quote_name(conf_dir.string()));
+  conf.save(conf_dir / "pot.conf");
+}
+
+// Receives a pot's datasets from the stream `write_stream` writes into a pipe (the storage's
+// `zfs receive`) under a hidden name, gives it the conf `make_conf` makes from what arrived
+// (the received conf/ directory), and renames it into place as the pot `name`; on failure
+// (or interruption) the hidden datasets go again, and after a kill the next command's sweep
+// of abandoned pots removes them.
+void receive_pot(Context& ctx, const std::string& name,
+                 const std::function<void(int write_fd)>& write_stream,
+                 const std::function<PotConf(const fs::path& received_conf_dir)>& make_conf) {
+  const Settings& s = ctx.settings();
+  fs::path tmp = creation_path(s.jails_dir(), name);
+  try {
+    with_context("receiving image " + quote_name(name), [&] {
+      image::pipe_through(write_stream, [&](int fd) { ctx.storage().receive(fd, tmp); });
+    });
+    throw_if_interrupted();
+    replace_conf_dir(tmp / "conf", make_conf(tmp / "conf"));
+    move_pot_into_place(ctx, tmp, s.jail_dir(name));
+  } catch (...) {
+    ctx.storage().destroy(tmp);
+    throw;
+  }
+}
+
 // Unpacks the verified archive into a hidden creation directory and renames it into place
-// as the pot `name`; on failure (or interruption) the directory goes again.
+// as the pot `name`; on failure (or interruption) the directory goes again. A zfs-send
+// image is received by the storage instead (the caller checked that it can).
 void unpack_image(Context& ctx, const std::string& name, const Manifest& manifest,
                   const std::string& signer, const fs::path& archive) {
   const Settings& s = ctx.settings();
   PotConf conf = imported_pot_conf(manifest, signer);
+  if (manifest.payload == Payload::kZfsSend) {
+    // The manifest is covered by the digest: a stream longer than it says stops there.
+    receive_pot(
+        ctx, name,
+        [&](int fd) { image::decompress_zstd_to_fd(archive, fd, manifest.unpacked_size); },
+        [&](const fs::path&) { return conf; });
+    return;
+  }
   fs::path tmp = creation_path(s.jails_dir(), name);
   try {
     ctx.storage().create_jail_dir(tmp);
@@ -329,6 +401,22 @@ void unpack_image(Context& ctx, const std::string& name, const Manifest& manifes
   }
 }
 
+// The pot's datasets at `snapshot` as the storage's replication stream (`zfs send -R`),
+// zstd-compressed into `archive` as they come.
+image::ArchiveWriteResult write_stream_archive(Storage& storage, const fs::path& pot_dir,
+                                               const std::string& snapshot, const fs::path& archive,
+                                               const image::ArchiveWriteOptions& write) {
+  image::StreamCompressResult sent;
+  image::pipe_through(
+      [&](int fd) { storage.send(pot_dir, snapshot, fd); },
+      [&](int fd) { sent = image::compress_fd_to_file(fd, archive, write.level, write.progress); });
+  image::ArchiveWriteResult written;
+  written.unpacked_bytes = sent.raw_bytes;
+  written.compressed_bytes = sent.compressed_bytes;
+  written.sha256 = sent.sha256;
+  return written;
+}
+
 }  // namespace
 
 ExportResult export_pot(Context& ctx, const ExportOptions& options) {
@@ -347,7 +435,7 @@ ExportResult export_pot(Context& ctx, const ExportOptions& options) {
 
   InterruptScope interrupt_scope;
   std::string snapshot = last_or_new_snapshot(ctx, options.pot);
-  fs::path tree = ctx.storage().snapshot_root(ctx.settings().jail_dir(options.pot), snapshot);
+  fs::path pot_dir = ctx.settings().jail_dir(options.pot);
   ExportFiles files(options.dir);
   fs::path archive = files.stage(ref.archive_file());
 
@@ -358,8 +446,14 @@ ExportResult export_pot(Context& ctx, const ExportOptions& options) {
     throw_if_interrupted();
     bar.update(bytes);
   };
+  // Where the storage has replication streams (ZFS), the image is the stream, as the
+  // original's export is: the pot's datasets whole, with their snapshot, received as they were.
+  Payload payload = ctx.storage().has_streams() ? Payload::kZfsSend : Payload::kTar;
   image::ArchiveWriteResult written = with_context("exporting pot " + quote_name(options.pot), [&] {
-    return image::write_tree_archive(tree, archive, write);
+    if (payload == Payload::kZfsSend)
+      return write_stream_archive(ctx.storage(), pot_dir, snapshot, archive, write);
+    return image::write_tree_archive(ctx.storage().snapshot_root(pot_dir, snapshot), archive,
+                                     write);
   });
 
   Manifest manifest;
@@ -367,6 +461,7 @@ ExportResult export_pot(Context& ctx, const ExportOptions& options) {
   manifest.tag = ref.tag;
   manifest.created = static_cast<int64_t>(std::time(nullptr));
   manifest.archive_file = ref.archive_file();
+  manifest.payload = payload;
   manifest.archive_size = written.compressed_bytes;
   manifest.unpacked_size = written.unpacked_bytes;
   manifest.entries = written.entries;
@@ -391,9 +486,12 @@ ExportResult export_pot(Context& ctx, const ExportOptions& options) {
 }
 
 namespace {
-// The part of an import that runs with the image pot's lock held.
+// The parts of an import that run with the image pot's lock held: our image, whose digest
+// file is `digest_text`, and the original pot's image (returns the pot's name).
 void fetch_and_unpack(Context& ctx, const ImportOptions& options, const ImageRef& ref,
-                      const fs::path& key);
+                      const fs::path& key, const std::string& digest_text);
+std::string import_original_image(Context& ctx, const ImportOptions& options, const ImageRef& ref,
+                                  const fs::path& key);
 }  // namespace
 
 std::string import_image(Context& ctx, const ImportOptions& options) {
@@ -415,25 +513,31 @@ std::string import_image(Context& ctx, const ImportOptions& options) {
     if (options.reuse_existing) return name;  // imported meanwhile, by a parallel prepare
     throw Error("pot " + quote_name(name) + " already exists");
   }
+  std::string imported = name;
   try {
-    fetch_and_unpack(ctx, options, ref, key);
+    if (auto digest_text = fetch_digest_file(ref, options.url)) {
+      fetch_and_unpack(ctx, options, ref, key, *digest_text);
+    } else {
+      // No image of ours: the source may hold the original pot's files (NAME_TAG.xz...).
+      imported = import_original_image(ctx, options, ref, key);
+    }
   } catch (...) {
     // No pot came of it: its lock file goes too, while we hold it (as destroy does).
     if (!ctx.pot_exists(name)) remove_pot_lock_file(s, name);
     throw;
   }
-  return name;
+  if (imported != name) remove_pot_lock_file(s, name);  // the pot has another name
+  return imported;
 }
 
 namespace {
 
 void fetch_and_unpack(Context& ctx, const ImportOptions& options, const ImageRef& ref,
-                      const fs::path& key) {
+                      const fs::path& key, const std::string& digest_text) {
   const Settings& s = ctx.settings();
   std::string name = ref.name();
   remove_abandoned_pots(ctx, name);
 
-  std::string digest_text = fetch_digest_file(ref, options.url);
   auto digests = with_context("image " + quote_name(name) + ": digest file",
                               [&] { return image::parse_digest_list(digest_text); });
   std::string signer;
@@ -454,6 +558,8 @@ void fetch_and_unpack(Context& ctx, const ImportOptions& options, const ImageRef
     if (manifest.pot != ref.pot || manifest.tag != ref.tag)
       throw Error("image " + quote_name(name) + ": its manifest names " +
                   quote_name(manifest.pot + "_" + manifest.tag));
+    if (manifest.payload == Payload::kZfsSend && !ctx.storage().has_streams())
+      throw Error("image " + quote_name(name) + " holds a ZFS stream: it imports on FreeBSD only");
     // Before the download: what the manifest claims must fit (the archive in the cache, the
     // files in the pool), which also bounds what an unsigned manifest can make us write.
     require_free_space(s, name, manifest);
@@ -468,23 +574,151 @@ void fetch_and_unpack(Context& ctx, const ImportOptions& options, const ImageRef
   }
 }
 
+// The conf of a pot received from the original's image: what travels of that pot's own
+// pot.conf (its command, environment, the attributes about its inside, its release), on this
+// host's defaults, as for our images. The received file is the image's: read only when it is
+// a small regular file, never through a symlink.
+PotConf original_image_pot_conf(const ImageRef& ref, const fs::path& received_conf_dir,
+                                const std::string& signer) {
+  Manifest manifest;
+  manifest.pot = ref.pot;
+  manifest.tag = ref.tag;
+  fs::path file = received_conf_dir / "pot.conf";
+  struct stat st {};
+  if (::lstat(file.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+      static_cast<uint64_t>(st.st_size) <= kMaxSmallFile)
+    manifest.settings = travelling_settings(PotConf::load(file));
+  return with_context("image " + quote_name(ref.name()) + ": its pot.conf",
+                      [&] { return imported_pot_conf(manifest, signer); });
+}
+
+// Fetches the original's files of image `ref` into the cache (the .skein, whose text is at
+// hand; the .meta, empty when missing as in the original; the .sig when a key asks for one;
+// the .xz, kept from an earlier fetch while it still matches), checks them, and receives the
+// stream as the pot `name`, as the original's `xzcat NAME_TAG.xz | zfs receive -x encryption
+// P/jails/NAME_TAG` does. On failure the files go from the cache.
+void fetch_and_receive_original(Context& ctx, const ImportOptions& options, const ImageRef& ref,
+                                const fs::path& key, const std::string& name,
+                                const std::string& skein_text) {
+  const Settings& s = ctx.settings();
+  remove_abandoned_pots(ctx, name);
+  make_dirs(s.cache_dir(), 0700);
+  image::OriginalImageFiles files = image::original_image_files(s.cache_dir(), ref.pot, ref.tag);
+  fs::path signature = files.skein.string() + ".sig";
+  auto source_of = [&](const fs::path& cached) {
+    return image::join_url(options.url, cached.filename().string());
+  };
+  std::optional<fs::path> public_key;
+  if (!key.empty()) public_key = key;
+  try {
+    write_file_atomic(files.skein, skein_text);
+    remove_file_if_present(signature);  // an earlier fetch's: only the source's counts
+    files.signature.reset();
+    if (public_key) {
+      if (auto text = fetch_small_file_if_any(source_of(signature))) {
+        write_file_atomic(signature, *text);
+        files.signature = signature;
+      }
+    }
+    std::optional<std::string> meta = fetch_small_file_if_any(source_of(files.meta));
+    if (meta) {
+      write_file_atomic(files.meta, *meta);
+    } else {
+      remove_file_if_present(files.meta);
+    }
+    // Refused before the download; the skein check covers the .meta, but a refusal needs none.
+    if (auto origin = image::parse_original_meta(meta.value_or("")))
+      throw Error("image " + quote_name(ref.name()) + " is a clone of image " +
+                  quote_name(origin->pot + ":" + origin->tag) +
+                  ": the original pot's layered images are not supported");
+    bool cached = false;
+    if (fs::exists(files.xz)) {
+      try {
+        image::verify_original_image(files, public_key);
+        cached = true;
+      } catch (const Error&) {
+        remove_file_if_present(files.xz);  // another image under the same name: fetch it
+      }
+    }
+    if (!cached) {
+      download_image_file(options.url, files.xz.filename().string(), files.xz, UINT64_MAX,
+                          ::isatty(STDOUT_FILENO) == 1);
+      image::verify_original_image(files, public_key);
+    }
+    std::string signer = public_key ? key_identity(key) : "";
+    receive_pot(
+        ctx, name, [&](int fd) { image::decompress_xz_to_fd(files.xz, fd); },
+        [&](const fs::path& conf_dir) { return original_image_pot_conf(ref, conf_dir, signer); });
+  } catch (...) {
+    for (const fs::path& file : {files.xz, files.meta, files.skein, signature})
+      remove_file_if_present(file);
+    throw;
+  }
+}
+
+std::string import_original_image(Context& ctx, const ImportOptions& options, const ImageRef& ref,
+                                  const fs::path& key) {
+  const Settings& s = ctx.settings();
+  std::string xz_file = ref.name() + ".xz";
+  std::optional<std::string> skein =
+      fetch_small_file_if_any(image::join_url(options.url, xz_file + ".skein"));
+  if (!skein)
+    throw Error("image " + quote_name(ref.name()) + " not found at " + quote_name(options.url) +
+                " (no " + ref.digest_file() + ", nor the original pot's " + xz_file + ".skein)");
+  if (!ctx.storage().has_streams())
+    throw Error("image " + quote_name(ref.name()) + " at " + quote_name(options.url) +
+                " is the original pot's, a ZFS stream: it imports on FreeBSD only");
+
+  // The original's name for it: NAME_TAG with dots made underscores. The caller holds the
+  // lock of ref.name(); a second lock, always taken after that one, covers this name.
+  std::string name = image::original_imported_pot_name(ref.pot, ref.tag);
+  validate_name("pot", name);
+  FileLock lock;
+  if (name != ref.name()) lock = lock_new_pot(s, name);
+  if (ctx.pot_exists(name)) {
+    bool same_image = ctx.load_conf(name).get_or(kImageKey, "") == ref.pot + ":" + ref.tag;
+    if (options.reuse_existing && same_image) return name;
+    throw Error("pot " + quote_name(name) + " already exists");
+  }
+  try {
+    fetch_and_receive_original(ctx, options, ref, key, name, *skein);
+  } catch (...) {
+    if (!ctx.pot_exists(name)) remove_pot_lock_file(s, name);
+    throw;
+  }
+  return name;
+}
+
 }  // namespace
 
 std::string prepare_pot(Context& ctx, const PrepareOptions& options, int* exit_code) {
   ImageRef ref = image::make_image_ref(options.image.pot, options.image.tag);
   if (options.allocation.empty()) throw Error("an allocation id (-a) is required");
+  // The image pot: ours is NAME_TAG; one of the original's images is imported as NAME_TAG
+  // with dots made underscores, as the original names it.
   std::string imported = ref.name();
-  std::string name = (options.name.empty() ? imported : options.name) + "_" + options.allocation;
-  validate_name("pot", name);
+  std::string original = image::original_imported_pot_name(ref.pot, ref.tag);
+  // (`web_1_0` may also be our image of pot `web_1` at tag `0`: its pot.image tells.)
+  if (!ctx.pot_exists(imported) && ctx.pot_exists(original) &&
+      ctx.load_conf(original).get_or(kImageKey, "") == ref.pot + ":" + ref.tag)
+    imported = original;
+  auto clone_name = [&] {
+    return (options.name.empty() ? imported : options.name) + "_" + options.allocation;
+  };
+  validate_name("pot", clone_name());
   for (const auto& spec : options.ports) net::PortExport::parse(spec);  // bad -e: fail early
-  if (ctx.pot_exists(name)) throw Error("pot " + quote_name(name) + " already exists");
+  if (ctx.pot_exists(clone_name()))
+    throw Error("pot " + quote_name(clone_name()) + " already exists");
 
   if (!ctx.pot_exists(imported)) {
     ImportOptions import = options.image;
     import.reuse_existing = true;  // another prepare of the same image may be first
-    import_image(ctx, import);
+    imported = import_image(ctx, import);
   }
   require_image_pot(ctx, imported, signature_key(ctx, options.image));
+  std::string name = clone_name();
+  validate_name("pot", name);
+  if (ctx.pot_exists(name)) throw Error("pot " + quote_name(name) + " already exists");
 
   CloneNetwork network = options.network;
   if (network.type.empty()) network.type = "none";

@@ -4,6 +4,12 @@
 // An imported image is a pot named `<pot>_<tag>` that is never started: prepare clones it
 // (a btrfs snapshot), as the original clones its received ZFS dataset. The downloaded files
 // stay in $POT_FS_ROOT/cache, so a second import of the same image fetches nothing.
+//
+// Where the storage has replication streams (ZFS on FreeBSD), export writes the pot's
+// `zfs send -R` stream as the image's payload (the manifest says "zfs-send"), and import
+// receives it; a tar image imports there too, into new datasets. Import also takes the
+// original pot's images (NAME_TAG.xz, .meta, .skein, .sig; docs/original-images.md) where
+// the storage can receive them. Elsewhere both kinds of stream are refused in one line.
 #pragma once
 #include <filesystem>
 #include <string>
@@ -35,13 +41,18 @@ ExportResult export_pot(Context& ctx, const ExportOptions& options);
 struct ImportOptions {
   std::string pot;
   std::string tag;
-  std::string url;                   // -U: the registry's base URL
-  std::filesystem::path public_key;  // -C; empty: POT_DEFAULT_SIGNATURE_PUBKEY, if set
-  bool reuse_existing = false;       // an existing image pot is no error (prepare)
+  std::string url;  // -U: the registry's base URL
+  // -C; empty: POT_DEFAULT_SIGNATURE_PUBKEY, if set. A pot key for our images, a signify
+  // public key for the original's.
+  std::filesystem::path public_key;
+  bool reuse_existing = false;  // an existing image pot is no error (prepare)
 };
 
 // Fetches (or takes from the cache), checks and unpacks the image into the pot
-// `<pot>_<tag>`. Nothing is unpacked before the digest (and signature) checked out; on
+// `<pot>_<tag>`, and returns that name. When the source has no image of ours by that name
+// but the original pot's files of it, they are checked (Skein-1024, and with a key its
+// signify signature) and received as the pot the original names `<pot>_<tag>` with dots
+// made underscores. Nothing is unpacked before the digest (and signature) checked out; on
 // any failure no pot and no cache file that failed a check is left.
 std::string import_image(Context& ctx, const ImportOptions& options);
 
