@@ -16,6 +16,7 @@
 // steps spread evenly over each command's list, the first and the last among them.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -346,6 +347,26 @@ class FreeBsdCrash : public ::testing::Test {
     return checks.failures();
   }
 };
+
+// The fake's kill rule itself: the second matching call kills the shell that made it, before
+// the call changes anything, and the rule goes.
+TEST(FreeBsdCrashRule, KillCallerKillsTheCallerAtTheNthMatchBeforeTheStep) {
+  FakeFreeBSD bsd;
+  bsd.fail_next("zfs create => kill-caller 2");
+  pid_t shell = ::fork();
+  if (shell == 0) {
+    ::execlp("sh", "sh", "-c",
+             "zfs create -p zroot/first && zfs create -p zroot/second; echo survived", nullptr);
+    ::_exit(127);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(shell, &status, 0), shell);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
+  EXPECT_TRUE(bsd.has_dataset("zroot/first"));
+  EXPECT_FALSE(bsd.has_dataset("zroot/second"));
+  EXPECT_EQ(bsd.calls_of("zfs").size(), 2u);
+  EXPECT_FALSE(has_text(read_text(bsd.state_dir() / "fail"), "kill-caller"));
+}
 
 // After a killed start, every other kill point has a `pot stop` first and the others start
 // again at once: either must finish what the kill left.
