@@ -37,6 +37,8 @@ namespace {
 using Call = FakeFreeBSD::Call;
 constexpr const char* kPot = "web";
 constexpr const char* kJailsDataset = "zroot/pot/jails/";
+// `pot start` of a one-shot pot whose command failed (lifecycle.h's kExitApplicationError).
+constexpr int kCommandFailedExit = 125;
 
 bool has_text(const std::string& text, std::string_view part) {
   return text.find(part) != std::string::npos;
@@ -216,7 +218,8 @@ struct CrashCase {
   // After the kill: the next natural command(s), which must leave the pot whole or gone.
   // `ordinal`: which of the case's kill points this is, for cases that alternate.
   std::function<void(FreeBsdHost&, Checks&, size_t ordinal)> recover;
-  size_t sample = 3;  // kill points run by default (the suite stays within about 3 minutes)
+  size_t sample = 3;   // kill points run by default (the suite stays within about 3 minutes)
+  int clean_exit = 0;  // the command's exit code when nothing kills it
 };
 
 PotRun expect_ok(const PotRun& run, const std::string& what) {
@@ -286,7 +289,7 @@ class FreeBsdCrash : public ::testing::Test {
       c.setup(bsd);
       bsd.clear_calls();
       PotRun clean = bsd.pot(c.command);
-      ASSERT_TRUE(clean.ok()) << c.title << " without a kill: " << clean.err;
+      ASSERT_EQ(clean.code, c.clean_exit) << c.title << " without a kill: " << clean.err;
       std::set<std::string> targets;
       for (const auto& mount : bsd.mounts())
         EXPECT_TRUE(targets.insert(mount.target).second) << "mounted twice: " << mount.target;
@@ -336,10 +339,10 @@ class FreeBsdCrash : public ::testing::Test {
     bool fired = !has_text(read_text(bsd.state_dir() / "fail"), "kill-caller");
     if (fired) {
       ++killed;
-      if (run.ok()) checks.fail("the killed command succeeded");
+      if (run.code == c.clean_exit) checks.fail("the killed command ended as without a kill");
     } else {
       fs::remove(bsd.state_dir() / "fail");
-      if (!run.ok()) checks.fail("not reached, and the command failed: " + run.err);
+      if (run.code != c.clean_exit) checks.fail("not reached, and the command failed: " + run.err);
     }
     checks.whole_or_gone();
     c.recover(bsd, checks, ordinal);
@@ -382,6 +385,29 @@ TEST_F(FreeBsdCrash, StartKilledAtEachStepIsFinishedByTheNextStopOrStart) {
               start_again(bsd, checks);
             },
             4});
+}
+
+// A one-shot start runs the whole life in `pot start`: the jail, the command (exit 3), and
+// the cleanup when it ends, so the last kill points hit that cleanup.
+TEST_F(FreeBsdCrash, OneShotStartKilledAtEachStepIsCleanedByTheNextStart) {
+  auto one_shot = [](FreeBsdHost& bsd) {
+    create_full_pot(bsd);
+    expect_ok(bsd.pot({"set-cmd", "-p", kPot, "-c", "/bin/sh -c 'exit 3'"}), "set-cmd");
+    expect_ok(bsd.pot({"set-attr", "-p", kPot, "-A", "persistent", "-V", "NO"}), "set-attr");
+  };
+  run_case({"one-shot",
+            {"start", "-p", kPot},
+            one_shot,
+            [](FreeBsdHost& bsd, Checks& checks, size_t) {
+              PotRun again = bsd.pot({"start", "-p", kPot});
+              if (again.code != kCommandFailedExit)
+                checks.fail("`pot start` after the kill: exit " + std::to_string(again.code) +
+                            ": " + again.err);
+              if (bsd.pot({"info", "-r", "-p", kPot}).ok()) checks.fail("running after its end");
+              if (bsd.has_jail(kPot)) checks.fail("the jail outlived the one-shot command");
+            },
+            2,
+            kCommandFailedExit});
 }
 
 TEST_F(FreeBsdCrash, StopKilledAtEachStepIsFinishedByTheNextStop) {
