@@ -30,12 +30,17 @@ inline std::vector<pid_t> processes_of_host(const FakeFreeBSD& bsd,
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
     pid_t pid = std::stoi(name);
     if (pid == ::getpid() || ignored.contains(pid)) continue;
-    std::ifstream stat(entry.path() / "stat");
-    std::string text((std::istreambuf_iterator<char>(stat)), {});
+    std::string text, env;
+    try {
+      std::ifstream stat(entry.path() / "stat");
+      text.assign(std::istreambuf_iterator<char>(stat), {});
+      std::ifstream environ(entry.path() / "environ");
+      env.assign(std::istreambuf_iterator<char>(environ), {});
+    } catch (const std::exception&) {
+      continue;  // it exited while we read it
+    }
     size_t close = text.rfind(')');
     if (close == std::string::npos || text.substr(close + 2, 1) == "Z") continue;
-    std::ifstream environ(entry.path() / "environ");
-    std::string env((std::istreambuf_iterator<char>(environ)), {});
     std::istringstream vars(env);
     for (std::string var; std::getline(vars, var, '\0');) {
       if (var == mark) {
