@@ -12,8 +12,8 @@
 // is left in the fakes' state: no jail, no epair, no pot-rdr rule, no rctl rule, no cpuset,
 // no mount, no dataset under zroot/pot/jails, no process of the pot.
 //
-// POT_FREEBSD_CRASH_FULL=1 runs every step (52, 10 minutes); otherwise each command
-// runs a few (its `sample`, 16 in all, about 3 minutes; POT_FREEBSD_CRASH_SAMPLE=N for all)
+// POT_FREEBSD_CRASH_FULL=1 runs every step (87, 14 minutes); otherwise each command
+// runs a few (its `sample`, 18 in all, about 2.5 minutes; POT_FREEBSD_CRASH_SAMPLE=N for all)
 // spread evenly over its steps, the first and the last among them. docs/fault_injection.md
 // has the table of commands, setups and next commands.
 #include <gtest/gtest.h>
