@@ -282,7 +282,9 @@ class JailRuntime : public Runtime {
   }
 
   // The original's _pot_mount order: the fscomp lines (a multi pot's base first), then
-  // tmpfs; the pot's mount-ins after the fscomp lines.
+  // tmpfs; the pot's mount-ins after the fscomp lines. A mount-in is itself an fscomp line
+  // (mounts_conf.h keeps them in conf/fscomp.conf, which the spec reads both ways): it is
+  // mounted once, as that line.
   void mount_filesystems(const JailSpec& spec, StartUndo& undo) {
     const fs::path root = spec.root;
     if (spec.overlay) {
@@ -297,6 +299,7 @@ class JailRuntime : public Runtime {
     }
     for (const auto& line : spec.freebsd.fscomp) mount_fscomp(root, line, undo);
     for (const auto& mount : spec.mounts) {
+      if (is_fscomp_line(spec, mount)) continue;
       fs::path target = host_target(root, mount.pot_path);
       std::error_code ec;
       make_mount_point(target, !fs::is_directory(mount.host_path, ec));
@@ -310,7 +313,17 @@ class JailRuntime : public Runtime {
     }
   }
 
-  // "SOURCE MOUNTPOINT [ro|rw|zfs-remount]": SOURCE a directory or a dataset.
+  static bool is_fscomp_line(const JailSpec& spec, const BindMount& mount) {
+    return std::any_of(spec.freebsd.fscomp.begin(), spec.freebsd.fscomp.end(),
+                       [&](const std::string& line) {
+                         std::istringstream fields(line);
+                         std::string source, pot_path;
+                         return fields >> source >> pot_path && source == mount.host_path &&
+                                pot_path == mount.pot_path;
+                       });
+  }
+
+  // "SOURCE MOUNTPOINT [ro|rw|zfs-remount]": SOURCE a directory, a file or a dataset.
   void mount_fscomp(const fs::path& root, const std::string& line, StartUndo& undo) {
     std::istringstream fields(line);
     std::string source, pot_path, option;
@@ -326,7 +339,8 @@ class JailRuntime : public Runtime {
     std::string from = source;
     if (source.empty() || source[0] != '/')
       from = trimmed(commands_.check({"zfs", "list", "-H", "-o", "mountpoint", source}));
-    make_mount_point(target, /*for_file=*/false);
+    std::error_code ec;
+    make_mount_point(target, /*for_file=*/fs::exists(from, ec) && !fs::is_directory(from, ec));
     mount_nullfs(from, target, option == "ro", undo);
   }
 

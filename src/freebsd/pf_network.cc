@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <sstream>
 
 #include "core/error.h"
 #include "core/file_util.h"
@@ -131,6 +132,9 @@ class PfNetwork : public net::NetworkBackend {
       if (name.compare(0, prefix.size(), prefix) == 0 && !contains(doomed, name))
         doomed.push_back(name);
     }
+    for (const auto& name : unnamed_epairs_of(pot)) {
+      if (!contains(doomed, name)) doomed.push_back(name);
+    }
     for (const auto& name : doomed) report_failure({"ifconfig", name, "destroy"});
   }
 
@@ -208,6 +212,24 @@ class PfNetwork : public net::NetworkBackend {
     } catch (const std::exception& e) {
       std::fprintf(stderr, "pot: %s\n", e.what());
     }
+  }
+
+  // The a sides of the pot's epairs that a `pot` killed between `ifconfig epair create` and
+  // the rename left under their first name: in group pot, described as the pot. (Called
+  // with the pot's lock held, so no start of this pot is between the two steps now.)
+  std::vector<std::string> unnamed_epairs_of(const std::string& pot) {
+    std::vector<std::string> found;
+    CommandResult members = commands_.run({"ifconfig", "-g", "pot"});
+    if (members.exit_code != 0) return found;
+    for (const auto& name : split_words(members.out)) {
+      if (name.compare(0, 5, "epair") != 0 || name.back() != 'a') continue;
+      CommandResult shown = commands_.run({"ifconfig", name});
+      std::istringstream lines(shown.out);
+      for (std::string line; std::getline(lines, line);) {
+        if (trimmed(line) == "description: " + pot) found.push_back(name);
+      }
+    }
+    return found;
   }
 
   std::vector<std::string> interfaces() {

@@ -36,9 +36,14 @@ The first rule whose COMMAND is the called name and whose WORDs are a prefix of 
 arguments (`*` matches any one word) makes the call print MESSAGE (default: "COMMAND:
 injected failure") on stderr and exit N (default 1) without changing any state. A rule whose
 last word is `once` is removed from the file when it fires. The call is still logged.
+The action `=> kill-caller [N]` instead SIGKILLs the process that ran the fake (its parent:
+`pot`, or the monitor a `pot start` forked) and exits 137, again changing no state: a crash
+of pot just before that step. With N, the first N-1 matching calls go through (the rule
+counts down in the file) and the N-th is the one killed.
 Examples:
     zfs create zroot/pot/jails/web => exit 1 cannot create 'zroot/pot/jails/web': out of space
     ifconfig * destroy => exit 1 ifconfig: interface is gone once
+    jail -c => kill-caller 2 once
 
 Deliberate simplifications: `jail -c` runs no exec.* commands and a jail lives until
 `jail -r`; `zfs send -R` carries only the named snapshot of each dataset; mounts (nullfs,
@@ -173,6 +178,10 @@ def injected_failure(argv):
         if "=>" in words:
             cut = words.index("=>")
             pattern, action = words[:cut], words[cut + 1:]
+            if action[:1] == ["kill-caller"]:
+                if not kill_rule_due(lines, index, pattern, action, argv):
+                    continue
+                code, action = KILL_CALLER, []
             if action and action[0] == "exit":
                 action = action[1:]
             if action and action[0].lstrip("-").isdigit():
@@ -188,6 +197,40 @@ def injected_failure(argv):
                     f.write("".join(kept + "\n" for kept in lines))
             return code, message or (argv[0] + ": injected failure")
     return None
+
+
+KILL_CALLER = "kill-caller"
+
+
+def kill_rule_due(lines, index, pattern, action, argv):
+    """Whether a `=> kill-caller [N]` rule kills this call: it matches, and its count (N,
+    default 1) is down to 1; a match before that counts the rule down in the fail file."""
+    if not pattern or len(pattern) > len(argv):
+        return False
+    if not all(p == "*" or p == a for p, a in zip(pattern, argv)):
+        return False
+    count = int(action[1]) if len(action) > 1 and action[1].isdigit() else 1
+    if count <= 1:
+        return True
+    once = lines[index].split()[-1] == "once"
+    lines[index] = " ".join(pattern + ["=>", "kill-caller", str(count - 1)] +
+                            (["once"] if once else []))
+    with open(state_path("fail"), "w") as f:
+        f.write("".join(kept + "\n" for kept in lines))
+    return False
+
+
+def kill_caller():
+    """SIGKILLs the process that ran this fake, as a crash of it before this step would."""
+    caller = os.getppid()
+    if caller > 1:
+        os.kill(caller, 9)  # SIGKILL, without importing signal on every call
+    try:
+        STDERR.write("fakebsd: killed the caller (pid %d)\n" % caller)
+        STDERR.flush()
+    except OSError:
+        pass  # the caller held the only reader of our stderr
+    return 137
 
 
 # --------------------------------------------------------------------------------------------
@@ -1852,6 +1895,8 @@ def main():
         with open(state_path("calls.log"), "a") as log:
             log.write(json.dumps([name] + args) + "\n")
         failure = injected_failure([name] + args)
+        if failure is not None and failure[0] == KILL_CALLER:
+            return kill_caller()
         if failure is not None:
             STDERR.write(failure[1] + "\n")
             return failure[0]
