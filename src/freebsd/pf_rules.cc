@@ -198,7 +198,10 @@ std::vector<net::InterfaceAddress> parse_interface_addresses(const std::string& 
       unsigned long mask = std::strtoul(value.c_str() + 2, nullptr, 16);
       prefix = __builtin_popcountl(mask & 0xffffffffUL);
     } else if (family == "inet6" && key == "prefixlen") {
-      prefix = std::atoi(value.c_str());
+      char* end = nullptr;
+      long length = std::strtol(value.c_str(), &end, 10);
+      if (end != value.c_str() && *end == '\0' && length >= 0 && length <= 128)
+        prefix = static_cast<int>(length);
     }
     if (prefix >= 0) addresses.push_back({*address, prefix});
   }

@@ -13,6 +13,7 @@
 
 #include <signal.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -59,6 +60,7 @@ class FakeFreeBSD {
   FakeFreeBSD& operator=(const FakeFreeBSD&) = delete;
   ~FakeFreeBSD() {
     kill_jailed_processes();
+    kill_processes_of_this_host();
     for (const auto& [name, value] : saved_env_) {
       if (value) {
         ::setenv(name.c_str(), value->c_str(), 1);
@@ -182,6 +184,28 @@ class FakeFreeBSD {
       }
     } catch (const std::exception&) {
       // A torn state file at teardown: nothing more can be found to kill.
+    }
+  }
+
+  // A pot's monitor (and a persistent pot's keeper) that a test left running, say after a
+  // failed assertion before its `pot stop`: every process whose environment names this
+  // test's FAKEBSD_STATE belongs to it and must not outlive it.
+  void kill_processes_of_this_host() const {
+    std::string mark = "FAKEBSD_STATE=" + state_dir().string();
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+      std::string name = entry.path().filename().string();
+      if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+      auto pid = static_cast<pid_t>(std::stol(name));
+      if (pid == ::getpid()) continue;
+      std::ifstream environ_file(entry.path() / "environ", std::ios::binary);
+      std::string variable;
+      while (std::getline(environ_file, variable, '\0')) {
+        if (variable == mark) {
+          ::kill(pid, SIGKILL);
+          break;
+        }
+      }
     }
   }
 
