@@ -13,8 +13,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
@@ -24,8 +22,7 @@
 
 #include "core/error.h"
 #include "core/unique_fd.h"
-
-extern char** environ;
+#include "freebsd/spawn_tool.h"
 
 namespace pot::freebsd {
 namespace {
@@ -46,27 +43,6 @@ void set_nonblocking(int fd) {
   int flags = ::fcntl(fd, F_GETFL);
   if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) throw_sys("fcntl O_NONBLOCK");
 }
-
-// posix_spawn's attribute objects, destroyed on every path.
-class SpawnSetup {
- public:
-  SpawnSetup() {
-    ::posix_spawn_file_actions_init(&actions_);
-    ::posix_spawnattr_init(&attr_);
-  }
-  SpawnSetup(const SpawnSetup&) = delete;
-  SpawnSetup& operator=(const SpawnSetup&) = delete;
-  ~SpawnSetup() {
-    ::posix_spawn_file_actions_destroy(&actions_);
-    ::posix_spawnattr_destroy(&attr_);
-  }
-  posix_spawn_file_actions_t* actions() { return &actions_; }
-  posix_spawnattr_t* attr() { return &attr_; }
-
- private:
-  posix_spawn_file_actions_t actions_{};
-  posix_spawnattr_t attr_{};
-};
 
 // Blocks SIGPIPE on this thread while alive; a SIGPIPE raised meanwhile is swallowed.
 class SigpipeBlocked {
@@ -153,57 +129,21 @@ void exchange(UniqueFd input_fd, UniqueFd out_fd, UniqueFd err_fd, const std::st
   }
 }
 
-int wait_for(pid_t pid) {
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) throw_sys("waitpid");
-  }
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return WEXITSTATUS(status);
-}
-
 class SpawningCommands : public SystemCommands {
  public:
   CommandResult run(const std::vector<std::string>& argv, const std::string& input) override {
-    if (argv.empty()) throw Error("running a command: the command line is empty");
-    SpawnSetup setup;
     UniqueFd dev_null;
     Pipe stdin_pipe;
     if (input.empty()) {
       dev_null.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
       if (!dev_null) throw_sys("opening /dev/null");
-      ::posix_spawn_file_actions_adddup2(setup.actions(), dev_null.get(), 0);
     } else {
       stdin_pipe = make_pipe();
-      ::posix_spawn_file_actions_adddup2(setup.actions(), stdin_pipe.read_end.get(), 0);
     }
     Pipe stdout_pipe = make_pipe();
     Pipe stderr_pipe = make_pipe();
-    ::posix_spawn_file_actions_adddup2(setup.actions(), stdout_pipe.write_end.get(), 1);
-    ::posix_spawn_file_actions_adddup2(setup.actions(), stderr_pipe.write_end.get(), 2);
-    // Files another thread opened without O_CLOEXEC (a lock, a socket) must not leak into
-    // the tool, which may outlive us (a jexec'd daemon).
-    ::posix_spawn_file_actions_addclosefrom_np(setup.actions(), 3);
-
-    sigset_t empty;
-    sigset_t all;
-    sigemptyset(&empty);
-    sigfillset(&all);
-    ::posix_spawnattr_setsigmask(setup.attr(), &empty);
-    ::posix_spawnattr_setsigdefault(setup.attr(), &all);
-    ::posix_spawnattr_setflags(setup.attr(), POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-
-    std::vector<char*> args;
-    args.reserve(argv.size() + 1);
-    for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-    args.push_back(nullptr);
-
-    pid_t pid = -1;
-    int err = ::posix_spawnp(&pid, args[0], setup.actions(), setup.attr(), args.data(), environ);
-    if (err != 0) {
-      throw Error(quote_name(argv[0]) + ": " + (err == ENOENT ? "not found" : std::strerror(err)),
-                  err);
-    }
+    pid_t pid = spawn_tool(argv, input.empty() ? dev_null.get() : stdin_pipe.read_end.get(),
+                           stdout_pipe.write_end.get(), stderr_pipe.write_end.get());
     // Our copies of the child's ends go, so that EOF comes when the child closes them.
     stdin_pipe.read_end.reset();
     stdout_pipe.write_end.reset();
@@ -216,25 +156,13 @@ class SpawningCommands : public SystemCommands {
                std::move(stderr_pipe.read_end), input, result);
     } catch (...) {
       ::kill(pid, SIGKILL);
-      wait_for(pid);
+      wait_tool(pid);
       throw;
     }
-    result.exit_code = wait_for(pid);
+    result.exit_code = wait_tool(pid);
     return result;
   }
 };
-
-std::string first_nonempty_line(const std::string& text) {
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(start, end - start);
-    if (line.find_first_not_of(" \t\r") != std::string::npos) return line;
-    start = end + 1;
-  }
-  return {};
-}
 
 bool needs_quotes(const std::string& word) {
   if (word.empty()) return true;
@@ -245,10 +173,8 @@ bool needs_quotes(const std::string& word) {
 
 std::string SystemCommands::check(const std::vector<std::string>& argv, const std::string& input) {
   CommandResult result = run(argv, input);
-  if (result.exit_code == 0) return std::move(result.out);
-  std::string reason = first_nonempty_line(result.err);
-  if (reason.empty()) reason = "exit code " + std::to_string(result.exit_code);
-  throw Error(quote_name(format_argv(argv)) + " failed: " + reason);
+  if (result.exit_code != 0) throw_tool_failure(argv, result.exit_code, result.err);
+  return std::move(result.out);
 }
 
 bool SystemCommands::succeeds(const std::vector<std::string>& argv) {
