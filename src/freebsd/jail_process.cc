@@ -107,6 +107,13 @@ RunningJail spawn_kept(const std::vector<std::string>& argv) {
   if (keeper < 0) throw_sys("fork");
   if (keeper == 0) {
     close_fds_except({error_write.get(), status_write.get()});
+    // SIGCHLD needs a handler of its own: FreeBSD discards a signal whose action is to be
+    // ignored (SIGCHLD's default) even while it is blocked, and sigwait would never see it.
+    struct sigaction noted {};
+    noted.sa_handler = [](int) {};
+    noted.sa_flags = SA_NOCLDSTOP;
+    sigemptyset(&noted.sa_mask);
+    ::sigaction(SIGCHLD, &noted, nullptr);
     // Blocked before the command exists, so that no signal for it is lost: sigwait takes them.
     sigset_t waited;
     sigemptyset(&waited);
@@ -114,7 +121,10 @@ RunningJail spawn_kept(const std::vector<std::string>& argv) {
     for (int sig : kForwardedSignals) sigaddset(&waited, sig);
     ::sigprocmask(SIG_BLOCK, &waited, nullptr);
     pid_t command = ::fork();
-    if (command < 0) ::_exit(127);
+    if (command < 0) {
+      report_exec_errno(error_write.get(), errno);  // the start fails with the reason
+      ::_exit(127);
+    }
     if (command == 0) {
       ::close(status_write.get());
       exec_or_report(args.data(), error_write.get());

@@ -33,21 +33,6 @@ std::string trimmed(const std::string& text) {
   return text.substr(begin, end - begin + 1);
 }
 
-// Runs a cleanup step; a failure is reported and the cleanup goes on.
-void run_reporting(SystemCommands& commands, const std::vector<std::string>& argv,
-                   const std::string& input = {}) {
-  try {
-    CommandResult result = commands.run(argv, input);
-    if (result.exit_code != 0) {
-      std::string reason = trimmed(result.err.substr(0, result.err.find('\n')));
-      if (reason.empty()) reason = "exit code " + std::to_string(result.exit_code);
-      std::fprintf(stderr, "pot: `%s` failed: %s\n", format_argv(argv).c_str(), reason.c_str());
-    }
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "pot: %s\n", e.what());
-  }
-}
-
 // What a start has made so far, undone in reverse order unless the start went through.
 class StartUndo {
  public:
@@ -58,7 +43,7 @@ class StartUndo {
     for (auto it = steps_.rbegin(); it != steps_.rend(); ++it) (*it)();
   }
   void add(std::vector<std::string> argv) {
-    steps_.emplace_back([this, argv = std::move(argv)] { run_reporting(commands_, argv); });
+    steps_.emplace_back([this, argv = std::move(argv)] { commands_.attempt(argv); });
   }
   // A step that decides when it runs what to undo (from the host's state).
   void add(std::function<void()> step) { steps_.push_back(std::move(step)); }
@@ -193,10 +178,10 @@ class JailRuntime : public Runtime {
     const std::string& jail = handle.group;
     if (jail_exists(jail)) {
       if (graceful) {
-        run_reporting(commands_, {"jail", "-f", "-", "-q", "-r", jail},
-                      jail_stop_config(jail, timeout_seconds));
+        commands_.attempt({"jail", "-f", "-", "-q", "-r", jail},
+                          jail_stop_config(jail, timeout_seconds));
       } else {
-        run_reporting(commands_, {"jail", "-R", jail});
+        commands_.attempt({"jail", "-R", jail});
       }
     }
     if (handle.init_pid > 0 && process_alive(handle.init_pid, handle.init_start)) {
@@ -208,17 +193,17 @@ class JailRuntime : public Runtime {
 
   void remove(const JailHandle& handle) override {
     const std::string& jail = handle.group;
-    if (jail_exists(jail)) run_reporting(commands_, {"jail", "-r", jail});
-    if (has_rctl_rules(jail)) run_reporting(commands_, {"rctl", "-r", rctl_subject(jail)});
+    if (jail_exists(jail)) commands_.attempt({"jail", "-r", jail});
+    if (has_rctl_rules(jail)) commands_.attempt({"rctl", "-r", rctl_subject(jail)});
     const fs::path root = settings_.root_path(handle.pot);
     for (const auto& mount : pot_mounts(root)) {
       if (mount.fstype == "zfs") {
         // A zfs-remount fscomp goes back where the original's stop puts it: J/<dataset's
         // last component>.
         std::string back = (root.parent_path() / fs::path(mount.source).filename()).string();
-        run_reporting(commands_, {"zfs", "set", "mountpoint=" + back, mount.source});
+        commands_.attempt({"zfs", "set", "mountpoint=" + back, mount.source});
       } else {
-        run_reporting(commands_, {"umount", "-f", mount.mount_point});
+        commands_.attempt({"umount", "-f", mount.mount_point});
       }
     }
   }
@@ -270,8 +255,7 @@ class JailRuntime : public Runtime {
                       proc = (root / "proc").string();
     for (const auto& mount : pot_mounts(root)) {
       const std::string& point = mount.mount_point;
-      if (point == dev || point == fd || point == proc)
-        run_reporting(commands_, {"umount", "-f", point});
+      if (point == dev || point == fd || point == proc) commands_.attempt({"umount", "-f", point});
     }
   }
 

@@ -56,12 +56,13 @@ class PfNetwork : public net::NetworkBackend {
     }
     std::optional<std::string> link = find_bridge(bridge.gateway4);
     if (!link && contains(interfaces(), bridge.interface)) link = bridge.interface;
-    if (link) report_failure({"ifconfig", *link, "destroy"});
+    if (link) commands_.attempt({"ifconfig", *link, "destroy"});
   }
 
   void remove_root_firewall() override {
-    report_failure({"pfctl", "-a", kNatAnchor, "-F", "all"});
-    for (const auto& anchor : rdr_anchors()) report_failure({"pfctl", "-a", anchor, "-F", "all"});
+    commands_.attempt({"pfctl", "-a", kNatAnchor, "-F", "all"});
+    for (const auto& anchor : rdr_anchors())
+      commands_.attempt({"pfctl", "-a", anchor, "-F", "all"});
   }
 
   // The original's _js_create_epair and _js_vnet: an epair, its host side renamed, up and a
@@ -78,14 +79,14 @@ class PfNetwork : public net::NetworkBackend {
     try {
       commands_.check({"ifconfig", side_a, "name", host});
     } catch (...) {
-      report_failure({"ifconfig", side_a, "destroy"});
+      commands_.attempt({"ifconfig", side_a, "destroy"});
       throw;
     }
     try {
       commands_.check({"ifconfig", host, "up"});
       commands_.check({"ifconfig", interface.bridge, "addm", host});
     } catch (...) {
-      report_failure({"ifconfig", host, "destroy"});
+      commands_.attempt({"ifconfig", host, "destroy"});
       throw;
     }
     interface.pot_interface = side_b;
@@ -135,7 +136,7 @@ class PfNetwork : public net::NetworkBackend {
     for (const auto& name : unnamed_epairs_of(pot)) {
       if (!contains(doomed, name)) doomed.push_back(name);
     }
-    for (const auto& name : doomed) report_failure({"ifconfig", name, "destroy"});
+    for (const auto& name : doomed) commands_.attempt({"ifconfig", name, "destroy"});
   }
 
   std::vector<net::PortForward> current_forwards() override {
@@ -168,7 +169,7 @@ class PfNetwork : public net::NetworkBackend {
                               }),
                kept.end());
     if (kept.empty()) {
-      report_failure({"pfctl", "-a", anchor, "-F", "nat"});
+      commands_.attempt({"pfctl", "-a", anchor, "-F", "nat"});
     } else {
       commands_.check({"pfctl", "-a", anchor, "-f", "-"}, rdr_rules(extif(), kept));
     }
@@ -200,20 +201,6 @@ class PfNetwork : public net::NetworkBackend {
   }
 
  private:
-  // A cleanup step: a failure is said on stderr and the cleanup goes on.
-  void report_failure(const std::vector<std::string>& argv) {
-    try {
-      CommandResult result = commands_.run(argv);
-      if (result.exit_code != 0) {
-        std::string reason = trimmed(result.err.substr(0, result.err.find('\n')));
-        if (reason.empty()) reason = "exit code " + std::to_string(result.exit_code);
-        std::fprintf(stderr, "pot: `%s` failed: %s\n", format_argv(argv).c_str(), reason.c_str());
-      }
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "pot: %s\n", e.what());
-    }
-  }
-
   // The a sides of the pot's epairs that a `pot` killed between `ifconfig epair create` and
   // the rename left under their first name: in group pot, described as the pot. (Called
   // with the pot's lock held, so no start of this pot is between the two steps now.)
@@ -300,7 +287,7 @@ class PfNetwork : public net::NetworkBackend {
       if (network.family() == net::Family::kV4) v4.push_back(network);
     }
     if (v4.empty()) {
-      report_failure({"pfctl", "-a", kNatAnchor, "-F", "nat"});
+      commands_.attempt({"pfctl", "-a", kNatAnchor, "-F", "nat"});
     } else {
       commands_.check({"pfctl", "-a", kNatAnchor, "-f", "-"}, nat_rules(extif(), v4));
     }

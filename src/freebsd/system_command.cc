@@ -17,6 +17,7 @@
 
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 
@@ -179,6 +180,17 @@ std::string SystemCommands::check(const std::vector<std::string>& argv, const st
 
 bool SystemCommands::succeeds(const std::vector<std::string>& argv) {
   return run(argv).exit_code == 0;
+}
+
+bool SystemCommands::attempt(const std::vector<std::string>& argv, const std::string& input) {
+  try {
+    CommandResult result = run(argv, input);
+    if (result.exit_code == 0) return true;
+    throw_tool_failure(argv, result.exit_code, result.err);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "pot: %s\n", e.what());
+  }
+  return false;
 }
 
 std::unique_ptr<SystemCommands> make_system_commands() {

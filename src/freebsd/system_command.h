@@ -34,6 +34,9 @@ class SystemCommands {
   std::string check(const std::vector<std::string>& argv, const std::string& input = {});
   // True when argv exits 0 (a question such as `jls -j NAME`); output is dropped.
   bool succeeds(const std::vector<std::string>& argv);
+  // A cleanup step: runs argv; a failure is said on stderr in one line ("pot: `zfs ...`
+  // failed: ...") and the caller goes on. Never throws; true when it succeeded.
+  bool attempt(const std::vector<std::string>& argv, const std::string& input = {});
 };
 
 // Spawns the tools found on PATH (posix_spawnp, fds above 2 closed in the child).

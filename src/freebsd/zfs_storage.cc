@@ -247,10 +247,27 @@ class ZfsStorage : public Storage {
   }
 
   // share/pot/import.sh: `zfs receive -x encryption P/jails/NAME` (the pool's encryption
-  // setting, not the sender's).
+  // setting, not the sender's). A stream is untrusted input: beyond the original, it is
+  // received unmounted (-u) without the sender's mountpoint, canmount, setuid, devices and
+  // exec (a stream carrying mountpoint=/etc must not mount over the host's), only a pot's
+  // datasets are accepted in it, and only then is it mounted.
   void receive(int fd, const fs::path& pot_dir) override {
-    Argv argv{"zfs", "receive", "-x", "encryption", dataset_of(pot_dir)};
-    make_over_directory(pot_dir, [&] { check_result(argv, run_stream_(argv, fd, -1)); });
+    std::string dataset = dataset_of(pot_dir);
+    Argv argv{"zfs",      "receive", "-u",     "-x", "encryption", "-x", "mountpoint", "-x",
+              "canmount", "-x",      "setuid", "-x", "devices",    "-x", "exec",       dataset};
+    make_over_directory(pot_dir, [&] {
+      check_result(argv, run_stream_(argv, fd, -1));
+      std::vector<std::string> received;
+      std::istringstream lines(
+          commands_.check({"zfs", "list", "-H", "-r", "-o", "name,type", dataset}));
+      for (std::string name, type; lines >> name >> type;) {
+        if ((name != dataset && name != dataset + "/m") || type != "filesystem")
+          throw Error("the stream received as " + quote_name(dataset) + " holds " +
+                      quote_name(name) + " (" + type + "): a pot's stream holds its dataset and m");
+        received.push_back(name);
+      }
+      for (const auto& name : received) commands_.check({"zfs", "mount", name});
+    });
   }
 
  private:

@@ -46,7 +46,6 @@ class ScriptedCommands : public SystemCommands {
   std::vector<Argv> calls;
   std::map<std::string, CommandResult> answers;
 
- private:
   static std::string join(const Argv& argv) {
     std::string text;
     for (const auto& word : argv) text += (text.empty() ? "" : " ") + word;
@@ -317,14 +316,34 @@ TEST(ZfsStorageStreams, SendAndReceiveRunWithTheCallersFds) {
   });
   EXPECT_TRUE(storage->has_streams());
   storage->send(settings.jails_dir() / "web", "1700000000", 7);
+  const std::string received = "zroot/pot/jails/web_1_0";
+  Argv listing{"zfs", "list", "-H", "-r", "-o", "name,type", received};
+  commands.answer(listing, {0, received + "\tfilesystem\n" + received + "/m\tfilesystem\n", ""});
   storage->receive(8, settings.jails_dir() / "web_1_0");
   ASSERT_EQ(calls.size(), 2u);
   EXPECT_EQ(calls[0].argv, (Argv{"zfs", "send", "-R", "zroot/pot/jails/web@1700000000"}));
   EXPECT_EQ(calls[0].stdout_fd, 7);
-  EXPECT_EQ(calls[1].argv, (Argv{"zfs", "receive", "-x", "encryption", "zroot/pot/jails/web_1_0"}));
+  // import.sh's `zfs receive -x encryption`; beyond it (the stream is untrusted) unmounted and
+  // without the sender's mount and privilege properties, checked, then mounted.
+  EXPECT_EQ(calls[1].argv,
+            (Argv{"zfs", "receive", "-u", "-x", "encryption", "-x", "mountpoint", "-x", "canmount",
+                  "-x", "setuid", "-x", "devices", "-x", "exec", received}));
   EXPECT_EQ(calls[1].stdin_fd, 8);
+  EXPECT_EQ(
+      std::vector<Argv>(commands.calls.end() - 3, commands.calls.end()),
+      (std::vector<Argv>{listing, {"zfs", "mount", received}, {"zfs", "mount", received + "/m"}}));
+
+  // A stream that brought more than a pot's datasets (a zvol, another child) is refused
+  // before anything of it is mounted.
+  commands.answer(listing, {0, received + "\tfilesystem\n" + received + "/evil\tvolume\n", ""});
+  size_t before = commands.calls.size();
+  EXPECT_THROW(storage->receive(8, settings.jails_dir() / "web_1_0"), Error);
+  for (size_t i = before; i < commands.calls.size(); ++i)
+    EXPECT_NE(commands.calls[i][1], "mount") << ScriptedCommands::join(commands.calls[i]);
+  calls.clear();
   next = {1, "", "cannot receive: invalid stream\n"};
   EXPECT_THROW(storage->receive(8, settings.jails_dir() / "x"), Error);
+  ASSERT_EQ(calls.size(), 1u);
 }
 
 TEST(ZfsStorageStreams, RunStreamingConnectsTheFdsAndKeepsStderr) {
