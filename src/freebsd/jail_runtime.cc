@@ -20,6 +20,7 @@
 #include "freebsd/jail_params.h"
 #include "freebsd/jail_process.h"
 #include "freebsd/mount_table.h"
+#include "runtime/root_path.h"
 
 namespace pot::freebsd {
 namespace {
@@ -233,6 +234,28 @@ class JailRuntime : public Runtime {
 
   // rctl's deny has no counter of what it refused.
   uint64_t oom_kills(const JailHandle& /*handle*/) override { return 0; }
+
+  // A stopped multi pot's m is only where its layers are mounted at start: what goes into
+  // the pot goes into its own layer (ours), and a multi pot of the original's, whose base
+  // and datasets are mounted only while it runs, is written to while it runs.
+  void with_root(const JailSpec& spec, const JailHandle* running,
+                 const std::function<void(int root_fd)>& fn) override {
+    if (running == nullptr && spec.overlay) {
+      UniqueFd layer = open_root_dir(spec.overlay->upper.c_str());
+      fn(layer.get());
+      return;
+    }
+    bool layered = std::any_of(spec.freebsd.fscomp.begin(), spec.freebsd.fscomp.end(),
+                               [](const std::string& line) {
+                                 std::string source, target;
+                                 std::istringstream(line) >> source >> target;
+                                 return target == "/";
+                               });
+    if (running == nullptr && layered)
+      throw Error("pot " + quote_name(spec.name) +
+                  " is a multi pot of the original's: its files are reachable while it runs");
+    Runtime::with_root(spec, running, fn);
+  }
 
  private:
   bool jail_exists(const std::string& jail) { return commands_.succeeds({"jls", "-j", jail}); }

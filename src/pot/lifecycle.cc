@@ -307,7 +307,7 @@ static bool is_host_path(const std::string& source) {
   return source.starts_with('/');
 }
 
-JailSpec build_jail_spec(Context& ctx, const std::string& name, const PotConf& conf) {
+JailSpec root_spec(Context& ctx, const std::string& name, const PotConf& conf) {
   const Settings& settings = ctx.settings();
   JailSpec spec;
   spec.name = name;
@@ -338,6 +338,12 @@ JailSpec build_jail_spec(Context& ctx, const std::string& name, const PotConf& c
     spec.overlay = OverlayRoot{settings.base_path(conf.get_or("pot.base", "")).string(),
                                (upper / "root").string(), (upper / "work").string()};
   }
+  return spec;
+}
+
+JailSpec build_jail_spec(Context& ctx, const std::string& name, const PotConf& conf) {
+  const Settings& settings = ctx.settings();
+  JailSpec spec = root_spec(ctx, name, conf);
   spec.network = conf.get_or("network_type", "none") == "inherit" ? NetworkMode::kInherit
                                                                   : NetworkMode::kIsolated;
   if (auto cmd = conf.get("pot.cmd"); cmd && !cmd->empty()) spec.argv = command_to_argv(*cmd);

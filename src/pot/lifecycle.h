@@ -52,6 +52,9 @@ JailHandle jail_handle(Context& ctx, const std::string& name, const RunState& st
 // The pot's state, after checking that it exists and runs (else a one-line error).
 RunState require_running(Context& ctx, const std::string& name);
 
+// The part of the spec that says where the pot's root is: its path, a multi pot's layers,
+// its mounts.
+JailSpec root_spec(Context& ctx, const std::string& name, const PotConf& conf);
 // The spec a start of this pot would use (exposed for tests and `pot info`).
 JailSpec build_jail_spec(Context& ctx, const std::string& name, const PotConf& conf);
 

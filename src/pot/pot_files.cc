@@ -16,8 +16,10 @@ namespace pot {
 void with_pot_root(Context& ctx, const std::string& pot, const std::function<void(int)>& fn) {
   ctx.require_pot(pot);
   RunState state = RunState::load(ctx.settings(), pot);
+  // Only where the root is: a pot.conf typo elsewhere (a limit) must not stop a copy-in,
+  // which may be how the user means to fix the pot.
   PotConf conf = ctx.load_conf(pot);
-  JailSpec spec = build_jail_spec(ctx, pot, conf);
+  JailSpec spec = root_spec(ctx, pot, conf);
   std::optional<JailHandle> running;
   if (state.running()) running = jail_handle(ctx, pot, state);
   ctx.runtime().with_root(spec, running ? &*running : nullptr, fn);

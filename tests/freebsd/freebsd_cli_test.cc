@@ -413,6 +413,23 @@ TEST(FreeBsdCli, CopyInCopiesIntoTheStoppedPotsRootWithoutAJail) {
   EXPECT_TRUE(bsd.mounts().empty());
 }
 
+// A stopped multi pot's m is only where its layers are mounted at start: a copy-in goes into
+// its own layer (upper/root), which unionfs puts over the base, never into m, which the
+// mounts would cover.
+TEST(FreeBsdCli, CopyInToAStoppedMultiPotGoesIntoItsOwnLayer) {
+  FreeBsdHost bsd;
+  bsd.init_with_base();
+  TempDir data("fakebsd-data");
+  write_text(data.path() / "app.conf", "port=80\n");
+  ASSERT_TRUE(bsd.pot({"create", "-p", "web", "-b", "14.1", "-t", "multi"}).ok());
+  PotRun copy = bsd.pot({"copy-in", "-p", "web", "-s", (data.path() / "app.conf").string(), "-d",
+                         "/usr/local/etc/app.conf", "-c"});
+  ASSERT_TRUE(copy.ok()) << copy.err;
+  fs::path jail = bsd.fs_root() / "jails" / "web";
+  EXPECT_EQ(read_text(jail / "upper" / "root" / "usr/local/etc/app.conf"), "port=80\n");
+  EXPECT_FALSE(fs::exists(jail / "m" / "usr/local/etc/app.conf"));
+}
+
 // share/pot/list.sh and info.sh read the pots' configuration; `info` lists the snapshots
 // (`zfs list -t snapshot`), the running state comes from the jail (`jls -j NAME`).
 TEST(FreeBsdCli, LsAndInfoShowThePotsAndTheirState) {
