@@ -177,7 +177,8 @@ class JailRuntime : public Runtime {
   // first process, a persistent pot's keeper, is told to go.
   void stop(const JailHandle& handle, bool graceful, int timeout_seconds) override {
     const std::string& jail = handle.group;
-    if (jail_exists(jail)) {
+    JailOwner owner = jail_owner(handle);
+    if (owner == JailOwner::kThisPot) {
       if (graceful) {
         commands_.attempt({"jail", "-f", "-", "-q", "-r", jail},
                           jail_stop_config(jail, timeout_seconds));
@@ -194,8 +195,10 @@ class JailRuntime : public Runtime {
 
   void remove(const JailHandle& handle) override {
     const std::string& jail = handle.group;
-    if (jail_exists(jail)) commands_.attempt({"jail", "-r", jail});
-    if (has_rctl_rules(jail)) commands_.attempt({"rctl", "-r", rctl_subject(jail)});
+    JailOwner owner = jail_owner(handle);
+    if (owner == JailOwner::kThisPot) commands_.attempt({"jail", "-r", jail});
+    if (owner != JailOwner::kAnother && has_rctl_rules(jail))
+      commands_.attempt({"rctl", "-r", rctl_subject(jail)});
     const fs::path root = settings_.root_path(handle.pot);
     for (const auto& mount : pot_mounts(root)) {
       if (mount.fstype == "zfs") {
@@ -210,7 +213,9 @@ class JailRuntime : public Runtime {
   }
 
   bool has_leftovers(const JailHandle& handle) override {
-    return jail_exists(handle.group) || has_rctl_rules(handle.group) ||
+    JailOwner owner = jail_owner(handle);
+    return owner == JailOwner::kThisPot ||
+           (owner == JailOwner::kNone && has_rctl_rules(handle.group)) ||
            !pot_mounts(settings_.root_path(handle.pot)).empty();
   }
 
@@ -258,7 +263,17 @@ class JailRuntime : public Runtime {
   }
 
  private:
-  bool jail_exists(const std::string& jail) { return commands_.succeeds({"jls", "-j", jail}); }
+
+  // Which pot a jail of this name is: jail names leave out what pot names may hold (a dot)
+  // and the root, so `web.1` and `web_1`, or `web` of two roots, share one. A stop or cleanup
+  // acts only on the jail whose path is this pot's root.
+  enum class JailOwner { kNone, kThisPot, kAnother };
+  JailOwner jail_owner(const JailHandle& handle) {
+    CommandResult path = commands_.run({"jls", "-j", handle.group, "path"});
+    if (path.exit_code != 0) return JailOwner::kNone;
+    return trimmed(path.out) == settings_.root_path(handle.pot).string() ? JailOwner::kThisPot
+                                                                         : JailOwner::kAnother;
+  }
 
   bool has_rctl_rules(const std::string& jail) {
     CommandResult rules = commands_.run({"rctl", rctl_subject(jail)});

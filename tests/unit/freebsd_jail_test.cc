@@ -345,8 +345,7 @@ TEST_F(FreeBsdJailRuntime, FailedLimitRemovesJailRulesAndMounts) {
 // and the mounts under its root (mount -p), undone last first as the original's stop.
 TEST_F(FreeBsdJailRuntime, RemoveAfterACrashUndoesWhatTheHostShows) {
   std::string r = root().string();
-  commands_.answer("jls -j web", 0,
-                   "   JID  IP Address      Hostname      Path\n     5  -  web.host  " + r + "\n");
+  commands_.answer("jls -j web path", 0, r + "\n");
   commands_.answer("rctl jail:web", 0, "jail:web:memoryuse:deny=536870912\n");
   commands_.answer("mount -p", 0,
                    "zroot/pot/jails/web/m\t" + r + "\tzfs\trw\t0\t0\n" + "/opt/pot/fscomp/data\t" +
@@ -361,8 +360,8 @@ TEST_F(FreeBsdJailRuntime, RemoveAfterACrashUndoesWhatTheHostShows) {
 
   std::string jail_dir = (dir_ / "pot" / "jails" / "web").string();
   EXPECT_EQ(commands_.commands(),
-            (Strings{"jls -j web", "jail -r web", "rctl jail:web", "rctl -r jail:web", "mount -p",
-                     "umount -f " + r + "/dev",
+            (Strings{"jls -j web path", "jail -r web", "rctl jail:web", "rctl -r jail:web",
+                     "mount -p", "umount -f " + r + "/dev",
                      "zfs set mountpoint=" + jail_dir + "/usr.local zroot/pot/jails/web/usr.local",
                      "umount -f " + r + "/data"}));
 }
@@ -375,11 +374,29 @@ TEST_F(FreeBsdJailRuntime, NothingLeftWhenTheHostShowsNothing) {
 
 // The original's stop: `jail -f- -q -r NAME` fed `NAME { stop.timeout=N; }`.
 TEST_F(FreeBsdJailRuntime, GracefulStopGivesJailTheTimeout) {
+  commands_.answer("jls -j web path", 0, root().string() + "\n");
   auto runtime = freebsd::make_jail_runtime(settings_, commands_);
   runtime->stop(JailHandle{"web", "web", "jail", -1, 0, true}, /*graceful=*/true, 7);
   ASSERT_EQ(commands_.calls.size(), 2u);
   EXPECT_EQ(commands_.calls[1].argv, (Strings{"jail", "-f", "-", "-q", "-r", "web"}));
   EXPECT_EQ(commands_.calls[1].input, "web {\n  stop.timeout=7;\n}\n");
+}
+
+// `web.1` and `web_1` share the jail name web_1: a stop or cleanup of one never touches the
+// jail (or the rctl rules) of the other, whose path is another root.
+TEST_F(FreeBsdJailRuntime, AJailOfTheSameNameButAnotherRootIsLeftAlone) {
+  commands_.answer("jls -j web_1 path", 0, (settings_.fs_root / "jails" / "web_1" / "m").string());
+  commands_.answer("rctl jail:web_1", 0, "jail:web_1:memoryuse:deny=536870912\n");
+  auto runtime = freebsd::make_jail_runtime(settings_, commands_);
+  JailHandle dotted{"web.1", runtime->group_name("", "web.1"), "jail", -1, 0, true};
+  ASSERT_EQ(dotted.group, "web_1");
+  EXPECT_FALSE(runtime->has_leftovers(dotted));
+  runtime->stop(dotted, /*graceful=*/false, 1);
+  runtime->remove(dotted);
+  for (const auto& call : commands_.calls) {
+    EXPECT_NE(call.argv[0], "jail") << call.argv[1];
+    EXPECT_FALSE(call.argv[0] == "rctl" && call.argv.size() > 1 && call.argv[1] == "-r");
+  }
 }
 
 // A persistent pot outlives its command, as the jail does: the monitor's run ends at the
