@@ -263,7 +263,6 @@ class JailRuntime : public Runtime {
   }
 
  private:
-
   // Which pot a jail of this name is: jail names leave out what pot names may hold (a dot)
   // and the root, so `web.1` and `web_1`, or `web` of two roots, share one. A stop or cleanup
   // acts only on the jail whose path is this pot's root.

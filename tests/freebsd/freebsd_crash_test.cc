@@ -220,6 +220,10 @@ struct CrashCase {
   std::function<void(FreeBsdHost&, Checks&, size_t ordinal)> recover;
   size_t sample = 3;   // kill points run by default (the suite stays within about 3 minutes)
   int clean_exit = 0;  // the command's exit code when nothing kills it
+  // A persistent pot's command is started by its keeper once `pot start` has returned: its
+  // `jexec … /usr/bin/env …` is not a step of the start (the clean run may or may not have
+  // recorded it by the time it is read), and a kill there kills the command, not the start.
+  bool command_after_return = false;
 };
 
 PotRun expect_ok(const PotRun& run, const std::string& what) {
@@ -294,6 +298,12 @@ class FreeBsdCrash : public ::testing::Test {
       for (const auto& mount : bsd.mounts())
         EXPECT_TRUE(targets.insert(mount.target).second) << "mounted twice: " << mount.target;
       points = kill_points_of(bsd.calls());
+      if (c.command_after_return) {
+        std::erase_if(points, [](const KillPoint& point) {
+          return point.call.size() > 2 && point.call[0] == "jexec" &&
+                 point.call[2] == "/usr/bin/env";
+        });
+      }
       bsd.pot({"destroy", "-F", "-p", kPot});
       kill_processes_of(bsd);
     }
@@ -384,7 +394,9 @@ TEST_F(FreeBsdCrash, StartKilledAtEachStepIsFinishedByTheNextStopOrStart) {
               if (bsd.pot({"info", "-r", "-p", kPot}).ok()) checks.must({"stop", "-p", kPot});
               start_again(bsd, checks);
             },
-            4});
+            4,
+            0,
+            /*command_after_return=*/true});
 }
 
 // A one-shot start runs the whole life in `pot start`: the jail, the command (exit 3), and
