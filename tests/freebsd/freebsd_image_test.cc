@@ -31,6 +31,14 @@
 namespace pot::testing {
 namespace {
 
+// `zfs receive` as both kinds of import run it, but for the dataset: import.sh's
+// `-x encryption`, and beyond it (deliberate: the stream is untrusted) unmounted and without
+// the sender's mount and privilege properties, mounted only once checked.
+std::vector<std::string> received_untrusted() {
+  return {"zfs",      "receive", "-u",     "-x", "encryption", "-x", "mountpoint", "-x",
+          "canmount", "-x",      "setuid", "-x", "devices",    "-x", "exec"};
+}
+
 constexpr const char* kJails = "zroot/pot/jails/";
 
 std::string to_base64(std::string_view bytes) {
@@ -197,12 +205,8 @@ TEST_F(FreeBsdImage, ExportWritesTheSignedZfsStreamAndImportReceivesIt) {
   ASSERT_TRUE(imported.ok()) << imported.err;
   auto receives = zfs_calls({"receive"});
   ASSERT_EQ(receives.size(), 1u);
-  // import.sh's `-x encryption`; beyond it (deliberate: the stream is untrusted) unmounted and
-  // without the sender's mount and privilege properties, then mounted once checked.
-  EXPECT_EQ(
-      std::vector<std::string>(receives[0].begin(), receives[0].end() - 1),
-      (std::vector<std::string>{"zfs", "receive", "-u", "-x", "encryption", "-x", "mountpoint",
-                                "-x", "canmount", "-x", "setuid", "-x", "devices", "-x", "exec"}));
+  EXPECT_EQ(std::vector<std::string>(receives[0].begin(), receives[0].end() - 1),
+            received_untrusted());
   EXPECT_TRUE(bsd_.has_dataset(std::string(kJails) + "web_1.0/m"));
   EXPECT_EQ(read_text(root_of("web_1.0") / "root" / "hello"), "from web\n");
   // The conf is this host's, with what travels: the exporting pot's command.
@@ -256,14 +260,11 @@ TEST_F(FreeBsdImage, TheOriginalsSignedImageImportsAsNameTagAndStarts) {
   ASSERT_TRUE(imported.ok()) << imported.err;
   EXPECT_EQ(imported.out, "imported web_1_0\n");
   // import.sh: `xzcat NAME_TAG.xz | zfs receive -x encryption P/jails/NAME_TAG`; ours
-  // receives under a hidden name and renames it into place, and (deliberate: the stream is
-  // untrusted) unmounted without the sender's mount and privilege properties.
+  // receives under a hidden name and renames it into place.
   auto receives = zfs_calls({"receive"});
   ASSERT_EQ(receives.size(), 1u);
-  EXPECT_EQ(
-      std::vector<std::string>(receives[0].begin(), receives[0].end() - 1),
-      (std::vector<std::string>{"zfs", "receive", "-u", "-x", "encryption", "-x", "mountpoint",
-                                "-x", "canmount", "-x", "setuid", "-x", "devices", "-x", "exec"}));
+  EXPECT_EQ(std::vector<std::string>(receives[0].begin(), receives[0].end() - 1),
+            received_untrusted());
   EXPECT_TRUE(bsd_.has_dataset(std::string(kJails) + "web_1_0/m"));
   EXPECT_FALSE(bsd_.has_dataset(std::string(kJails) + "web_1.0"));
   std::string conf = read_text(bsd_.fs_root() / "jails" / "web_1_0" / "conf" / "pot.conf");
